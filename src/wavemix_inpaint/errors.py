@@ -1,0 +1,21 @@
+"""Exceptions that carry a message meant for the user (the CLI prints them without a traceback)."""
+
+from __future__ import annotations
+
+
+class WavemixError(Exception):
+    """Base class for errors caused by user input, files or configuration."""
+
+    exit_code = 2
+
+
+class InputError(WavemixError):
+    """A file, image, mask or argument given by the user is missing or invalid."""
+
+
+class CheckpointError(WavemixError):
+    """A checkpoint is missing, corrupt or does not match the requested architecture."""
+
+
+class MissingWeightsError(WavemixError):
+    """Pretrained weights (e.g. the FID Inception network) are not available locally."""

@@ -1,0 +1,54 @@
+"""Atomic file writing: outputs appear complete or not at all, and existing files are never clobbered
+unless the caller asks for it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from wavemix_inpaint.errors import InputError
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; on success it is renamed onto ``path``.
+
+    The rename is atomic on POSIX file systems, so readers never see a half-written file and a crash
+    leaves the previous file (if any) intact. With ``overwrite=False`` an existing target raises
+    :class:`InputError` before anything is written.
+    """
+    target = Path(path)
+    if not overwrite and target.exists():
+        raise InputError(f"refusing to overwrite existing file {target} (choose another output path)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], object], overwrite: bool = True) -> Path:
+    """Call ``write(tmp_path)`` and atomically move the result to ``path``."""
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        write(tmp)
+    return Path(path)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, overwrite: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data), overwrite=overwrite)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str, overwrite: bool = True) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
