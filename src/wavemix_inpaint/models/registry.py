@@ -1,0 +1,81 @@
+"""Model registry: named presets and ``create_model(name, **overrides)`` (timm style)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.models.base import InpaintingModel
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered preset: a builder (usually the model class) and its default keyword arguments."""
+
+    name: str
+    builder: Callable[..., InpaintingModel]
+    description: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+
+
+def register_model(name: str, builder: Callable[..., InpaintingModel], description: str, **defaults: Any) -> None:
+    """Register a preset under ``name`` (names are unique)."""
+    if name in _REGISTRY:
+        raise ValueError(f"model {name!r} is already registered")
+    _REGISTRY[name] = ModelSpec(name, builder, description, dict(defaults))
+
+
+def list_models() -> list[str]:
+    """Names of all registered presets, sorted."""
+    return sorted(_REGISTRY)
+
+
+def get_model_spec(name: str) -> ModelSpec:
+    """The :class:`ModelSpec` for ``name``; an unknown name raises :class:`InputError` listing the choices."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise InputError(f"unknown model {name!r}; available: {', '.join(list_models())}") from None
+
+
+def create_model(name: str, **overrides: Any) -> InpaintingModel:
+    """Build preset ``name`` with its defaults updated by ``overrides``.
+
+    The resolved keyword arguments are stored on the model as ``model.config`` (and the preset name as
+    ``model.model_name``) so checkpoints can rebuild the exact architecture.
+    """
+    spec = get_model_spec(name)
+    accepted = inspect.signature(spec.builder).parameters
+    unknown = sorted(set(overrides) - set(accepted))
+    if unknown:
+        raise InputError(
+            f"model {name!r} has no option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(accepted))}"
+        )
+    config = {**spec.defaults, **overrides}
+    model = spec.builder(**config)
+    model.model_name = name
+    model.config = config
+    return model
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
+    """Number of parameters, counting tensors that share storage only once."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for _, parameter in model.named_parameters(remove_duplicate=False):
+        if trainable_only and not parameter.requires_grad:
+            continue
+        key = (parameter.untyped_storage().data_ptr(), parameter.storage_offset())
+        if key in seen:
+            continue
+        seen.add(key)
+        total += parameter.numel()
+    return total

@@ -1,0 +1,67 @@
+import json
+
+import pytest
+import torch
+
+from wavemix_inpaint import create_model
+from wavemix_inpaint.checkpoint import load_model, read_checkpoint, save_checkpoint
+from wavemix_inpaint.errors import CheckpointError
+
+
+def _batch():
+    image = torch.rand(1, 3, 24, 24)
+    mask = torch.zeros(1, 1, 24, 24)
+    mask[..., 6:18, 6:18] = 1
+    return image, mask
+
+
+def test_roundtrip_reproduces_outputs(tmp_path):
+    model = create_model("wavemix-tiny", embed_dim=16).eval()
+    path = save_checkpoint(model, tmp_path / "m.safetensors", step=7)
+    loaded = load_model(path)
+    image, mask = _batch()
+    with torch.no_grad():
+        assert torch.equal(model(image, mask), loaded(image, mask))
+    sidecar = json.loads((tmp_path / "m.json").read_text())
+    assert sidecar["model"] == "wavemix-tiny" and sidecar["config"]["embed_dim"] == 16 and sidecar["step"] == 7
+    assert loaded.checkpoint_info["step"] == 7
+
+
+def test_half_precision_storage_is_close(tmp_path):
+    model = create_model("wavemix-tiny").eval()
+    path = save_checkpoint(model, tmp_path / "m.safetensors", dtype=torch.float16)
+    config, tensors = read_checkpoint(path)
+    assert all(t.dtype == torch.float16 for t in tensors.values() if t.is_floating_point())
+    loaded = load_model(path)
+    assert next(loaded.parameters()).dtype == torch.float32
+    image, mask = _batch()
+    with torch.no_grad():
+        assert torch.allclose(model(image, mask), loaded(image, mask), atol=5e-3)
+
+
+def test_missing_and_corrupt_files(tmp_path):
+    with pytest.raises(CheckpointError, match="not found"):
+        load_model(tmp_path / "absent.safetensors")
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(CheckpointError, match="not a readable safetensors"):
+        load_model(bad)
+
+
+def test_truncated_file(tmp_path):
+    path = save_checkpoint(create_model("wavemix-tiny"), tmp_path / "m.safetensors")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError):
+        load_model(path)
+
+
+def test_architecture_mismatch_is_named(tmp_path):
+    path = save_checkpoint(create_model("wavemix-tiny"), tmp_path / "m.safetensors")
+    with pytest.raises(CheckpointError, match="architecture mismatch.*(missing|unexpected|shape)"):
+        load_model(path, num_modules=2)
+
+
+def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
+    save_checkpoint(create_model("wavemix-tiny"), tmp_path / "m.safetensors")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.safetensors"]

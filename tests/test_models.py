@@ -1,0 +1,104 @@
+import pytest
+import torch
+
+from wavemix_inpaint import count_parameters, create_model, list_models
+from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.models.wavemix import WaveMixBlock
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides", "expected"),
+    [
+        ("wavemix-paper", {}, 10_934_544),
+        ("wavemix-14m", {}, 13_668_180),
+        ("wavemix-paper", {"num_modules": 1}, 2_733_636),
+    ],
+)
+def test_parameter_counts_match_research_notes(name, overrides, expected):
+    assert count_parameters(create_model(name, **overrides)) == expected
+
+
+def test_tiny_era_block_parameter_count():
+    block = WaveMixBlock(dim=128, ff_channels=128, mult=2)
+    assert count_parameters(block) == 336_160
+
+
+def test_count_parameters_deduplicates_shared_tensors():
+    model = create_model("wavemix-tiny")
+    single = count_parameters(model)
+    model.alias = model.stages[0]  # the authors' aliasing pattern that made torchsummary double count
+    assert count_parameters(model) == single
+    assert sum(p.numel() for _, p in model.named_parameters(remove_duplicate=False)) > single
+
+
+@pytest.mark.parametrize("size", [(32, 32), (37, 53), (1, 1), (9, 200)])
+@pytest.mark.parametrize("overrides", [{}, {"dwt_levels": 2}, {"stem_stride": 4}, {"stem_stride": 1}])
+def test_any_size_is_padded_and_cropped(size, overrides):
+    model = create_model("wavemix-tiny", **overrides).eval()
+    image = torch.rand(2, 3, *size)
+    mask = (torch.rand(2, 1, *size) > 0.5).float()
+    with torch.no_grad():
+        output, raw = model(image, mask, return_raw=True)
+    assert output.shape == image.shape and raw.shape == image.shape
+
+
+def test_known_pixels_returned_bit_for_bit():
+    torch.manual_seed(0)
+    model = create_model("wavemix-tiny").eval()
+    image = torch.rand(1, 3, 40, 24)
+    mask = torch.zeros(1, 1, 40, 24)
+    mask[..., 10:30, 5:15] = 1
+    with torch.no_grad():
+        output = model(image, mask)
+    known = (mask < 0.5).expand_as(image)
+    assert torch.equal(output[known], image[known])
+    assert not torch.equal(output[~known], image[~known])
+
+
+def test_hole_content_is_ignored():
+    """Pixels under the hole must not influence the output (the network sees image * (1 - mask))."""
+    model = create_model("wavemix-tiny").eval()
+    image = torch.rand(1, 3, 32, 32)
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[..., 8:20, 8:20] = 1
+    other = image.clone()
+    other[..., 8:20, 8:20] = torch.rand(1, 3, 12, 12)
+    with torch.no_grad():
+        assert torch.equal(model(image, mask), model(other, mask))
+
+
+def test_gradients_flow_to_all_parameters():
+    model = create_model("wavemix-tiny", num_modules=2, dwt_levels=2)
+    image = torch.rand(2, 3, 32, 32)
+    mask = torch.zeros(2, 1, 32, 32)
+    mask[..., 4:20, 6:26] = 1
+    output = model(image, mask)
+    (output - image).abs().mean().backward()
+    for name, parameter in model.named_parameters():
+        assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
+
+
+def test_multilevel_uneven_channel_split():
+    block = WaveMixBlock(dim=32, ff_channels=32, dwt_levels=3)
+    assert [up.out_channels for up in block.upsample] == [12, 10, 10]
+    assert block(torch.rand(1, 32, 16, 16)).shape == (1, 32, 16, 16)
+
+
+def test_five_channel_variant_has_extra_input_weights():
+    four = count_parameters(create_model("wavemix-paper", num_modules=1))
+    five = count_parameters(create_model("wavemix-paper", num_modules=1, in_channels=5))
+    assert five - four == 64 * 9  # one more input channel in the first 3x3 conv (C/2 = 64 filters)
+
+
+def test_registry_errors_are_specific():
+    with pytest.raises(InputError, match="unknown model 'nope'"):
+        create_model("nope")
+    with pytest.raises(InputError, match="no option"):
+        create_model("wavemix-tiny", depth=3)
+    assert {"wavemix-paper", "wavemix-14m", "wavemix-small", "wavemix-tiny"} <= set(list_models())
+
+
+def test_config_is_recorded():
+    model = create_model("wavemix-tiny", embed_dim=16)
+    assert model.model_name == "wavemix-tiny"
+    assert model.config["embed_dim"] == 16 and model.config["num_modules"] == 1
