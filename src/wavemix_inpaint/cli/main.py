@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from wavemix_inpaint.errors import WavemixError
 
-COMMANDS: tuple[str, ...] = ("masks",)
+COMMANDS: tuple[str, ...] = ("masks", "models", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,3 +33,19 @@ def to_uint8_hwc(image: Tensor | np.ndarray | Image.Image) -> np.ndarray:
     if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"expected an HxWx3 uint8 array, got {array.dtype} with shape {array.shape}")
     return array
+
+
+def load_uint8(dataset: object, index: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Item ``index`` of any image dataset as HxWx3 ``uint8``.
+
+    Uses ``dataset.get_uint8(index, rng)`` when available (the datasets of this package: it lets them
+    crop with ``rng``), else ``dataset[index]`` (the first element if it is a tuple such as
+    ``(image, label)``) converted with :func:`to_uint8_hwc`.
+    """
+    get_uint8 = getattr(dataset, "get_uint8", None)
+    if get_uint8 is not None:
+        return get_uint8(index, rng)
+    item = dataset[index]  # type: ignore[index]
+    if isinstance(item, (tuple, list)):
+        item = item[0]
+    return to_uint8_hwc(item)

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
@@ -43,7 +42,10 @@ def md5_file(path: str | os.PathLike, chunk_bytes: int = 1 << 22) -> str:
 
 
 def resolve_stl10_file(path: str | os.PathLike, split: str = "unlabeled") -> Path:
-    """Find ``{split}_X.bin`` given the folder above ``stl10_binary/``, that folder, or the file."""
+    """Find ``{split}_X.bin`` given the folder above ``stl10_binary/``, that folder, or the file.
+
+    A path ending in ``.bin`` is used as is (``split`` then only names it in error messages).
+    """
     if split not in STL10_SPLITS:
         raise InputError(f"unknown STL-10 split {split!r}; choose one of {', '.join(STL10_SPLITS)}")
     given = Path(path).expanduser()

@@ -1,0 +1,142 @@
+"""A folder of photos (searched recursively) as fixed-size RGB crops.
+
+Decoding rules: EXIF orientation is applied; greyscale, palette, CMYK and 16-bit images become 8-bit
+RGB; images with transparency (RGBA, LA, palette with a transparent colour) are composited onto
+white, so fully transparent pixels are white rather than whatever colour data they happen to hold.
+Files and folders whose name starts with ``.`` are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from wavemix_inpaint.data.augment import get_augmentation
+from wavemix_inpaint.data.convert import to_tensor
+from wavemix_inpaint.errors import InputError
+
+IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
+#: ``random``/``center``: crop at native resolution (upscaling only images that are too small);
+#: ``resize-center``: resize the short side to ``size`` then centre-crop ("STL-like" ImageNet preprocessing).
+CROP_MODES: tuple[str, ...] = ("random", "center", "resize-center")
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+
+
+def list_images(root: str | os.PathLike, extensions: Sequence[str] = IMAGE_EXTENSIONS) -> list[Path]:
+    """Image files under ``root`` (recursive, case-insensitive extensions), sorted by relative path."""
+    folder = Path(root).expanduser()
+    if not folder.is_dir():
+        raise InputError(f"image folder {folder} does not exist or is not a directory")
+    wanted = {ext.lower() if ext.startswith(".") else f".{ext.lower()}" for ext in extensions}
+    files = [
+        path
+        for path in folder.rglob("*")
+        if path.suffix.lower() in wanted
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and path.is_file()
+    ]
+    if not files:
+        raise InputError(
+            f"no images found under {folder} (searched recursively for {', '.join(sorted(wanted))}); "
+            "put training photos there or point to another folder"
+        )
+    return sorted(files, key=lambda path: path.relative_to(folder).as_posix())
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode.startswith("I"):  # 16/32-bit greyscale: map 0..65535 to 0..255
+        grey = np.clip(np.rint(np.asarray(image, dtype=np.float64) / 257.0), 0, 255).astype(np.uint8)
+        return Image.fromarray(grey).convert("RGB")
+    if image.mode in _ALPHA_MODES or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def open_rgb(path: str | os.PathLike) -> Image.Image:
+    """Decode an image file to an upright 8-bit RGB PIL image; unreadable files raise :class:`InputError`."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return _to_rgb(ImageOps.exif_transpose(image))
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        message = f"cannot read image {path}: {error} (the file is corrupt or not an image; remove it)"
+        raise InputError(message) from error
+
+
+def resize_short_side(image: Image.Image, size: int) -> Image.Image:
+    """Bicubic resize so that the shorter side equals ``size`` (aspect ratio kept)."""
+    width, height = image.size
+    scale = size / min(width, height)
+    new_size = (max(size, round(width * scale)), max(size, round(height * scale)))
+    return image if new_size == image.size else image.resize(new_size, Image.Resampling.BICUBIC)
+
+
+class ImageFolder(Dataset):
+    """Square ``size`` x ``size`` RGB crops of every image under ``root``; items are 3xHxW floats in [0, 1].
+
+    With ``min_side_resize`` images whose short side is below ``size`` are upscaled (bicubic) to it;
+    otherwise they raise :class:`InputError`. The crop position and the augmentation come from the
+    ``rng`` passed to :meth:`get_uint8` (``MaskedImageDataset`` passes a per-sample generator); plain
+    indexing uses ``numpy.random.default_rng([seed, index])``.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        size: int = 96,
+        crop: str = "random",
+        augment: str = "none",
+        extensions: Sequence[str] = IMAGE_EXTENSIONS,
+        min_side_resize: bool = True,
+        seed: int = 0,
+    ) -> None:
+        if crop not in CROP_MODES:
+            raise InputError(f"unknown crop mode {crop!r}; choose one of {', '.join(CROP_MODES)}")
+        if size < 1:
+            raise InputError(f"crop size must be positive, got {size}")
+        self.root = Path(root).expanduser()
+        self.size = int(size)
+        self.crop = crop
+        self.augmentation = get_augmentation(augment)
+        self.min_side_resize = min_side_resize
+        self.seed = int(seed)
+        self.files = list_images(self.root, extensions)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def _fit(self, image: Image.Image, path: Path) -> Image.Image:
+        if self.crop == "resize-center":
+            return resize_short_side(image, self.size)
+        if min(image.size) >= self.size:
+            return image
+        if not self.min_side_resize:
+            raise InputError(f"image {path} is {image.size[0]}x{image.size[1]}, smaller than the {self.size} px crop")
+        return resize_short_side(image, self.size)
+
+    def get_uint8(self, index: int, rng: np.random.Generator | None = None) -> np.ndarray:
+        """The (augmented) ``size`` x ``size`` x 3 ``uint8`` crop of image ``index``."""
+        if rng is None:
+            rng = np.random.default_rng([self.seed, int(index)])
+        path = self.files[index]
+        image = np.asarray(self._fit(open_rgb(path), path))
+        height, width = image.shape[:2]
+        if self.crop == "random":
+            top, left = int(rng.integers(0, height - self.size + 1)), int(rng.integers(0, width - self.size + 1))
+        else:
+            top, left = (height - self.size) // 2, (width - self.size) // 2
+        patch = np.ascontiguousarray(image[top : top + self.size, left : left + self.size])
+        return self.augmentation(patch, rng)
+
+    def __getitem__(self, index: int) -> Tensor:
+        return to_tensor(self.get_uint8(index))
+
+
+__all__ = ["CROP_MODES", "IMAGE_EXTENSIONS", "ImageFolder", "list_images", "open_rgb", "resize_short_side"]

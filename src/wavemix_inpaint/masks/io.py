@@ -1,0 +1,95 @@
+"""Reading and writing mask images, sizes, and hole statistics."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.masks.base import check_shape, resize_nearest
+
+_SIZE_RE = re.compile(r"\s*(\d+)\s*(?:[xX]\s*(\d+)\s*)?")
+
+
+def parse_size(size: int | str | tuple[int, int]) -> tuple[int, int]:
+    """Return ``(height, width)`` from ``96``, ``"96"``, ``"WxH"`` (e.g. ``"128x96"``) or ``(height, width)``."""
+    if isinstance(size, str):
+        match = _SIZE_RE.fullmatch(size)
+        if match is None:
+            raise InputError(f"invalid size {size!r}: use N (square) or WxH, e.g. 96 or 128x96")
+        width = int(match.group(1))
+        height = int(match.group(2)) if match.group(2) else width
+    elif isinstance(size, (tuple, list)) and len(size) == 2:
+        height, width = size
+    elif isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        height = width = int(size)
+    else:
+        raise InputError(f"invalid size {size!r}: use N (square), 'WxH' or a (height, width) pair")
+    check_shape(height, width)
+    return int(height), int(width)
+
+
+def hole_fraction(mask: np.ndarray) -> float:
+    """Fraction of pixels that are holes (value > 0.5)."""
+    mask = np.asarray(mask)
+    if mask.size == 0:
+        raise InputError("cannot compute the hole fraction of an empty mask")
+    return float(np.count_nonzero(mask > 0.5) / mask.size)
+
+
+def _mask_channel(image: Image.Image) -> np.ndarray:
+    """The channel that carries the mask: alpha if it varies, the grey level otherwise."""
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "L")
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        alpha = np.asarray(image.getchannel("A"))
+        if alpha.min() != alpha.max():
+            return alpha
+        image = image.convert("L")
+    if image.mode in ("RGB", "CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
+        image = image.convert("L")
+    return np.asarray(image)
+
+
+def load_mask(
+    path: str | os.PathLike,
+    size: int | str | tuple[int, int] | None = None,
+    invert: bool = False,
+) -> np.ndarray:
+    """Read a mask image as float32 (H, W) in {0, 1}, 1 = hole.
+
+    Accepts greyscale (0/255 or 0/1), bilevel, 16-bit, RGB (converted to grey) and images with a
+    non-constant alpha channel (the alpha is the mask, opaque = hole). Values above half the range are
+    holes: the range is 1 if the maximum is <= 1, else 255 if it is <= 255, else 65535. ``size``
+    (see :func:`parse_size`) nearest-resizes the result; ``invert`` swaps holes and known pixels.
+    """
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            image.load()
+            values = _mask_channel(image).astype(np.float64)
+    except FileNotFoundError as error:
+        raise InputError(f"mask file not found: {path}") from error
+    except (UnidentifiedImageError, OSError) as error:
+        raise InputError(f"cannot read mask image {path}: {error}") from error
+    if values.ndim != 2 or values.size == 0:
+        raise InputError(f"mask image {path} has unsupported shape {values.shape}")
+    peak = values.max()
+    scale = 1.0 if peak <= 1 else 255.0 if peak <= 255 else 65535.0
+    mask = (values > scale / 2).astype(np.float32)
+    if size is not None:
+        mask = resize_nearest(mask, *parse_size(size))
+    return 1.0 - mask if invert else mask
+
+
+def mask_to_png_bytes(mask: np.ndarray) -> bytes:
+    """Encode a mask as an 8-bit greyscale PNG with 255 = hole, 0 = known."""
+    pixels = np.where(np.asarray(mask) > 0.5, 255, 0).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()

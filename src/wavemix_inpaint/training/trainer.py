@@ -1,0 +1,369 @@
+"""The training loop: one readable class in the spirit of nanoGPT's ``train.py``.
+
+Recipe (paper, appendix A): batch 40, AdamW(1e-3, betas 0.9/0.999, eps 1e-8, wd 0.01) for the first
+half of the epochs, then the best-by-validation weights are reloaded and SGD(1e-3, momentum 0.9) trains
+the rest; loss 0.75 (1 - SSIM) + 0.25 L1 on the composited output; AMP (fp16 autocast + GradScaler) on
+CUDA. Validation runs after every epoch on a fixed, seeded set of masks.
+
+Run folder layout::
+
+    config.yaml        the exact settings of the run
+    val_masks/         fixed validation masks (PNG, 255 = hole) + masks.json
+    last.pt            full resumable state (model, optimizer, scaler, RNG, counters), atomic
+    last.safetensors   latest weights (+ .json config), loadable with ``load_model``
+    best.safetensors   best weights by validation loss (+ .json)
+    metrics.csv        one row per epoch
+    tb/                TensorBoard events (when the ``tensorboard`` package is installed)
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections.abc import Iterator
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+from torch import nn
+from torch.utils.data import DataLoader, Subset
+
+from wavemix_inpaint.checkpoint import load_model, save_checkpoint
+from wavemix_inpaint.data import MaskedImageDataset, build_dataset, worker_init_fn
+from wavemix_inpaint.device import select_device
+from wavemix_inpaint.errors import InputError, WavemixError
+from wavemix_inpaint.fileio import atomic_write_text
+from wavemix_inpaint.losses import InpaintingLoss
+from wavemix_inpaint.masks import generate_eval_masks, get_mask_generator
+from wavemix_inpaint.metrics import MetricAccumulator, compute_image_metrics
+from wavemix_inpaint.models import InpaintingModel, count_parameters, create_model
+from wavemix_inpaint.training.config import TrainConfig, make_train_config
+from wavemix_inpaint.training.distributed import DistributedContext, all_reduce_mean, barrier, init_distributed
+from wavemix_inpaint.training.state import LoopState, load_training_state, save_training_state
+
+CSV_FIELDS = (
+    "epoch", "step", "phase", "lr", "train_loss", "val_loss", "val_ssim", "val_ssim_valid", "val_psnr",
+    "val_l1", "val_l2", "val_ssim_hole", "val_psnr_hole", "val_l1_hole", "val_l2_hole", "epoch_seconds", "train_images_per_second", "is_best",
+)  # fmt: skip
+SAVE_DTYPES = {"float32": None, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+class TrainingError(WavemixError):
+    """Training cannot continue (e.g. the loss stayed NaN/inf)."""
+
+
+def _autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    if precision == "auto":
+        return torch.float16 if device.type == "cuda" else None
+    return {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
+
+
+class Trainer:
+    """Train one model as described by a :class:`TrainConfig`.
+
+    ``resume=True`` continues the run in ``config.output`` from its ``last.pt`` (use
+    :func:`resume_config` to get the settings the run was started with).
+    """
+
+    def __init__(self, config: TrainConfig, resume: bool = False) -> None:
+        self.run_dir = Path(config.output)
+        if not resume and (self.run_dir / "last.pt").exists():
+            raise InputError(
+                f"{self.run_dir} already holds a training run; pass --resume to continue it or choose another --output"
+            )
+        self.config = config
+        self.device = select_device(config.device)
+        self.dist: DistributedContext = init_distributed(self.device.type)
+        if self.dist.enabled and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.dist.local_rank)
+            torch.cuda.set_device(self.device)
+        torch.manual_seed(config.seed)
+        self.autocast_dtype = _autocast_dtype(config.precision, self.device)
+        self.model: InpaintingModel = create_model(config.model, **config.model_options).to(self.device)
+        self.net: nn.Module = self.model
+        if self.dist.enabled:
+            self.net = nn.parallel.DistributedDataParallel(
+                self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None
+            )
+        self.loss_fn = InpaintingLoss(config.ssim_weight, config.l1_weight)
+        self.train_set, self.val_set = self._build_datasets()
+        self.scaler = torch.amp.GradScaler(
+            self.device.type, enabled=self.autocast_dtype == torch.float16 and self.device.type == "cuda"
+        )
+        self.loop = LoopState()
+        self.optimizer = self._make_optimizer("adamw" if config.sgd_from_epoch > 0 else "sgd")
+        self.loop.phase = "adamw" if config.sgd_from_epoch > 0 else "sgd"
+        self.writer = None
+        if resume:
+            self._restore()
+        elif self.dist.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.run_dir / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
+
+    # ------------------------------------------------------------------ setup
+    def _build_datasets(self) -> tuple[MaskedImageDataset, MaskedImageDataset]:
+        cfg = self.config
+        if not cfg.data:
+            raise InputError("no training data given: use --data DIR or --data stl10:PATH")
+        train_images = build_dataset(cfg.data, "train", cfg.image_size)
+        val_images = build_dataset(cfg.val_data or cfg.data, "val", cfg.image_size)
+        val_count = min(cfg.val_size, len(val_images))
+        mask_dir = self.run_dir / "val_masks"
+        if self.dist.is_main and not (mask_dir / "masks.json").exists():
+            generate_eval_masks(cfg.val_mask_preset, cfg.image_size, val_count, cfg.seed + 1, mask_dir)
+        barrier(self.dist)
+        train = MaskedImageDataset(
+            train_images, mask_generator=get_mask_generator(cfg.mask_preset), seed=cfg.seed, augment=cfg.augment
+        )
+        val = MaskedImageDataset(Subset(val_images, range(val_count)), mask_dir=mask_dir, seed=cfg.seed)
+        return train, val
+
+    def _make_optimizer(self, phase: str) -> torch.optim.Optimizer:
+        cfg = self.config
+        if phase == "adamw":
+            return torch.optim.AdamW(
+                self.model.parameters(), lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, weight_decay=cfg.weight_decay
+            )
+        return torch.optim.SGD(self.model.parameters(), lr=cfg.sgd_lr, momentum=cfg.sgd_momentum)
+
+    # ------------------------------------------------------------- checkpoints
+    def _payload(self) -> dict[str, Any]:
+        payload = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+        }
+        if self.device.type == "cuda":
+            payload["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        return payload
+
+    def _restore(self) -> None:
+        self.loop, payload = load_training_state(self.run_dir / "last.pt")
+        self.model.load_state_dict(payload["model"])
+        self.optimizer = self._make_optimizer(self.loop.phase)
+        self.optimizer.load_state_dict(payload["optimizer"])
+        self.scaler.load_state_dict(payload["scaler"])
+        torch.set_rng_state(payload["torch_rng"])
+        if "cuda_rng" in payload and self.device.type == "cuda":
+            torch.cuda.set_rng_state(payload["cuda_rng"], self.device)
+
+    def _save(self, is_best: bool = False) -> None:
+        if not self.dist.is_main:
+            return
+        save_training_state(self.run_dir / "last.pt", self.loop, self._payload())
+        dtype = SAVE_DTYPES[self.config.save_dtype]
+        info = {"epoch": self.loop.epoch, "step": self.loop.step, "data": self.config.data}
+        save_checkpoint(self.model, self.run_dir / "last.safetensors", dtype=dtype, **info)
+        if is_best:
+            save_checkpoint(self.model, self.run_dir / "best.safetensors", dtype=dtype, **info)
+
+    # ------------------------------------------------------------------ data
+    def _epoch_batches(self, epoch: int) -> list[int]:
+        """This rank's sample indices for ``epoch``: a seeded permutation, identical on every run."""
+        cfg, world = self.config, self.dist.world_size
+        global_batch = cfg.batch_size * world
+        steps = cfg.steps_per_epoch or max(1, len(self.train_set) // global_batch)
+        rng = np.random.default_rng([cfg.seed, epoch, 0x5EED])
+        needed = steps * global_batch
+        order = np.concatenate([rng.permutation(len(self.train_set)) for _ in range(-(-needed // len(self.train_set)))])
+        per_rank = order[:needed].reshape(steps, world, cfg.batch_size)[:, self.dist.rank, :]
+        return per_rank.reshape(-1).tolist()
+
+    def _loader(self, dataset: torch.utils.data.Dataset, batch_size: int) -> DataLoader:
+        return DataLoader(
+            dataset,
+            batch_size=batch_size,
+            shuffle=False,
+            num_workers=self.config.num_workers,
+            worker_init_fn=worker_init_fn,
+            pin_memory=self.device.type == "cuda",
+        )
+
+    def _autocast(self):
+        if self.autocast_dtype is None:
+            return nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    # --------------------------------------------------------------- training
+    def _train_step(self, image: torch.Tensor, mask: torch.Tensor) -> float | None:
+        """One optimisation step; returns the loss, or None when the step was skipped (non-finite loss)."""
+        with self._autocast():
+            output = self.net(image, mask)
+        loss = self.loss_fn(output.float(), image)
+        finite = all_reduce_mean(torch.isfinite(loss).float().reshape(1), self.dist).item() == 1.0
+        if not finite:
+            self.optimizer.zero_grad(set_to_none=True)
+            return None
+        self.scaler.scale(loss).backward()
+        if self.config.grad_clip:
+            self.scaler.unscale_(self.optimizer)
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.optimizer.zero_grad(set_to_none=True)
+        return loss.item()
+
+    def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        self.train_set.set_epoch(epoch)
+        indices = self._epoch_batches(epoch)[self.loop.batch_in_epoch * self.config.batch_size :]
+        for batch in self._loader(Subset(self.train_set, indices), self.config.batch_size):
+            yield batch["image"].to(self.device, non_blocking=True), batch["mask"].to(self.device, non_blocking=True)
+
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        """Loss and image metrics on the fixed validation set (composited outputs, per image then averaged)."""
+        self.model.eval()
+        accumulator = MetricAccumulator()
+        for batch in self._loader(self.val_set, self.config.batch_size):
+            image, mask = batch["image"].to(self.device), batch["mask"].to(self.device)
+            with self._autocast():
+                output = self.model(image, mask)
+            output = output.float().clamp(0, 1)
+            metrics = compute_image_metrics(output, image, mask)
+            # per-image loss from the same per-image SSIM (reflect padding) and L1 the training loss uses
+            metrics["loss"] = self.loss_fn.ssim_weight * (1 - metrics["ssim"]) + self.loss_fn.l1_weight * metrics["l1"]
+            accumulator.update(metrics)
+        self.model.train()
+        return {f"val_{name}": value for name, value in accumulator.mean().items()}
+
+    def _maybe_switch_to_sgd(self) -> None:
+        if self.loop.phase != "adamw" or self.loop.epoch < self.config.sgd_from_epoch:
+            return
+        best = self.run_dir / "best.safetensors"
+        if best.exists():
+            self.model.load_state_dict(load_model(best).state_dict())
+        self.optimizer = self._make_optimizer("sgd")
+        self.loop.phase = "sgd"
+        self._log(f"epoch {self.loop.epoch}: switching to SGD (reloaded {'best' if best.exists() else 'current'} weights)")
+
+    def _log(self, message: str) -> None:
+        if self.dist.is_main and self.config.progress:
+            from tqdm import tqdm
+
+            tqdm.write(message)
+
+    def _write_row(self, row: dict[str, Any]) -> None:
+        path = self.run_dir / "metrics.csv"
+        new = not path.exists()
+        with open(path, "a", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+            if new:
+                writer.writeheader()
+            writer.writerow({key: row.get(key, "") for key in CSV_FIELDS})
+        if self.writer is not None:
+            for key, value in row.items():
+                if isinstance(value, (int, float)) and key not in ("epoch", "step"):
+                    self.writer.add_scalar(key, value, self.loop.epoch)
+
+    def _open_tensorboard(self) -> None:
+        if not (self.config.tensorboard and self.dist.is_main):
+            return
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            self._log("tensorboard is not installed: logging to metrics.csv only (pip install tensorboard)")
+            return
+        self.writer = SummaryWriter(str(self.run_dir / "tb"))
+
+    def fit(self, max_steps: int | None = None) -> dict[str, Any]:
+        """Train until ``config.epochs`` (or ``max_steps`` total optimizer steps, saving a resumable
+        checkpoint there). Returns a summary with the final validation metrics and timings."""
+        from tqdm import tqdm
+
+        cfg = self.config
+        self._open_tensorboard()
+        self.model.train()
+        summary: dict[str, Any] = {"parameters": count_parameters(self.model), "epoch_seconds": []}
+        bad_steps = 0
+        while self.loop.epoch < cfg.epochs:
+            self._maybe_switch_to_sgd()
+            epoch = self.loop.epoch
+            steps_total = len(self._epoch_batches(epoch)) // cfg.batch_size
+            bar = tqdm(
+                total=steps_total,
+                initial=self.loop.batch_in_epoch,
+                desc=f"epoch {epoch + 1}/{cfg.epochs} [{self.loop.phase}]",
+                disable=not (cfg.progress and self.dist.is_main),
+                dynamic_ncols=True,
+            )
+            losses: list[float] = []
+            images_seen, started = 0, time.perf_counter()
+            for image, mask in self._batches(epoch):
+                loss = self._train_step(image, mask)
+                self.loop.batch_in_epoch += 1
+                if loss is None:
+                    bad_steps += 1
+                    if bad_steps >= cfg.max_bad_steps:
+                        self._save()
+                        raise TrainingError(
+                            f"the loss was NaN/inf for {bad_steps} consecutive steps (epoch {epoch + 1}, step "
+                            f"{self.loop.step}); the run stopped and its last good state is in {self.run_dir}. "
+                            "Try precision fp32, a lower learning rate or grad_clip."
+                        )
+                    self._log(f"step {self.loop.step}: non-finite loss, step skipped")
+                else:
+                    bad_steps = 0
+                    self.loop.step += 1
+                    losses.append(loss)
+                images_seen += image.shape[0] * self.dist.world_size
+                rate = images_seen / max(time.perf_counter() - started, 1e-9)
+                bar.set_postfix(loss=f"{np.mean(losses[-20:]) if losses else float('nan'):.4f}", img_s=f"{rate:.1f}")
+                bar.update()
+                if cfg.checkpoint_every and self.loop.step % cfg.checkpoint_every == 0:
+                    self._save()
+                if max_steps is not None and self.loop.step >= max_steps:
+                    bar.close()
+                    self._save()
+                    summary["stopped_at_step"] = self.loop.step
+                    return summary
+            bar.close()
+            seconds = time.perf_counter() - started
+            train_loss = all_reduce_mean(torch.tensor(float(np.mean(losses)) if losses else math.nan), self.dist).item()
+            metrics = self.validate()
+            is_best = metrics["val_loss"] < self.loop.best_metric
+            if is_best:
+                self.loop.best_metric, self.loop.best_epoch = metrics["val_loss"], epoch
+            self.loop.epoch += 1
+            self.loop.batch_in_epoch = 0
+            self._save(is_best=is_best)
+            row = {
+                "epoch": epoch + 1, "step": self.loop.step, "phase": self.loop.phase,
+                "lr": self.optimizer.param_groups[0]["lr"], "train_loss": train_loss, **metrics,
+                "epoch_seconds": seconds, "train_images_per_second": images_seen / max(seconds, 1e-9),
+                "is_best": int(is_best),
+            }  # fmt: skip
+            if self.dist.is_main:
+                self._write_row(row)
+            self._log(
+                f"epoch {epoch + 1}: train_loss {train_loss:.4f} val_loss {metrics['val_loss']:.4f} "
+                f"val_ssim {metrics['val_ssim']:.4f} val_psnr {metrics['val_psnr']:.2f} ({seconds:.1f}s)"
+                + (" *best*" if is_best else "")
+            )
+            summary["epoch_seconds"].append(seconds)
+            summary.update(row)
+        if self.writer is not None:
+            self.writer.close()
+        summary["best_epoch"] = self.loop.best_epoch + 1
+        summary["best_val_loss"] = self.loop.best_metric
+        return summary
+
+
+def resume_config(run_dir: str | Path, **overrides: Any) -> TrainConfig:
+    """The settings saved in ``run_dir/config.yaml``, updated by non-None ``overrides`` (e.g. more epochs)."""
+    saved = Path(run_dir) / "config.yaml"
+    if not saved.is_file():
+        raise InputError(f"cannot resume: {saved} not found (is {run_dir} a training run folder?)")
+    values = yaml.safe_load(saved.read_text(encoding="utf-8"))
+    values.update({key: value for key, value in overrides.items() if value is not None})
+    values["output"] = str(run_dir)
+    return make_train_config(values)
+
+
+def train(config: TrainConfig, resume: bool = False, max_steps: int | None = None) -> dict[str, Any]:
+    """Convenience wrapper: build a :class:`Trainer` and run it."""
+    return Trainer(config, resume=resume).fit(max_steps=max_steps)
