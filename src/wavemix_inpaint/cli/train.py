@@ -74,5 +74,5 @@ def run(args: argparse.Namespace) -> int:
             overrides["model_options"] = options
         config = load_train_config(args.config, **overrides)
     summary = train(config, resume=bool(args.resume), max_steps=args.max_steps)
-    print(json.dumps({key: value for key, value in summary.items() if key != "epoch_seconds"}, default=str))
+    print(json.dumps({key: value for key, value in summary.items() if key != "epoch_times"}, default=str))
     return 0

@@ -26,24 +26,17 @@ import torch
 from torch import Tensor
 
 from wavemix_inpaint.errors import InputError
-from wavemix_inpaint.metrics.ssim import ssim, ssim_map
+from wavemix_inpaint.metrics.ssim import check_image_pair, metric_dtype, ssim, ssim_map
 
 Region = Literal["all", "hole"]
 
 PSNR_CAP_DB = 100.0
 
 
-def _as_float(x: Tensor) -> Tensor:
-    return x if x.dtype == torch.float64 else x.float()
-
-
-def _check_images(pred: Tensor, target: Tensor) -> None:
-    if pred.ndim != 4:
-        raise InputError(f"expected NCHW image tensors, got shape {tuple(pred.shape)}")
-    if pred.shape != target.shape:
-        raise InputError(
-            f"prediction and target shapes differ: {tuple(pred.shape)} vs {tuple(target.shape)}"
-        )
+def _difference(pred: Tensor, target: Tensor) -> Tensor:
+    check_image_pair(pred, target)
+    dtype = metric_dtype(pred)
+    return pred.to(dtype) - target.to(dtype)
 
 
 def _hole_mask(mask: Tensor | None, like: Tensor, region: Region | None) -> Tensor | None:
@@ -78,18 +71,14 @@ def l1(
     pred: Tensor, target: Tensor, *, mask: Tensor | None = None, region: Region | None = None
 ) -> Tensor:
     """Per-image mean absolute error."""
-    _check_images(pred, target)
-    hole = _hole_mask(mask, pred, region)
-    return masked_image_mean((_as_float(pred) - _as_float(target)).abs(), hole)
+    return masked_image_mean(_difference(pred, target).abs(), _hole_mask(mask, pred, region))
 
 
 def l2(
     pred: Tensor, target: Tensor, *, mask: Tensor | None = None, region: Region | None = None
 ) -> Tensor:
     """Per-image mean squared error (MSE)."""
-    _check_images(pred, target)
-    hole = _hole_mask(mask, pred, region)
-    return masked_image_mean((_as_float(pred) - _as_float(target)).square(), hole)
+    return masked_image_mean(_difference(pred, target).square(), _hole_mask(mask, pred, region))
 
 
 def _psnr_from_mse(mse: Tensor, data_range: float, max_db: float = PSNR_CAP_DB) -> Tensor:
@@ -121,7 +110,7 @@ def masked_ssim(
     region: Region | None = None,
 ) -> Tensor:
     """Per-image SSIM with the reflect-padded (same-size) map, averaged over all pixels or only hole pixels."""
-    _check_images(pred, target)
+    check_image_pair(pred, target)
     hole = _hole_mask(mask, pred, region)
     return masked_image_mean(ssim_map(pred, target, data_range=data_range, padding="reflect"), hole)
 
@@ -136,7 +125,7 @@ def compute_image_metrics(
     ``psnr``, ``l1``, ``l2`` over the whole image; with a mask also ``ssim_hole``, ``psnr_hole``,
     ``l1_hole`` and ``l2_hole`` over hole pixels only.
     """
-    _check_images(pred, target)
+    check_image_pair(pred, target)
     full_map = ssim_map(pred, target, data_range=data_range, padding="reflect")
     mse = l2(pred, target, region="all")
     metrics = {

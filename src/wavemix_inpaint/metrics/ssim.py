@@ -45,16 +45,18 @@ def gaussian_window(
     return (window / window.sum()).to(dtype)
 
 
-def _check_pair(pred: Tensor, target: Tensor) -> None:
+def check_image_pair(pred: Tensor, target: Tensor) -> None:
+    """Raise :class:`InputError` unless ``pred`` and ``target`` are NCHW tensors of the same shape."""
     if pred.ndim != 4:
-        raise InputError(f"SSIM expects NCHW tensors, got shape {tuple(pred.shape)}")
+        raise InputError(f"expected N x C x H x W image tensors, got shape {tuple(pred.shape)}")
     if pred.shape != target.shape:
         raise InputError(
             f"prediction and target shapes differ: {tuple(pred.shape)} vs {tuple(target.shape)}"
         )
 
 
-def _compute_dtype(x: Tensor) -> torch.dtype:
+def metric_dtype(x: Tensor) -> torch.dtype:
+    """Dtype metrics are computed in: float64 for float64 inputs, float32 for everything else."""
     return torch.float64 if x.dtype == torch.float64 else torch.float32
 
 
@@ -79,7 +81,7 @@ def ssim_map(
     ``data_range`` is the value range of the images (1.0 for [0,1] floats, 255.0 for [0,255]); it is required
     because inferring it from the data (torchmetrics' default) makes scores depend on image content.
     """
-    _check_pair(pred, target)
+    check_image_pair(pred, target)
     if not data_range > 0:
         raise InputError(f"data_range must be positive, got {data_range}")
     if padding not in ("reflect", "valid"):
@@ -92,7 +94,7 @@ def ssim_map(
             f"images of {height}x{width} are too small for {padding!r} SSIM (need at least {min_side} px a side)"
         )
 
-    dtype = _compute_dtype(pred)
+    dtype = metric_dtype(pred)
     with torch.autocast(device_type=pred.device.type, enabled=False):
         x = pred.to(dtype)
         y = target.to(dtype)

@@ -30,6 +30,8 @@ class LoopState:
     phase: str = "adamw"
     best_metric: float = math.inf
     best_epoch: int = -1
+    epoch_loss_sum: float = 0.0
+    epoch_loss_count: int = 0
 
 
 def save_training_state(path: Path, loop: LoopState, payload: dict[str, Any]) -> None:

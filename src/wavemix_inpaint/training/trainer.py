@@ -33,7 +33,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Subset
 
 from wavemix_inpaint.checkpoint import load_model, save_checkpoint
-from wavemix_inpaint.data import MaskedImageDataset, build_dataset, worker_init_fn
+from wavemix_inpaint.data import MaskedImageDataset, Subset as IndexSubset, build_dataset, worker_init_fn
 from wavemix_inpaint.device import select_device
 from wavemix_inpaint.errors import InputError, WavemixError
 from wavemix_inpaint.fileio import atomic_write_text
@@ -119,7 +119,7 @@ class Trainer:
         train = MaskedImageDataset(
             train_images, mask_generator=get_mask_generator(cfg.mask_preset), seed=cfg.seed, augment=cfg.augment
         )
-        val = MaskedImageDataset(Subset(val_images, range(val_count)), mask_dir=mask_dir, seed=cfg.seed)
+        val = MaskedImageDataset(IndexSubset(val_images, np.arange(val_count)), mask_dir=mask_dir, seed=cfg.seed)
         return train, val
 
     def _make_optimizer(self, phase: str) -> torch.optim.Optimizer:
@@ -175,12 +175,16 @@ class Trainer:
         return per_rank.reshape(-1).tolist()
 
     def _loader(self, dataset: torch.utils.data.Dataset, batch_size: int) -> DataLoader:
+        # a private generator keeps the DataLoader from drawing on the global RNG (dropout), so a resumed
+        # run consumes random numbers exactly like an uninterrupted one
+        generator = torch.Generator().manual_seed(self.config.seed)
         return DataLoader(
             dataset,
             batch_size=batch_size,
             shuffle=False,
             num_workers=self.config.num_workers,
             worker_init_fn=worker_init_fn,
+            generator=generator,
             pin_memory=self.device.type == "cuda",
         )
 
@@ -278,7 +282,7 @@ class Trainer:
         cfg = self.config
         self._open_tensorboard()
         self.model.train()
-        summary: dict[str, Any] = {"parameters": count_parameters(self.model), "epoch_seconds": []}
+        summary: dict[str, Any] = {"parameters": count_parameters(self.model), "epoch_times": []}
         bad_steps = 0
         while self.loop.epoch < cfg.epochs:
             self._maybe_switch_to_sgd()
@@ -291,7 +295,7 @@ class Trainer:
                 disable=not (cfg.progress and self.dist.is_main),
                 dynamic_ncols=True,
             )
-            losses: list[float] = []
+            recent: list[float] = []
             images_seen, started = 0, time.perf_counter()
             for image, mask in self._batches(epoch):
                 loss = self._train_step(image, mask)
@@ -309,10 +313,12 @@ class Trainer:
                 else:
                     bad_steps = 0
                     self.loop.step += 1
-                    losses.append(loss)
+                    self.loop.epoch_loss_sum += loss
+                    self.loop.epoch_loss_count += 1
+                    recent = (recent + [loss])[-20:]
                 images_seen += image.shape[0] * self.dist.world_size
                 rate = images_seen / max(time.perf_counter() - started, 1e-9)
-                bar.set_postfix(loss=f"{np.mean(losses[-20:]) if losses else float('nan'):.4f}", img_s=f"{rate:.1f}")
+                bar.set_postfix(loss=f"{np.mean(recent) if recent else float('nan'):.4f}", img_s=f"{rate:.1f}")
                 bar.update()
                 if cfg.checkpoint_every and self.loop.step % cfg.checkpoint_every == 0:
                     self._save()
@@ -323,13 +329,15 @@ class Trainer:
                     return summary
             bar.close()
             seconds = time.perf_counter() - started
-            train_loss = all_reduce_mean(torch.tensor(float(np.mean(losses)) if losses else math.nan), self.dist).item()
+            mean_loss = self.loop.epoch_loss_sum / self.loop.epoch_loss_count if self.loop.epoch_loss_count else math.nan
+            train_loss = all_reduce_mean(torch.tensor(mean_loss), self.dist).item()
             metrics = self.validate()
             is_best = metrics["val_loss"] < self.loop.best_metric
             if is_best:
                 self.loop.best_metric, self.loop.best_epoch = metrics["val_loss"], epoch
             self.loop.epoch += 1
             self.loop.batch_in_epoch = 0
+            self.loop.epoch_loss_sum, self.loop.epoch_loss_count = 0.0, 0
             self._save(is_best=is_best)
             row = {
                 "epoch": epoch + 1, "step": self.loop.step, "phase": self.loop.phase,
@@ -344,7 +352,7 @@ class Trainer:
                 f"val_ssim {metrics['val_ssim']:.4f} val_psnr {metrics['val_psnr']:.2f} ({seconds:.1f}s)"
                 + (" *best*" if is_best else "")
             )
-            summary["epoch_seconds"].append(seconds)
+            summary["epoch_times"].append(seconds)
             summary.update(row)
         if self.writer is not None:
             self.writer.close()

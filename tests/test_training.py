@@ -1,0 +1,99 @@
+import csv
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from wavemix_inpaint.checkpoint import load_model
+from wavemix_inpaint.cli.main import main
+from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.training import Trainer, TrainingError, load_train_config, make_train_config, resume_config
+
+
+def _config(folder, output, **overrides):
+    values = dict(
+        model="wavemix-tiny",
+        model_options={"embed_dim": 8, "dropout": 0.1},
+        data=str(folder),
+        output=str(output),
+        image_size=32,
+        augment="light",
+        batch_size=4,
+        epochs=3,
+        steps_per_epoch=2,
+        switch_epoch=2,
+        val_size=4,
+        num_workers=0,
+        progress=False,
+        tensorboard=False,
+    )
+    values.update(overrides)
+    return make_train_config(values)
+
+
+def _rows(run_dir):
+    with open(run_dir / "metrics.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_training_run_writes_checkpoints_logs_and_switches_to_sgd(image_folder, tmp_path):
+    summary = Trainer(_config(image_folder, tmp_path / "run")).fit()
+    run = tmp_path / "run"
+    for name in ("config.yaml", "last.pt", "last.safetensors", "last.json", "best.safetensors", "val_masks/masks.json"):
+        assert (run / name).exists(), name
+    rows = _rows(run)
+    assert [row["phase"] for row in rows] == ["adamw", "adamw", "sgd"]
+    assert [int(row["step"]) for row in rows] == [2, 4, 6]
+    assert all(0 < float(row["val_ssim"]) <= 1 for row in rows)
+    assert summary["parameters"] > 0 and summary["best_epoch"] >= 1
+    model = load_model(run / "best.safetensors")
+    assert model.config["embed_dim"] == 8
+
+
+def test_resume_reproduces_uninterrupted_run_exactly(image_folder, tmp_path):
+    Trainer(_config(image_folder, tmp_path / "full")).fit()
+    interrupted = _config(image_folder, tmp_path / "resumed")
+    Trainer(interrupted).fit(max_steps=3)  # stops in the middle of epoch 2
+    assert len(_rows(tmp_path / "resumed")) == 1
+    Trainer(resume_config(tmp_path / "resumed"), resume=True).fit()
+    full, resumed = _rows(tmp_path / "full"), _rows(tmp_path / "resumed")
+    assert [r["train_loss"] for r in full] == [r["train_loss"] for r in resumed]
+    assert [r["val_loss"] for r in full] == [r["val_loss"] for r in resumed]
+    weights_full = load_file(str(tmp_path / "full" / "last.safetensors"))
+    weights_resumed = load_file(str(tmp_path / "resumed" / "last.safetensors"))
+    assert all(torch.equal(weights_full[key], weights_resumed[key]) for key in weights_full)
+
+
+def test_existing_run_is_not_overwritten(image_folder, tmp_path):
+    config = _config(image_folder, tmp_path / "run", epochs=1, switch_epoch=None)
+    Trainer(config).fit()
+    with pytest.raises(InputError, match="--resume"):
+        Trainer(config)
+
+
+def test_persistent_nan_loss_stops_with_clear_message(image_folder, tmp_path, monkeypatch):
+    trainer = Trainer(_config(image_folder, tmp_path / "run", max_bad_steps=2))
+    monkeypatch.setattr(trainer.loss_fn, "forward", lambda output, target: output.sum() * float("nan"))
+    with pytest.raises(TrainingError, match="NaN/inf for 2 consecutive steps"):
+        trainer.fit()
+    assert (tmp_path / "run" / "last.pt").exists()
+
+
+def test_config_file_and_overrides(tmp_path):
+    path = tmp_path / "train.toml"
+    path.write_text('model = "wavemix-tiny"\nbatch_size = 8\nepochs = 4\n[model_options]\nembed_dim = 16\n')
+    config = load_train_config(path, epochs=6)
+    assert (config.batch_size, config.epochs, config.sgd_from_epoch) == (8, 6, 3)
+    assert config.model_options == {"embed_dim": 16}
+    with pytest.raises(InputError, match="unknown training setting"):
+        make_train_config({"batchsize": 3})
+
+
+def test_cli_train_and_bad_data(image_folder, tmp_path, capsys):
+    args = ["train", "--model", "wavemix-tiny", "--model-option", "embed_dim=8", "--data", str(image_folder),
+            "--output", str(tmp_path / "run"), "--image-size", "32", "--batch-size", "4", "--epochs", "1",
+            "--steps-per-epoch", "1", "--val-size", "2", "--num-workers", "0", "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    assert (tmp_path / "run" / "best.safetensors").exists()
+    assert main(["train", "--data", str(tmp_path / "missing"), "--output", str(tmp_path / "r2")]) != 0
+    assert "error:" in capsys.readouterr().err
