@@ -11,7 +11,7 @@ HELP = "train an inpainting model (paper recipe by default; resumable; torchrun 
 FORWARDED = (
     "model", "data", "val_data", "output", "image_size", "augment", "mask_preset", "val_mask_preset", "val_size",
     "batch_size", "epochs", "steps_per_epoch", "switch_epoch", "lr", "precision", "num_workers", "seed", "device",
-    "checkpoint_every", "save_dtype",
+    "checkpoint_every", "save_dtype", "time_limit_minutes",
 )  # fmt: skip
 
 
@@ -40,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     parser.add_argument("--checkpoint-every", type=int, help="also save a resumable checkpoint every N steps")
+    parser.add_argument("--time-limit-minutes", type=float, help="stop (resumably) after this much wall time")
     parser.add_argument("--save-dtype", choices=["float32", "float16", "bfloat16"])
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from RUN_DIR/last.pt")
     parser.add_argument("--max-steps", type=int, help="stop (with a resumable checkpoint) after N optimizer steps")

@@ -34,13 +34,20 @@ def list_images(root: str | os.PathLike, extensions: Sequence[str] = IMAGE_EXTEN
     if not folder.is_dir():
         raise InputError(f"image folder {folder} does not exist or is not a directory")
     wanted = {ext.lower() if ext.startswith(".") else f".{ext.lower()}" for ext in extensions}
-    files = [
-        path
-        for path in folder.rglob("*")
-        if path.suffix.lower() in wanted
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-        and path.is_file()
-    ]
+    files = []
+    visited: set[str] = set()
+    for directory, subdirs, names in os.walk(folder, followlinks=True):  # symlinked dataset folders count
+        real = os.path.realpath(directory)
+        if real in visited:  # a symlink loop or a folder linked twice
+            subdirs.clear()
+            continue
+        visited.add(real)
+        subdirs[:] = sorted(name for name in subdirs if not name.startswith("."))
+        files.extend(
+            Path(directory) / name
+            for name in names
+            if not name.startswith(".") and Path(name).suffix.lower() in wanted and os.path.isfile(Path(directory) / name)
+        )
     if not files:
         raise InputError(
             f"no images found under {folder} (searched recursively for {', '.join(sorted(wanted))}); "

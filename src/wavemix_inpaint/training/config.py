@@ -57,6 +57,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     checkpoint_every: int = 0
+    time_limit_minutes: float | None = None
     save_dtype: str = "float32"
     tensorboard: bool = True
     progress: bool = True

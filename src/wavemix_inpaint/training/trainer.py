@@ -246,7 +246,8 @@ class Trainer:
         self._log(f"epoch {self.loop.epoch}: switching to SGD (reloaded {'best' if best.exists() else 'current'} weights)")
 
     def _log(self, message: str) -> None:
-        if self.dist.is_main and self.config.progress:
+        """Print a line on the main process (between progress-bar updates when bars are shown)."""
+        if self.dist.is_main:
             from tqdm import tqdm
 
             tqdm.write(message)
@@ -275,8 +276,9 @@ class Trainer:
         self.writer = SummaryWriter(str(self.run_dir / "tb"))
 
     def fit(self, max_steps: int | None = None) -> dict[str, Any]:
-        """Train until ``config.epochs`` (or ``max_steps`` total optimizer steps, saving a resumable
-        checkpoint there). Returns a summary with the final validation metrics and timings."""
+        """Train until ``config.epochs``, ``max_steps`` total optimizer steps or ``config.time_limit_minutes``
+        of wall time (the last two save a resumable checkpoint where they stop). Returns a summary with
+        the final validation metrics and timings."""
         from tqdm import tqdm
 
         cfg = self.config
@@ -284,6 +286,7 @@ class Trainer:
         self.model.train()
         summary: dict[str, Any] = {"parameters": count_parameters(self.model), "epoch_times": []}
         bad_steps = 0
+        deadline = time.monotonic() + 60 * cfg.time_limit_minutes if cfg.time_limit_minutes else math.inf
         while self.loop.epoch < cfg.epochs:
             self._maybe_switch_to_sgd()
             epoch = self.loop.epoch
@@ -322,8 +325,11 @@ class Trainer:
                 bar.update()
                 if cfg.checkpoint_every and self.loop.step % cfg.checkpoint_every == 0:
                     self._save()
-                if max_steps is not None and self.loop.step >= max_steps:
+                out_of_time = time.monotonic() > deadline
+                if out_of_time or (max_steps is not None and self.loop.step >= max_steps):
                     bar.close()
+                    self._log(f"stopping at step {self.loop.step} ({'time limit' if out_of_time else 'max_steps'}); "
+                              f"continue with --resume {self.run_dir}")
                     self._save()
                     summary["stopped_at_step"] = self.loop.step
                     return summary
