@@ -99,6 +99,8 @@ class Trainer:
         self.loop.phase = "adamw" if config.sgd_from_epoch > 0 else "sgd"
         self.writer = None
         if resume:
+            for stale in self.run_dir.glob(".*.tmp"):  # left by a process killed while writing
+                stale.unlink()
             self._restore()
         elif self.dist.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
