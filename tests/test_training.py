@@ -50,9 +50,12 @@ def test_training_run_writes_checkpoints_logs_and_switches_to_sgd(image_folder, 
     assert model.config["embed_dim"] == 8
 
 
-def test_resume_reproduces_uninterrupted_run_exactly(image_folder, tmp_path):
-    Trainer(_config(image_folder, tmp_path / "full")).fit()
-    interrupted = _config(image_folder, tmp_path / "resumed")
+@pytest.mark.parametrize(
+    "objective", [{}, {"loss": "lama", "adversarial_weight": 10.0}], ids=["ssim-l1", "lama-adversarial"]
+)
+def test_resume_reproduces_uninterrupted_run_exactly(image_folder, tmp_path, objective):
+    Trainer(_config(image_folder, tmp_path / "full", **objective)).fit()
+    interrupted = _config(image_folder, tmp_path / "resumed", **objective)
     Trainer(interrupted).fit(max_steps=3)  # stops in the middle of epoch 2
     assert len(_rows(tmp_path / "resumed")) == 1
     Trainer(resume_config(tmp_path / "resumed"), resume=True).fit()
@@ -97,3 +100,16 @@ def test_cli_train_and_bad_data(image_folder, tmp_path, capsys):
     assert (tmp_path / "run" / "best.safetensors").exists()
     assert main(["train", "--data", str(tmp_path / "missing"), "--output", str(tmp_path / "r2")]) != 0
     assert "error:" in capsys.readouterr().err
+
+
+def test_adversarial_training_updates_the_discriminator(image_folder, tmp_path):
+    trainer = Trainer(_config(image_folder, tmp_path / "run", epochs=1, switch_epoch=None, adversarial_weight=10.0))
+    before = {k: v.clone() for k, v in trainer.objective.discriminator.state_dict().items()}
+    trainer.fit()
+    after = trainer.objective.discriminator.state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before if after[k].is_floating_point())
+
+
+def test_unknown_loss_is_rejected(image_folder, tmp_path):
+    with pytest.raises(InputError, match="loss must be one of"):
+        Trainer(_config(image_folder, tmp_path / "run", loss="perceptual"))

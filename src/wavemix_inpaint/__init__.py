@@ -5,3 +5,21 @@ from wavemix_inpaint.models import count_parameters, create_model, list_models
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "count_parameters", "create_model", "list_models"]
+
+__all__ += ["Inpainter", "list_pretrained", "read_image", "read_mask", "save_image"]
+
+_LAZY = {
+    "Inpainter": "wavemix_inpaint.inpainter",
+    "list_pretrained": "wavemix_inpaint.pretrained",
+    "read_image": "wavemix_inpaint.imageio",
+    "read_mask": "wavemix_inpaint.imageio",
+    "save_image": "wavemix_inpaint.imageio",
+}
+
+
+def __getattr__(name: str):  # noqa: ANN202 - lazy imports keep "import wavemix_inpaint" light
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'wavemix_inpaint' has no attribute {name!r}")

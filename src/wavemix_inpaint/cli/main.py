@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from wavemix_inpaint.errors import WavemixError
 
-COMMANDS: tuple[str, ...] = ("masks", "models", "train")
+COMMANDS: tuple[str, ...] = ("demo", "export", "inpaint", "masks", "models", "serve", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:

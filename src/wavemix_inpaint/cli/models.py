@@ -19,4 +19,12 @@ def run(args: argparse.Namespace) -> int:
         spec = get_model_spec(name)
         count = f"{count_parameters(create_model(name)):>12,}  " if args.params else ""
         print(f"  {name:<16} {count}{spec.description}")
+    from wavemix_inpaint.pretrained import list_pretrained
+
+    print()
+    print("pretrained weights (use with inpaint/demo/export --model NAME, or Inpainter.from_pretrained(NAME)):")
+    for info in list_pretrained():
+        state = f"present ({info.architecture or 'unknown architecture'})" if info.present else f"MISSING: {info.path}"
+        print(f"  {info.name:<16} {info.file:<24} {state}")
+        print(f"  {'':<16} {info.description}")
     return 0

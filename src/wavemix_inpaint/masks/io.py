@@ -56,6 +56,30 @@ def _mask_channel(image: Image.Image) -> np.ndarray:
     return np.asarray(image)
 
 
+def binarize_mask(values: np.ndarray, source: str = "mask") -> np.ndarray:
+    """A 2-D array of mask values -> float32 (H, W) in {0, 1}, 1 = hole.
+
+    Booleans are used as they are; numbers above half the range are holes, the range being 1 if the
+    maximum is <= 1, else 255 if it is <= 255, else 65535. ``source`` names the mask in errors.
+    """
+    values = np.asarray(values)
+    if values.ndim != 2 or values.size == 0:
+        raise InputError(f"{source} has unsupported shape {values.shape} (expected a non-empty H x W mask)")
+    if values.dtype == np.bool_:
+        return values.astype(np.float32)
+    values = values.astype(np.float64)
+    if not np.isfinite(values).all():
+        raise InputError(f"{source} contains NaN or infinite values")
+    peak = values.max()
+    scale = 1.0 if peak <= 1 else 255.0 if peak <= 255 else 65535.0
+    return (values > scale / 2).astype(np.float32)
+
+
+def mask_from_image(image: Image.Image, source: str = "mask image") -> np.ndarray:
+    """A loaded PIL mask image -> float32 (H, W) in {0, 1}, 1 = hole (see :func:`load_mask`)."""
+    return binarize_mask(_mask_channel(image), source)
+
+
 def load_mask(
     path: str | os.PathLike,
     size: int | str | tuple[int, int] | None = None,
@@ -72,16 +96,11 @@ def load_mask(
     try:
         with Image.open(path) as image:
             image.load()
-            values = _mask_channel(image).astype(np.float64)
+            mask = mask_from_image(image, source=str(path))
     except FileNotFoundError as error:
         raise InputError(f"mask file not found: {path}") from error
     except (UnidentifiedImageError, OSError) as error:
         raise InputError(f"cannot read mask image {path}: {error}") from error
-    if values.ndim != 2 or values.size == 0:
-        raise InputError(f"mask image {path} has unsupported shape {values.shape}")
-    peak = values.max()
-    scale = 1.0 if peak <= 1 else 255.0 if peak <= 255 else 65535.0
-    mask = (values > scale / 2).astype(np.float32)
     if size is not None:
         mask = resize_nearest(mask, *parse_size(size))
     return 1.0 - mask if invert else mask

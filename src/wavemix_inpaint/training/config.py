@@ -48,8 +48,13 @@ class TrainConfig:
     eps: float = 1e-8
     sgd_lr: float = 1e-3
     sgd_momentum: float = 0.9
+    loss: str = "ssim-l1"
     ssim_weight: float = 0.75
     l1_weight: float = 0.25
+    adversarial_weight: float = 0.0
+    feature_matching_weight: float = 100.0
+    r1_weight: float = 0.001
+    disc_lr: float = 1e-4
     precision: str = "auto"
     grad_clip: float | None = None
     max_bad_steps: int = 20
@@ -88,7 +93,7 @@ def _coerce(name: str, value: Any) -> Any:
     """Parse a command-line string value for field ``name`` (YAML syntax: numbers, lists, dicts, null)."""
     if not isinstance(value, str):
         return value
-    if name in ("model", "data", "output", "augment", "mask_preset", "val_mask_preset", "device", "precision"):
+    if name in ("model", "data", "output", "augment", "mask_preset", "val_mask_preset", "device", "precision", "loss"):
         return value
     return yaml.safe_load(value)
 

@@ -37,11 +37,11 @@ from wavemix_inpaint.data import MaskedImageDataset, Subset as IndexSubset, buil
 from wavemix_inpaint.device import select_device
 from wavemix_inpaint.errors import InputError, WavemixError
 from wavemix_inpaint.fileio import atomic_write_text
-from wavemix_inpaint.losses import InpaintingLoss
 from wavemix_inpaint.masks import generate_eval_masks, get_mask_generator
 from wavemix_inpaint.metrics import MetricAccumulator, compute_image_metrics
 from wavemix_inpaint.models import InpaintingModel, count_parameters, create_model
 from wavemix_inpaint.training.config import TrainConfig, make_train_config
+from wavemix_inpaint.training.objective import TrainingObjective
 from wavemix_inpaint.training.distributed import DistributedContext, all_reduce_mean, barrier, init_distributed
 from wavemix_inpaint.training.state import LoopState, load_training_state, save_training_state
 
@@ -84,12 +84,15 @@ class Trainer:
         torch.manual_seed(config.seed)
         self.autocast_dtype = _autocast_dtype(config.precision, self.device)
         self.model: InpaintingModel = create_model(config.model, **config.model_options).to(self.device)
-        self.net: nn.Module = self.model
-        if self.dist.enabled:
-            self.net = nn.parallel.DistributedDataParallel(
-                self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None
-            )
-        self.loss_fn = InpaintingLoss(config.ssim_weight, config.l1_weight)
+        if not getattr(self.model, "trainable", True):
+            raise InputError(f"model {config.model!r} is a classical method with nothing to train; evaluate it directly")
+        self.net: nn.Module = self._wrap(self.model) if self.dist.enabled else self.model
+        self.objective = TrainingObjective(
+            config.loss, config.ssim_weight, config.l1_weight, config.adversarial_weight,
+            config.feature_matching_weight, config.r1_weight, config.disc_lr, self.device,
+            wrap=self._wrap if self.dist.enabled else None,
+        )  # fmt: skip
+        self.loss_fn = self.objective.pixel_loss
         self.train_set, self.val_set = self._build_datasets()
         self.scaler = torch.amp.GradScaler(
             self.device.type, enabled=self.autocast_dtype == torch.float16 and self.device.type == "cuda"
@@ -107,6 +110,12 @@ class Trainer:
             atomic_write_text(self.run_dir / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
 
     # ------------------------------------------------------------------ setup
+    def _wrap(self, module: nn.Module) -> nn.Module:
+        """DistributedDataParallel around ``module`` on this process's device."""
+        return nn.parallel.DistributedDataParallel(
+            module, device_ids=[self.device.index] if self.device.type == "cuda" else None
+        )
+
     def _build_datasets(self) -> tuple[MaskedImageDataset, MaskedImageDataset]:
         cfg = self.config
         if not cfg.data:
@@ -139,6 +148,7 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "scaler": self.scaler.state_dict(),
             "torch_rng": torch.get_rng_state(),
+            "objective": self.objective.state_dict(),
         }
         if self.device.type == "cuda":
             payload["cuda_rng"] = torch.cuda.get_rng_state(self.device)
@@ -150,6 +160,7 @@ class Trainer:
         self.optimizer = self._make_optimizer(self.loop.phase)
         self.optimizer.load_state_dict(payload["optimizer"])
         self.scaler.load_state_dict(payload["scaler"])
+        self.objective.load_state_dict(payload.get("objective", {}))
         torch.set_rng_state(payload["torch_rng"])
         if "cuda_rng" in payload and self.device.type == "cuda":
             torch.cuda.set_rng_state(payload["cuda_rng"], self.device)
@@ -199,8 +210,8 @@ class Trainer:
     def _train_step(self, image: torch.Tensor, mask: torch.Tensor) -> float | None:
         """One optimisation step; returns the loss, or None when the step was skipped (non-finite loss)."""
         with self._autocast():
-            output = self.net(image, mask)
-        loss = self.loss_fn(output.float(), image)
+            output, raw = self.net(image, mask, return_raw=True)
+        loss = self.objective.generator_loss(output, raw, image, mask)
         finite = all_reduce_mean(torch.isfinite(loss).float().reshape(1), self.dist).item() == 1.0
         if not finite:
             self.optimizer.zero_grad(set_to_none=True)
@@ -212,6 +223,7 @@ class Trainer:
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.optimizer.zero_grad(set_to_none=True)
+        self.objective.discriminator_step(raw, image, mask)
         return loss.item()
 
     def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

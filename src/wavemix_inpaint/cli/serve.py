@@ -1,0 +1,95 @@
+"""``wavemix-inpaint serve``: the web UI and REST API on a local port."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from wavemix_inpaint.errors import InputError
+
+HELP = "start the web UI and REST API (needs: pip install 'wavemix-inpaint[serve]')"
+
+INSTALL_HINT = "pip install 'wavemix-inpaint[serve]'"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to bind (default: 127.0.0.1, this machine only; use 0.0.0.0 to expose it on the "
+        "network: there is no authentication)",
+    )
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (default: 8000)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--model", default="default", help="pretrained model name (default: default)")
+    source.add_argument("--checkpoint", metavar="PATH", help="load a .safetensors checkpoint instead of --model")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    parser.add_argument(
+        "--max-upload-mb", type=float, default=20.0, help="largest accepted request body in MiB (default: 20)"
+    )
+    parser.add_argument(
+        "--max-concurrency", type=int, default=1, help="inferences that may run at the same time (default: 1)"
+    )
+    parser.add_argument(
+        "--max-queue", type=int, default=8, help="requests that may wait for a free slot before 503 (default: 8)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds a request may take, queueing included (default: 60)"
+    )
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    if not 1 <= args.port <= 65535:
+        raise InputError(f"--port must be between 1 and 65535, got {args.port}")
+    if args.max_upload_mb <= 0:
+        raise InputError("--max-upload-mb must be positive")
+    if args.max_concurrency < 1:
+        raise InputError("--max-concurrency must be at least 1")
+    if args.max_queue < 0:
+        raise InputError("--max-queue must be 0 or more")
+    if args.timeout <= 0:
+        raise InputError("--timeout must be positive")
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_arguments(args)
+    try:
+        import fastapi  # noqa: F401
+        import multipart  # noqa: F401  (python-multipart, needed for form uploads)
+        import uvicorn
+    except ImportError as error:
+        raise InputError(
+            f"the web server needs FastAPI, uvicorn and python-multipart ({error.name or error} is missing); "
+            f"install them with: {INSTALL_HINT}"
+        ) from None
+
+    from wavemix_inpaint.inpainter import Inpainter
+    from wavemix_inpaint.server import create_app
+
+    if args.checkpoint:
+        print(f"loading checkpoint {args.checkpoint} ...", flush=True)
+        inpainter = Inpainter.from_checkpoint(args.checkpoint, device=args.device)
+        info = {"source": "checkpoint", "file": Path(args.checkpoint).name}
+    else:
+        print(f"loading pretrained model {args.model!r} ...", flush=True)
+        inpainter = Inpainter.from_pretrained(args.model, device=args.device)
+        info = {"source": "pretrained", "pretrained": args.model}
+
+    app = create_app(
+        inpainter,
+        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+        max_concurrency=args.max_concurrency,
+        max_queue=args.max_queue,
+        request_timeout_s=args.timeout,
+        model_info=info,
+    )
+    display_host = f"[{args.host}]" if ":" in args.host else args.host
+    if args.host in ("0.0.0.0", "::"):
+        print("warning: listening on all interfaces; anyone who can reach this machine can use the server")
+        display_host = "127.0.0.1"
+    print(f"wavemix-inpaint web UI: http://{display_host}:{args.port}/", flush=True)
+    print(f"REST API docs:          http://{display_host}:{args.port}/docs", flush=True)
+    print("press Ctrl+C to stop", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0

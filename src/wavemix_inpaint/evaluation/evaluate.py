@@ -1,0 +1,438 @@
+"""Evaluate an inpainting model on a fixed set of (image, mask) pairs, the way Table 1 of the paper reports it.
+
+Every number is computed on the **composited** output (known pixels copied from the input) clamped to
+[0, 1], per image, then averaged over images (LaMa convention):
+
+* ``ssim`` (the headline): 11x11 Gaussian window, sigma 1.5, reflect padding, mean over the whole image
+  (torchmetrics / the WaveMix authors' code); ``ssim_valid``: the unpadded Wang et al. variant;
+* ``psnr`` (dB, capped at 100), ``l1`` (mean absolute error) and ``l2`` (mean squared error), on the
+  [0, 1] scale, over all pixels and channels;
+* ``*_hole``: the same restricted to hole pixels (images without holes are skipped for those);
+* FID between all outputs and all ground-truth images (Inception-v3 pool3, pytorch-fid weights), or
+  ``None`` with the reason when the weights are not available locally (nothing is ever downloaded);
+* LaMa-style hole-size bins: 10 equal bins of hole fraction (0-10 %, ..., 90-100 %) with the image count,
+  the mean metrics and (with FID) a per-bin FID for bins of at least two images.
+
+:func:`evaluate_model` also measures inference throughput and extrapolated training time per epoch (see
+:mod:`wavemix_inpaint.evaluation.speed`) and counts the parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.utils.data import DataLoader, Dataset
+
+from wavemix_inpaint.errors import InputError, MissingWeightsError
+from wavemix_inpaint.evaluation.speed import SpeedConfig, measure_inference_speed, measure_training_speed
+from wavemix_inpaint.metrics import (
+    FIDMetric,
+    compute_image_metrics,
+    feature_statistics,
+    frechet_distance,
+    load_fid_inception,
+)
+from wavemix_inpaint.models import count_parameters
+
+#: per-image metrics, in report order
+METRIC_NAMES: tuple[str, ...] = (
+    "ssim", "ssim_valid", "psnr", "l1", "l2", "ssim_hole", "psnr_hole", "l1_hole", "l2_hole",
+)  # fmt: skip
+INCEPTION_NAME = "FIDInceptionV3 (pt_inception-2015-12-05 weights, pool3 2048-d)"
+
+
+# ------------------------------------------------------------------------------------------------ FID
+
+
+def load_fid_extractor(
+    weights_path: str | os.PathLike | None = None, device: torch.device | str = "cpu"
+) -> tuple[nn.Module | None, str | None]:
+    """The FID Inception-v3 with pretrained weights, or ``(None, reason)`` when they cannot be found."""
+    try:
+        return load_fid_inception(weights_path, device=device), None
+    except MissingWeightsError as error:
+        return None, str(error)
+
+
+def _resolve_fid(
+    fid: Any, weights_path: str | os.PathLike | None, device: torch.device
+) -> tuple[nn.Module | None, str | None, str | None]:
+    """``(extractor, reason if none, extractor description)`` for the ``fid`` argument of :func:`evaluate_model`."""
+    if fid is None or fid is False:
+        return None, "FID disabled", None
+    if isinstance(fid, FIDMetric):
+        extractor = fid.feature_extractor
+    elif isinstance(fid, nn.Module):
+        extractor = fid
+    elif fid is True or fid == "auto":
+        extractor, reason = load_fid_extractor(weights_path, device)
+        if extractor is None:
+            return None, reason, None
+    else:
+        raise InputError(f"fid must be 'auto', None, an FIDMetric or a feature-extractor module, got {fid!r}")
+    name = INCEPTION_NAME if type(extractor).__name__ == "FIDInceptionV3" else (
+        f"{type(extractor).__name__} (custom feature extractor: not comparable to published FIDs)"
+    )
+    return extractor.to(device).eval(), None, name
+
+
+def _fid(real: np.ndarray, fake: np.ndarray) -> float | None:
+    if real.shape[0] < 2 or fake.shape[0] < 2:
+        return None
+    mu_r, sigma_r = feature_statistics(real)
+    mu_f, sigma_f = feature_statistics(fake)
+    return frechet_distance(mu_r, sigma_r, mu_f, sigma_f)
+
+
+# ----------------------------------------------------------------------------------------------- bins
+
+
+def hole_bin_index(hole_pixels: np.ndarray, total_pixels: int, bins: int = 10) -> np.ndarray:
+    """Bin of each image's hole fraction: ``[k/bins, (k+1)/bins)``, the last bin including 100 %.
+
+    Integer arithmetic, so a hole of exactly 10 % lands in the 10-20 % bin, never in 0-10 % by round-off.
+    """
+    hole_pixels = np.asarray(hole_pixels, dtype=np.int64)
+    return np.minimum(hole_pixels * bins // int(total_pixels), bins - 1)
+
+
+def bin_label(index: int, bins: int = 10) -> str:
+    low, high = 100 * index / bins, 100 * (index + 1) / bins
+    return f"{low:g}-{high:g}%"
+
+
+# --------------------------------------------------------------------------------------------- result
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN/inf -> None, numpy scalars/arrays -> Python, tuples -> lists."""
+    if isinstance(value, Mapping):
+        return {str(key): _clean(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return _clean(value.tolist())
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, torch.device):
+        return str(value)
+    return value
+
+
+@dataclass
+class EvalResult:
+    """Everything measured for one model on one evaluation set (see :meth:`to_dict` for the JSON form)."""
+
+    model: str
+    preset: str | None
+    parameters: int
+    num_images: int
+    metrics: dict[str, float]
+    metrics_std: dict[str, float]
+    fid: float | None
+    fid_reason: str | None
+    fid_feature_extractor: str | None
+    bins: list[dict[str, Any]]
+    mean_hole_fraction: float
+    inference: dict[str, Any] | None
+    training: dict[str, Any] | None
+    device: str
+    seconds: float
+    config: dict[str, Any] = field(default_factory=dict)
+    per_image: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    samples: dict[str, Tensor] = field(default_factory=dict, repr=False)
+
+    @property
+    def images_per_second(self) -> float | None:
+        return None if self.inference is None else self.inference.get("images_per_second")
+
+    @property
+    def train_seconds_per_epoch(self) -> float | None:
+        return None if self.training is None else self.training.get("seconds_per_epoch")
+
+    def to_dict(self, per_image: bool = False) -> dict[str, Any]:
+        """JSON-serialisable summary (NaN -> null); ``per_image`` adds the per-image values."""
+        data = {
+            "model": self.model,
+            "preset": self.preset,
+            "parameters": self.parameters,
+            "num_images": self.num_images,
+            "metrics": self.metrics,
+            "metrics_std": self.metrics_std,
+            "fid": self.fid,
+            "fid_reason": self.fid_reason,
+            "fid_feature_extractor": self.fid_feature_extractor,
+            "mean_hole_fraction": self.mean_hole_fraction,
+            "hole_bins": self.bins,
+            "inference": self.inference,
+            "training": self.training,
+            "device": self.device,
+            "evaluation_seconds": self.seconds,
+            "config": self.config,
+        }
+        if per_image:
+            data["per_image"] = {key: value for key, value in self.per_image.items()}
+        return _clean(data)
+
+
+# ------------------------------------------------------------------------------------------- evaluate
+
+
+def _device(device: torch.device | str) -> torch.device:
+    if isinstance(device, torch.device):
+        return device
+    from wavemix_inpaint.device import select_device
+
+    return select_device(device)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def evaluate_model(
+    model: nn.Module,
+    dataset: Dataset,
+    batch_size: int = 40,
+    device: torch.device | str = "auto",
+    *,
+    fid: Any = "auto",
+    fid_weights: str | os.PathLike | None = None,
+    fid_cache: dict[str, np.ndarray] | None = None,
+    fid_cache_key: str | None = None,
+    bins: int = 10,
+    limit: int | None = None,
+    num_workers: int = 0,
+    name: str | None = None,
+    grid_samples: int = 8,
+    speed: SpeedConfig | None = None,
+    progress: bool = False,
+) -> EvalResult:
+    """Evaluate ``model`` (an ``InpaintingModel``: ``forward(image, mask) -> composited``) on ``dataset``.
+
+    Args:
+        dataset: items ``{"image": 3xHxW, "mask": 1xHxW}`` with fixed masks (e.g.
+            ``MaskedImageDataset(images, mask_dir=...)``, see :func:`build_eval_dataset`).
+        batch_size: evaluation batch, also the batch of the inference-throughput measurement.
+        fid: ``"auto"`` (FID Inception if :func:`~wavemix_inpaint.metrics.find_inception_weights` finds the
+            weights, else ``fid=None`` with the reason), ``None`` (skip), an :class:`FIDMetric` or any
+            module mapping images in [0, 1] to ``N x D`` features (tests inject tiny ones).
+        fid_weights: explicit location of the Inception weights (for ``fid="auto"``).
+        fid_cache, fid_cache_key: a dict in which the ground-truth features are cached under the key, so
+            several models evaluated on the same images extract them only once.
+        bins: number of equal hole-fraction bins (LaMa: 10).
+        limit: evaluate only the first ``limit`` items.
+        grid_samples: keep the first N inputs/outputs in ``result.samples`` for :func:`qualitative_grid`.
+        speed: what to time (``None``: :class:`SpeedConfig` defaults, i.e. inference at ``batch_size`` and
+            training at batch 40, 96x96, extrapolated to 80,000 images per epoch). ``SpeedConfig(enabled=False)``
+            skips both.
+    """
+    device = _device(device)
+    if batch_size < 1:
+        raise InputError(f"batch size must be positive, got {batch_size}")
+    if bins < 1:
+        raise InputError(f"bins must be positive, got {bins}")
+    count = len(dataset) if limit is None else min(limit, len(dataset))
+    if count < 1:
+        raise InputError("the evaluation set is empty")
+    if count < len(dataset):
+        dataset = torch.utils.data.Subset(dataset, range(count))
+    speed = speed or SpeedConfig()
+    extractor, fid_reason, extractor_name = _resolve_fid(fid, fid_weights, device)
+    cached_real = None
+    if extractor is not None and fid_cache is not None and fid_cache_key is not None:
+        cached_real = fid_cache.get(fid_cache_key)
+        if cached_real is not None and cached_real.shape[0] != count:
+            cached_real = None
+
+    model = model.to(device).eval()
+    started = time.perf_counter()
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
+    per_image: dict[str, list[np.ndarray]] = {}
+    hole_pixels: list[np.ndarray] = []
+    real_features: list[np.ndarray] = []
+    fake_features: list[np.ndarray] = []
+    samples: dict[str, list[Tensor]] = {"image": [], "mask": [], "output": []}
+    kept = 0
+    total_pixels = None
+    iterator = loader
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(loader, desc=f"evaluate {name or getattr(model, 'model_name', '') or ''}".strip(), leave=False)
+    with torch.inference_mode():
+        for batch in iterator:
+            image = batch["image"].to(device, torch.float32)
+            mask = (batch["mask"].to(device) > 0.5).to(torch.float32)
+            output = model(image, mask)
+            output = output.float().clamp(0.0, 1.0)
+            metrics = compute_image_metrics(output, image, mask)
+            for key in METRIC_NAMES:
+                if key in metrics:
+                    per_image.setdefault(key, []).append(metrics[key].detach().double().cpu().numpy())
+            hole_pixels.append((mask > 0.5).flatten(1).sum(dim=1).long().cpu().numpy())
+            total_pixels = int(mask.shape[-1] * mask.shape[-2])
+            if extractor is not None:
+                fake_features.append(extractor(output).reshape(output.shape[0], -1).double().cpu().numpy())
+                if cached_real is None:
+                    real_features.append(extractor(image).reshape(image.shape[0], -1).double().cpu().numpy())
+            if kept < grid_samples:
+                take = min(grid_samples - kept, image.shape[0])
+                samples["image"].append(image[:take].cpu())
+                samples["mask"].append(mask[:take].cpu())
+                samples["output"].append(output[:take].cpu())
+                kept += take
+    _sync(device)
+    seconds = time.perf_counter() - started
+
+    values = {key: np.concatenate(parts) for key, parts in per_image.items()}
+    holes = np.concatenate(hole_pixels)
+    fractions = holes / float(total_pixels)
+    values["hole_fraction"] = fractions
+
+    def _summary(indices: np.ndarray | slice) -> tuple[dict[str, float], dict[str, float]]:
+        means, stds = {}, {}
+        for key in METRIC_NAMES:
+            if key not in values:
+                continue
+            column = values[key][indices]
+            column = column[~np.isnan(column)]
+            means[key] = float(column.mean()) if column.size else math.nan
+            stds[key] = float(column.std()) if column.size else math.nan
+        return means, stds
+
+    means, stds = _summary(slice(None))
+
+    fid_value = None
+    fake = real = None
+    if extractor is not None:
+        fake = np.concatenate(fake_features)
+        real = cached_real if cached_real is not None else np.concatenate(real_features)
+        if fid_cache is not None and fid_cache_key is not None:
+            fid_cache[fid_cache_key] = real
+        fid_value = _fid(real, fake)
+        if fid_value is None:
+            fid_reason = f"FID needs at least 2 images, got {count}"
+
+    bin_ids = hole_bin_index(holes, total_pixels, bins)
+    bin_rows = []
+    for index in range(bins):
+        members = np.flatnonzero(bin_ids == index)
+        row: dict[str, Any] = {
+            "bin": bin_label(index, bins),
+            "low": index / bins,
+            "high": (index + 1) / bins,
+            "count": int(members.size),
+        }
+        if members.size:
+            row["metrics"] = _summary(members)[0]
+        else:
+            row["metrics"] = {key: math.nan for key in means}
+        row["fid"] = _fid(real[members], fake[members]) if real is not None else None
+        bin_rows.append(row)
+
+    params = count_parameters(model)
+    inference = training = None
+    if speed.enabled and speed.inference:
+        inference = measure_inference_speed(model, dataset, batch_size=batch_size, device=device, config=speed)
+    if speed.enabled and speed.training:
+        training = measure_training_speed(model, device=device, config=speed)
+
+    def _cat(key: str) -> Tensor:
+        return torch.cat(samples[key]) if samples[key] else torch.empty(0)
+
+    return EvalResult(
+        model=name or getattr(model, "model_name", None) or type(model).__name__,
+        preset=getattr(model, "model_name", None),
+        parameters=params,
+        num_images=count,
+        metrics=means,
+        metrics_std=stds,
+        fid=fid_value,
+        fid_reason=None if fid_value is not None else fid_reason,
+        fid_feature_extractor=extractor_name,
+        bins=bin_rows,
+        mean_hole_fraction=float(fractions.mean()),
+        inference=inference,
+        training=training,
+        device=str(device),
+        seconds=seconds,
+        config={"batch_size": batch_size, "bins": bins, "model_config": dict(getattr(model, "config", {}) or {})},
+        per_image=values,
+        samples={key: _cat(key) for key in samples},
+    )
+
+
+# ------------------------------------------------------------------------------------------- datasets
+
+
+def read_mask_size(mask_dir: str | os.PathLike) -> tuple[int, int]:
+    """``(height, width)`` of a mask set (from ``masks.json``, else from its first ``mask_*.png``)."""
+    from PIL import Image
+
+    from wavemix_inpaint.data import list_mask_files
+    from wavemix_inpaint.masks import MANIFEST_NAME
+
+    folder = Path(mask_dir)
+    manifest = folder / MANIFEST_NAME
+    if manifest.is_file():
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            return int(data["height"]), int(data["width"])
+        except (ValueError, KeyError, TypeError):
+            pass
+    with Image.open(list_mask_files(folder)[0]) as image:
+        return image.height, image.width
+
+
+def missing_masks_message(mask_dir: str | os.PathLike, preset: str = "thick", size: int = 96) -> str:
+    return (
+        f"mask folder {mask_dir} does not exist; create a fixed, seeded evaluation mask set first, e.g.\n"
+        f"  wavemix-inpaint masks --preset {preset} --size {size} --count 1000 --seed 1 --output {mask_dir}\n"
+        "(presets: thick, medium, thin, square:N, ...; see `wavemix-inpaint masks --help`)"
+    )
+
+
+def build_eval_dataset(
+    data: str,
+    mask_dir: str | os.PathLike,
+    split: str = "test",
+    limit: int | None = None,
+    image_size: int | None = None,
+) -> Dataset:
+    """Images of ``data`` (folder: centre crops; ``stl10:PATH``: the split) paired with the fixed masks.
+
+    Image ``i`` gets mask file ``i`` (sorted), so ``min(#images, #masks, limit)`` pairs are evaluated and
+    no mask is reused. The image size is the masks' size unless ``image_size`` is given (it must match).
+    """
+    from wavemix_inpaint.data import MaskedImageDataset, Subset, build_dataset, list_mask_files
+
+    folder = Path(mask_dir).expanduser()
+    if not folder.is_dir():
+        raise InputError(missing_masks_message(folder))
+    height, width = read_mask_size(folder)
+    if height != width:
+        raise InputError(f"masks in {folder} are {width}x{height}; evaluation needs square masks")
+    if image_size is not None and image_size != height:
+        raise InputError(f"--image-size {image_size} does not match the {width}x{height} masks in {folder}")
+    images = build_dataset(data, split, height)
+    count = min(len(images), len(list_mask_files(folder)))
+    if limit is not None:
+        if limit < 1:
+            raise InputError(f"limit must be positive, got {limit}")
+        count = min(count, limit)
+    return MaskedImageDataset(Subset(images, np.arange(count)), mask_dir=folder, seed=0)

@@ -1,0 +1,213 @@
+"""Writers for evaluation results: a JSON file with every number and a Markdown table shaped like Table 1."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from wavemix_inpaint.evaluation.evaluate import EvalResult, _clean
+from wavemix_inpaint.fileio import atomic_write_text
+
+FORMAT = "wavemix-inpaint-eval/1"
+
+TABLE1_COLUMNS = (
+    "Model", "# params", "FID ↓", "SSIM ↑", "PSNR (dB) ↑", "L1 ↓", "L2 (MSE) ↓", "train s/epoch (b40) ↓",
+    "inference img/s ↑",
+)  # fmt: skip
+
+
+def environment() -> dict[str, Any]:
+    """Date, library versions and hardware, for the record."""
+    from wavemix_inpaint import __version__
+
+    info: dict[str, Any] = {
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "wavemix_inpaint": __version__,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.is_available(),
+    }
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def results_payload(results: Sequence[EvalResult], config: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The JSON document: format tag, environment, the run's config and one entry per result."""
+    payload = {
+        "format": FORMAT,
+        **environment(),
+        "device": results[0].device if results else None,
+        "config": config,
+        "results": [result.to_dict() for result in results],
+    }
+    payload.update(extra)
+    return _clean(payload)
+
+
+def write_json(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
+    """Atomically write ``payload`` (NaN/inf become null)."""
+    return atomic_write_text(path, json.dumps(_clean(payload), indent=2, ensure_ascii=False) + "\n")
+
+
+def write_markdown(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write_text(path, text if text.endswith("\n") else text + "\n")
+
+
+# ----------------------------------------------------------------------------------------- formatting
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def format_params(count: int) -> str:
+    if count == 0:
+        return "0"
+    if count >= 1e6:
+        return f"{count / 1e6:.2f} M"
+    return f"{count / 1e3:.1f} k"
+
+
+def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
+    return missing if _missing(value) else format(value, spec)
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]], align_left: int = 1) -> str:
+    lines = [_row(header), "|" + "|".join(":---" if i < align_left else "---:" for i in range(len(header))) + "|"]
+    lines += [_row(row) for row in rows]
+    return "\n".join(lines)
+
+
+def table1_row(result: EvalResult) -> list[str]:
+    metrics = result.metrics
+    if result.training is None:
+        train = "n/a (not trainable)" if result.parameters == 0 else "not measured"
+    else:
+        train = f"{result.train_seconds_per_epoch:,.0f}"
+    return [
+        result.model,
+        format_params(result.parameters),
+        fmt(result.fid, ".3f"),
+        fmt(metrics.get("ssim"), ".4f"),
+        fmt(metrics.get("psnr"), ".2f"),
+        fmt(metrics.get("l1"), ".4g"),
+        fmt(metrics.get("l2"), ".4g"),
+        train,
+        fmt(result.images_per_second, ",.1f", "not measured"),
+    ]
+
+
+def table1_markdown(results: Sequence[EvalResult]) -> str:
+    """Table 1 of the paper: one row per model."""
+    return markdown_table(TABLE1_COLUMNS, [table1_row(result) for result in results])
+
+
+def extra_metrics_markdown(results: Sequence[EvalResult]) -> str:
+    """Hole-region metrics, SSIM without padding and the evaluation set's hole statistics."""
+    header = ("Model", "SSIM (valid) ↑", "SSIM hole ↑", "PSNR hole (dB) ↑", "L1 hole ↓", "L2 hole ↓", "images",
+              "mean hole")  # fmt: skip
+    rows = []
+    for result in results:
+        m = result.metrics
+        rows.append([
+            result.model, fmt(m.get("ssim_valid"), ".4f"), fmt(m.get("ssim_hole"), ".4f"),
+            fmt(m.get("psnr_hole"), ".2f"), fmt(m.get("l1_hole"), ".4g"), fmt(m.get("l2_hole"), ".4g"),
+            str(result.num_images), f"{100 * result.mean_hole_fraction:.1f}%",
+        ])  # fmt: skip
+    return markdown_table(header, rows)
+
+
+def bins_markdown(result: EvalResult, skip_empty: bool = False) -> str:
+    """LaMa-style per-hole-size table for one model."""
+    header = ("hole area", "images", "SSIM ↑", "PSNR (dB) ↑", "L1 ↓", "L2 ↓", "SSIM hole ↑", "FID ↓")
+    rows = []
+    for row in result.bins:
+        if skip_empty and not row["count"]:
+            continue
+        m = row["metrics"]
+        rows.append([
+            row["bin"], str(row["count"]), fmt(m.get("ssim"), ".4f", "—"), fmt(m.get("psnr"), ".2f", "—"),
+            fmt(m.get("l1"), ".4g", "—"), fmt(m.get("l2"), ".4g", "—"), fmt(m.get("ssim_hole"), ".4f", "—"),
+            fmt(row.get("fid"), ".2f", "—"),
+        ])  # fmt: skip
+    return markdown_table(header, rows)
+
+
+def bins_comparison_markdown(results: Sequence[EvalResult], metric: str = "ssim") -> str:
+    """One row per hole-size bin, one column per model, showing ``metric``."""
+    header = ["hole area", "images"] + [result.model for result in results]
+    rows = []
+    for index, row in enumerate(results[0].bins):
+        cells = [row["bin"], str(row["count"])]
+        cells += [fmt(result.bins[index]["metrics"].get(metric), ".4f", "—") for result in results]
+        rows.append(cells)
+    return markdown_table(header, rows)
+
+
+def footnotes(results: Sequence[EvalResult]) -> list[str]:
+    """Explanations of the FID and speed cells (reasons for missing values, extrapolation)."""
+    notes = []
+    reasons = {result.fid_reason for result in results if result.fid is None and result.fid_reason}
+    for reason in sorted(reasons):
+        notes.append(f"FID n/a: {reason.splitlines()[0]}")
+    extractors = {result.fid_feature_extractor for result in results if result.fid is not None}
+    for name in sorted(e for e in extractors if e):
+        notes.append(f"FID features: {name}.")
+    trained = [result for result in results if result.training]
+    if trained:
+        t = trained[0].training
+        notes.append(
+            f"train s/epoch: {t['note']} (per model: "
+            + ", ".join(f"{r.model} {r.training['seconds_per_step']:.3g} s/step" for r in trained)
+            + ")."
+        )
+    timed = [result for result in results if result.inference]
+    if timed:
+        i = timed[0].inference
+        notes.append(
+            f"inference img/s: batch {i['batch_size']}, {i['image_size'][0]}x{i['image_size'][1]}, "
+            f"{i['warmup_batches']} warm-up + {i['timed_batches']} timed batch(es), torch.inference_mode, fp32, "
+            f"on {i['device']} ({i['threads']} threads)."
+        )
+    notes.append(
+        "SSIM: 11x11 Gaussian (sigma 1.5), reflect padding, whole image, per image then averaged; "
+        "PSNR/L1/L2 on the [0, 1] scale over all pixels and channels (L2 = mean squared error); all on the "
+        "composited output clamped to [0, 1]."
+    )
+    return notes
+
+
+def results_markdown(
+    results: Sequence[EvalResult], title: str = "Evaluation", details: dict[str, Any] | None = None, bins: bool = True
+) -> str:
+    """The full Markdown report: Table 1 columns, further metrics, notes, per-bin tables."""
+    parts = [f"# {title}", ""]
+    if details:
+        parts += [f"- {key}: {value}" for key, value in details.items()] + [""]
+    parts += [table1_markdown(results), ""]
+    parts += [f"- {note}" for note in footnotes(results)] + [""]
+    parts += ["## Further metrics", "", extra_metrics_markdown(results), ""]
+    if bins:
+        parts += ["## By hole size (LaMa bins of hole area)", ""]
+        if len(results) > 1:
+            parts += ["SSIM per bin:", "", bins_comparison_markdown(results), ""]
+        for result in results:
+            parts += [f"### {result.model}", "", bins_markdown(result), ""]
+    return "\n".join(parts).rstrip() + "\n"

@@ -1,0 +1,176 @@
+"""Measured speed, as in Table 1 of the paper: inference images/s and training seconds per epoch (batch 40).
+
+* Inference: ``warmup`` untimed batches, then ``batches`` timed forward passes of the whole model
+  (masking, padding, network, compositing) under :func:`torch.inference_mode`, on a batch of real
+  evaluation images and masks (repeated to fill the batch when the set is smaller).
+* Training: a copy of the model in train mode, AdamW as in the paper, the training loss (0.75 (1 - SSIM)
+  + 0.25 L1 on the composited output, the loss :class:`~wavemix_inpaint.training.Trainer` uses for every
+  model) with AMP on CUDA like the trainer; ``train_warmup`` untimed optimizer steps then ``train_steps``
+  timed ones on random batch-40 96x96 inputs. Seconds per epoch = seconds per step x (train set size /
+  batch size), 80,000 / 40 = 2,000 steps for the paper's STL-10 split: an **extrapolation** from the
+  measured steps, without data loading or validation. Models without trainable parameters (classical
+  methods) get ``None``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import Dataset
+
+from wavemix_inpaint.models import count_parameters
+
+PAPER_TRAIN_SET_SIZE = 80_000
+
+
+@dataclass
+class SpeedConfig:
+    """What :func:`~wavemix_inpaint.evaluation.evaluate_model` times (``enabled=False`` skips everything)."""
+
+    enabled: bool = True
+    inference: bool = True
+    training: bool = True
+    warmup: int = 1
+    batches: int = 3
+    train_warmup: int = 1
+    train_steps: int = 3
+    train_batch_size: int = 40
+    train_image_size: int = 96
+    train_set_size: int = PAPER_TRAIN_SET_SIZE
+    precision: str = "auto"
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _input_batch(dataset: Dataset, batch_size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``batch_size`` items of ``dataset`` (cycled when it is smaller) as image and mask batches."""
+    count = min(len(dataset), batch_size)
+    items = [dataset[index] for index in range(count)]
+    images = torch.stack([item["image"] for item in items])
+    masks = torch.stack([item["mask"] for item in items])
+    repeats = math.ceil(batch_size / count)
+    images = images.repeat(repeats, 1, 1, 1)[:batch_size]
+    masks = masks.repeat(repeats, 1, 1, 1)[:batch_size]
+    return images.to(device, torch.float32), (masks > 0.5).to(device, torch.float32)
+
+
+def measure_inference_speed(
+    model: nn.Module,
+    dataset: Dataset,
+    batch_size: int = 40,
+    device: torch.device | str = "cpu",
+    config: SpeedConfig | None = None,
+) -> dict[str, Any]:
+    """Images per second of ``model(image, mask)`` at ``batch_size`` (see the module docstring)."""
+    config = config or SpeedConfig()
+    device = torch.device(device)
+    model = model.to(device).eval()
+    image, mask = _input_batch(dataset, batch_size, device)
+    with torch.inference_mode():
+        for _ in range(config.warmup):
+            model(image, mask)
+        _sync(device)
+        started = time.perf_counter()
+        for _ in range(config.batches):
+            model(image, mask)
+        _sync(device)
+        elapsed = time.perf_counter() - started
+    images = config.batches * batch_size
+    return {
+        "images_per_second": images / max(elapsed, 1e-12),
+        "batch_size": batch_size,
+        "image_size": list(image.shape[-2:]),
+        "warmup_batches": config.warmup,
+        "timed_batches": config.batches,
+        "timed_seconds": elapsed,
+        "precision": "fp32",
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def _random_masks(generator: torch.Generator, batch: int, size: int) -> torch.Tensor:
+    """Blocky random holes covering roughly a third of each image (content is irrelevant for timing)."""
+    cells = max(1, size // 8)
+    coarse = (torch.rand(batch, 1, cells, cells, generator=generator) < 0.35).float()
+    return F.interpolate(coarse, size=(size, size), mode="nearest")
+
+
+def measure_training_speed(
+    model: nn.Module,
+    device: torch.device | str = "cpu",
+    config: SpeedConfig | None = None,
+) -> dict[str, Any] | None:
+    """Measured seconds per optimizer step and extrapolated seconds per epoch, or ``None`` when the model has
+    no trainable parameters (see the module docstring)."""
+    from wavemix_inpaint.losses import InpaintingLoss
+
+    config = config or SpeedConfig()
+    device = torch.device(device)
+    if count_parameters(model, trainable_only=True) == 0:
+        return None
+    net = copy.deepcopy(model).to(device).train()
+    optimizer = torch.optim.AdamW(net.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+    loss_fn = InpaintingLoss()
+    use_amp = device.type == "cuda" and config.precision in ("auto", "fp16")
+    autocast_dtype = torch.float16 if use_amp else (torch.bfloat16 if config.precision == "bf16" else None)
+    scaler = torch.amp.GradScaler(device.type, enabled=use_amp)
+    generator = torch.Generator().manual_seed(config.seed)
+    size, batch = config.train_image_size, config.train_batch_size
+    image = torch.rand(batch, 3, size, size, generator=generator).to(device)
+    mask = _random_masks(generator, batch, size).to(device)
+
+    def step() -> None:
+        context = torch.autocast(device.type, dtype=autocast_dtype) if autocast_dtype else nullcontext()
+        with context:
+            output = net(image, mask)
+        loss = loss_fn(output.float(), image)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        optimizer.zero_grad(set_to_none=True)
+
+    for _ in range(config.train_warmup):
+        step()
+    _sync(device)
+    started = time.perf_counter()
+    for _ in range(config.train_steps):
+        step()
+    _sync(device)
+    elapsed = time.perf_counter() - started
+    del net, optimizer
+    per_step = elapsed / max(config.train_steps, 1)
+    steps_per_epoch = config.train_set_size / batch
+    return {
+        "seconds_per_epoch": per_step * steps_per_epoch,
+        "seconds_per_step": per_step,
+        "steps_per_epoch": steps_per_epoch,
+        "measured_steps": config.train_steps,
+        "warmup_steps": config.train_warmup,
+        "batch_size": batch,
+        "image_size": [size, size],
+        "train_set_size": config.train_set_size,
+        "precision": "fp16 autocast" if use_amp else ("bf16 autocast" if autocast_dtype else "fp32"),
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+        "note": (
+            f"extrapolated: {config.train_steps} measured optimizer step(s) (after {config.train_warmup} warm-up) "
+            f"at batch {batch}, {size}x{size}, on {device} x {config.train_set_size:,}/{batch} steps per epoch; "
+            "excludes data loading and validation"
+        ),
+    }

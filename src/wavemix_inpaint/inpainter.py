@@ -1,0 +1,481 @@
+"""High-level inference: :class:`Inpainter` fills the holes of PIL images, numpy arrays or tensors.
+
+>>> from wavemix_inpaint import Inpainter
+>>> inpainter = Inpainter.from_pretrained()              # bundled weights, device="auto"
+>>> result = inpainter(image, mask)                      # same type (and dtype) as ``image``
+
+Conventions: masks mark holes with 1 / 255 / ``True`` / white (opaque alpha for RGBA masks);
+``invert_mask=True`` accepts masks that mark the pixels to keep. Outputs are composited: pixels
+outside the hole are returned exactly as given (bit for bit for integer images).
+
+Large images (``strategy``):
+
+* ``"crop"`` (default): when the long side exceeds ``crop_trigger`` (800 px), each connected hole
+  region is inpainted in its own window -- its bounding box grown by ``crop_margin`` (128 px) on
+  each side, shifted inward at the image borders to keep the context; windows that overlap are
+  merged. Smaller images are processed whole.
+* ``"resize"``: when the long side exceeds ``resize_limit`` (1280 px), image and mask are
+  downscaled (bicubic with antialiasing; a pixel is a hole if any of its area is), inpainted,
+  the result is upscaled (bicubic) and only hole pixels are pasted.
+* ``"full"``: the whole image at once (padded to the model's size multiple).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, Protocol, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import Tensor
+
+from wavemix_inpaint.device import select_device
+from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, prepare_mask, read_image, read_mask, save_image
+from wavemix_inpaint.masks.io import binarize_mask, mask_from_image
+
+Strategy = Literal["crop", "full", "resize"]
+STRATEGIES: tuple[str, ...] = ("crop", "full", "resize")
+DEFAULT_CROP_MARGIN = 128
+DEFAULT_CROP_TRIGGER = 800
+DEFAULT_RESIZE_LIMIT = 1280
+
+ImageLike = Union[Image.Image, np.ndarray, Tensor]
+MaskLike = Union[Image.Image, np.ndarray, Tensor, str, os.PathLike]
+Box = tuple[int, int, int, int]
+"""``(top, bottom, left, right)``, half-open, in pixels."""
+
+_LUMA = (0.299, 0.587, 0.114)
+
+
+class InpaintBackend(Protocol):
+    """What :class:`Inpainter` needs from a network: ``backend(image, mask) -> composited image``
+    on ``N x 3 x H x W`` float32 CPU tensors in [0, 1] and ``N x 1 x H x W`` {0, 1} masks."""
+
+    size_multiple: int
+
+    def __call__(self, image: Tensor, mask: Tensor) -> Tensor: ...
+
+
+# --------------------------------------------------------------------------------------- crop windows
+
+
+def _grow(low: int, high: int, margin: int, size: int) -> tuple[int, int]:
+    """Grow ``[low, high)`` by ``margin`` each side, shifting inward at the borders, within ``[0, size)``."""
+    low, high = low - margin, high + margin
+    if low < 0:
+        high, low = high - low, 0
+    if high > size:
+        low, high = low - (high - size), size
+    return max(low, 0), min(high, size)
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def crop_boxes(hole: np.ndarray, margin: int = DEFAULT_CROP_MARGIN) -> list[Box]:
+    """Disjoint windows covering every hole pixel of a (H, W) mask: one per connected hole region
+    (8-connectivity), grown by ``margin`` and shifted inward at borders; overlapping windows merged."""
+    import cv2
+
+    hole = np.asarray(hole) > 0.5
+    height, width = hole.shape
+    count, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    boxes: list[Box] = []
+    for index in range(1, count):
+        left, top, box_w, box_h = (int(v) for v in stats[index, :4])
+        boxes.append((*_grow(top, top + box_h, margin, height), *_grow(left, left + box_w, margin, width)))
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                if _overlap(boxes[i], boxes[j]):
+                    a, b = boxes[i], boxes.pop(j)
+                    boxes[i] = (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
+                    merged = True
+                    break
+            if merged:
+                break
+    return sorted(boxes)
+
+
+# --------------------------------------------------------------------------------------- conversions
+
+
+def _check_float(values: np.ndarray | Tensor, what: str = "image") -> None:
+    finite = torch.isfinite(values).all() if isinstance(values, Tensor) else np.isfinite(values).all()
+    if not bool(finite):
+        raise InputError(f"{what} contains NaN or infinite values")
+    low, high = float(values.min()), float(values.max())
+    if low < -1e-3 or high > 1 + 1e-3:
+        raise InputError(
+            f"float {what} values must be in [0, 1], got [{low:g}, {high:g}] (divide 8-bit values by 255)"
+        )
+
+
+def _scale_of(dtype: Any) -> float | None:
+    """255 / 65535 for integer images, ``None`` for float images."""
+    if isinstance(dtype, torch.dtype):
+        return 255.0 if dtype == torch.uint8 else None
+    return {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(np.dtype(dtype))
+
+
+def _mask_to_array(mask: MaskLike, count: int) -> np.ndarray:
+    """Any accepted mask form -> bool array ``count x H x W`` (or ``1 x H x W`` to broadcast)."""
+    if isinstance(mask, (str, os.PathLike)):
+        return read_mask(mask)[None] > 0.5
+    if isinstance(mask, Image.Image):
+        return mask_from_image(mask, source="mask image")[None] > 0.5
+    if isinstance(mask, Tensor):
+        array = mask.detach().cpu()
+        array = (array.float() if array.dtype in (torch.float16, torch.bfloat16) else array).numpy()
+    elif isinstance(mask, np.ndarray):
+        array = mask
+    else:
+        raise InputError(f"mask must be a PIL image, numpy array, torch tensor or file path, not {type(mask).__name__}")
+    if array.ndim == 4 and array.shape[1] == 1:
+        array = array[:, 0]
+    elif array.ndim == 3 and array.shape[-1] == 1 and array.shape[0] != 1:
+        array = array[..., 0]
+    if array.ndim == 2:
+        array = array[None]
+    if array.ndim != 3 or array.shape[0] not in (1, count):
+        raise InputError(
+            f"mask has shape {tuple(mask.shape)}; expected H x W, 1 x H x W or N x 1 x H x W (N = {count})"
+        )
+    return np.stack([binarize_mask(sample, source="mask") > 0.5 for sample in array])
+
+
+class _Converted:
+    """An input image as a float32 ``N x 3 x H x W`` CPU tensor, and how to give the result back."""
+
+    def __init__(self, image: ImageLike) -> None:
+        self.source = image
+        if isinstance(image, Image.Image):
+            self._init_pil(image)
+        elif isinstance(image, np.ndarray):
+            self._init_numpy(image)
+        elif isinstance(image, Tensor):
+            self._init_tensor(image)
+        else:
+            raise InputError(f"image must be a PIL image, numpy array or torch tensor, not {type(image).__name__}")
+
+    # PIL: RGB, RGBA, L and LA come back in their own mode; other modes come back as RGB / RGBA.
+    def _init_pil(self, image: Image.Image) -> None:
+        mode = image.mode
+        if mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
+            raise InputError(
+                f"PIL mode {mode} (16/32-bit) is not supported here: use imageio.read_image or a uint16 numpy array"
+            )
+        if mode not in ("RGB", "RGBA", "L", "LA"):
+            has_alpha = mode in ("PA", "RGBa", "La") or "transparency" in image.info
+            image = image.convert("RGBA" if has_alpha else "RGB")
+        self.pil_mode = image.mode
+        self._init_numpy(np.asarray(image))
+        self.kind = "pil"
+
+    def _init_numpy(self, array: np.ndarray) -> None:
+        self.kind = "numpy"
+        if array.ndim == 3 and array.shape[2] == 1:
+            array = array[..., 0]
+        if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (2, 3, 4))):
+            raise InputError(f"numpy image must be H x W, H x W x 3 or H x W x 4 (or x 2: grey + alpha), got shape {array.shape}")
+        if array.dtype not in (np.uint8, np.uint16) and array.dtype.kind != "f":
+            raise InputError(f"numpy image must be uint8, uint16 or float in [0, 1], got {array.dtype}")
+        if array.dtype.kind == "f":
+            _check_float(array)
+        self.array = array
+        self.grey = array.ndim == 2 or array.shape[2] == 2
+        self.scale = _scale_of(array.dtype)
+        grey = array if array.ndim == 2 else array[..., 0]
+        rgb = np.repeat(grey[..., None], 3, axis=2) if self.grey else array[..., :3]
+        values = torch.from_numpy(np.ascontiguousarray(rgb).astype(np.float32)).permute(2, 0, 1)[None]
+        self.tensor = values / self.scale if self.scale else values.clamp(0, 1)
+
+    def _init_tensor(self, tensor: Tensor) -> None:
+        self.kind = "tensor"
+        self.batched = tensor.ndim == 4
+        if tensor.ndim not in (3, 4) or tensor.shape[-3] not in (1, 3):
+            raise InputError(f"tensor image must be 3 x H x W or N x 3 x H x W (or 1 channel), got {tuple(tensor.shape)}")
+        if tensor.dtype not in (torch.uint8,) and not tensor.dtype.is_floating_point:
+            raise InputError(f"tensor image must be float in [0, 1] or uint8, got {tensor.dtype}")
+        values = tensor.detach()
+        if values.dtype.is_floating_point:
+            _check_float(values)
+        self.tensor_in = values if self.batched else values[None]
+        self.grey = values.shape[-3] == 1
+        self.scale = _scale_of(values.dtype)
+        rgb = self.tensor_in.to("cpu", torch.float32)
+        rgb = rgb / self.scale if self.scale else rgb.clamp(0, 1)
+        self.tensor = rgb.expand(-1, 3, -1, -1).contiguous() if self.grey else rgb
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return int(self.tensor.shape[-2]), int(self.tensor.shape[-1])
+
+    def copy(self) -> ImageLike:
+        source = self.source
+        if isinstance(source, Image.Image):
+            return source.copy()
+        if isinstance(source, np.ndarray):
+            return source.copy()
+        return source.clone()
+
+    def restore(self, filled: Tensor, hole: np.ndarray) -> ImageLike:
+        """``filled`` (N x 3 x H x W float in [0, 1]) inside ``hole`` (N x H x W), the input elsewhere."""
+        if self.grey:
+            weights = torch.tensor(_LUMA, dtype=filled.dtype).view(1, 3, 1, 1)
+            filled = (filled * weights).sum(dim=1, keepdim=True)
+        if self.kind == "tensor":
+            source = self.tensor_in
+            fill = filled.to(source.device)
+            fill = (fill * self.scale).round().clamp(0, self.scale).to(source.dtype) if self.scale else fill.to(source.dtype)
+            where = torch.from_numpy(hole)[:, None].to(source.device)
+            out = torch.where(where, fill, source)
+            return out if self.batched else out[0]
+        fill = filled[0].permute(1, 2, 0).numpy()
+        if self.grey:
+            fill = fill[..., 0]
+        array = self.array
+        if self.scale:
+            fill = np.clip(np.rint(fill.astype(np.float64) * self.scale), 0, self.scale).astype(array.dtype)
+        else:
+            fill = fill.astype(array.dtype)
+        if array.ndim == 2:
+            out = np.where(hole[0], fill, array)
+        elif self.grey:  # grey + alpha
+            out = array.copy()
+            out[..., 0] = np.where(hole[0], fill, array[..., 0])
+        else:
+            out = array.copy()
+            out[..., :3] = np.where(hole[0][..., None], fill, array[..., :3])
+        if self.kind == "pil":
+            return Image.fromarray(out, self.pil_mode)
+        return out
+
+
+# --------------------------------------------------------------------------------------- the inpainter
+
+
+class Inpainter:
+    """Inpaint images with a WaveMix model (PyTorch) or an exported ONNX model.
+
+    Args:
+        model: an :class:`~wavemix_inpaint.models.InpaintingModel` (put in eval mode and moved to
+            ``device``), or a backend such as :class:`~wavemix_inpaint.onnx_runtime.OnnxInpainter`.
+        device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"``.
+    """
+
+    def __init__(self, model: torch.nn.Module | InpaintBackend, device: str | torch.device = "auto") -> None:
+        self.model: torch.nn.Module | None
+        if isinstance(model, torch.nn.Module):
+            self.device = device if isinstance(device, torch.device) else select_device(device)
+            self.model = model.eval().to(self.device)
+            self.backend: InpaintBackend | None = None
+            self.size_multiple = int(getattr(model, "size_multiple", 1))
+            self.name = str(getattr(model, "model_name", None) or type(model).__name__)
+            self.description = self.name
+        elif callable(model):
+            self.model, self.backend = None, model
+            self.device = torch.device("cpu")
+            self.size_multiple = int(getattr(model, "size_multiple", 1))
+            self.description = str(getattr(model, "description", type(model).__name__))
+            self.name = self.description.split(" (")[0]
+        else:
+            raise InputError(f"model must be a torch module or an inpainting backend, not {type(model).__name__}")
+
+    def __repr__(self) -> str:
+        return f"Inpainter({self.description}, device={self.device})"
+
+    # -- constructors -------------------------------------------------------------------------------
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike, device: str | torch.device = "auto") -> Inpainter:
+        """Load a ``.safetensors`` checkpoint written by ``save_checkpoint`` / ``wavemix-inpaint train``."""
+        from wavemix_inpaint.checkpoint import load_model
+
+        inpainter = cls(load_model(path), device)
+        inpainter.description = f"{inpainter.name} ({Path(path).name})"
+        return inpainter
+
+    @classmethod
+    def from_pretrained(cls, name: str = "default", device: str | torch.device = "auto") -> Inpainter:
+        """Load bundled weights by name (see :func:`wavemix_inpaint.pretrained.list_pretrained`)."""
+        from wavemix_inpaint.pretrained import pretrained_path
+
+        inpainter = cls.from_checkpoint(pretrained_path(name), device)
+        inpainter.description = f"{inpainter.name} (pretrained {name!r})"
+        return inpainter
+
+    @classmethod
+    def from_onnx(cls, path: str | os.PathLike, providers: list[str] | None = None) -> Inpainter:
+        """Run an ONNX file written by ``wavemix-inpaint export`` with ONNX Runtime."""
+        from wavemix_inpaint.onnx_runtime import OnnxInpainter
+
+        return cls(OnnxInpainter(path, providers=providers))
+
+    # -- inference ----------------------------------------------------------------------------------
+
+    def __call__(
+        self,
+        image: ImageLike,
+        mask: MaskLike,
+        *,
+        invert_mask: bool = False,
+        dilate: int = 0,
+        strategy: Strategy = "crop",
+        crop_margin: int = DEFAULT_CROP_MARGIN,
+        crop_trigger: int = DEFAULT_CROP_TRIGGER,
+        resize_limit: int = DEFAULT_RESIZE_LIMIT,
+    ) -> ImageLike:
+        """Fill the holes of ``image``; returns the same type (numpy: same dtype and shape).
+
+        ``image``: PIL image, numpy ``H x W [x 3|4]`` (uint8, uint16 or float in [0, 1]; a 4th
+        channel is passed through as alpha) or tensor ``[N x] 3 x H x W`` (float in [0, 1] or uint8).
+        ``mask``: PIL image, numpy ``H x W`` (bool, 0/1, 0/255, float), tensor ``H x W``,
+        ``1 x H x W`` or ``N x 1 x H x W``, or a file path; 1 = hole unless ``invert_mask``.
+        ``dilate`` grows the holes by that many pixels. See the module doc for the strategies.
+        """
+        _check_options(strategy, crop_margin, crop_trigger, resize_limit)
+        converted = _Converted(image)
+        count = int(converted.tensor.shape[0])
+        holes = _mask_to_array(mask, count)
+        if holes.shape[-2:] != converted.shape:
+            (mh, mw), (ih, iw) = holes.shape[-2:], converted.shape
+            raise InputError(f"mask is {mw}x{mh} but the image is {iw}x{ih} (width x height)")
+        holes = np.stack([prepare_mask(h, invert=invert_mask, dilate=dilate) > 0.5 for h in holes])
+        if holes.shape[0] != count:
+            holes = np.repeat(holes, count, axis=0)
+        if not holes.any():
+            return converted.copy()
+        filled = self.inpaint_tensor(
+            converted.tensor,
+            torch.from_numpy(holes[:, None]),
+            strategy=strategy,
+            crop_margin=crop_margin,
+            crop_trigger=crop_trigger,
+            resize_limit=resize_limit,
+        )
+        return converted.restore(filled, holes)
+
+    def inpaint_tensor(
+        self,
+        image: Tensor,
+        mask: Tensor,
+        *,
+        strategy: Strategy = "crop",
+        crop_margin: int = DEFAULT_CROP_MARGIN,
+        crop_trigger: int = DEFAULT_CROP_TRIGGER,
+        resize_limit: int = DEFAULT_RESIZE_LIMIT,
+    ) -> Tensor:
+        """Low-level call: ``N x 3 x H x W`` float in [0, 1] and ``N x 1 x H x W`` mask (> 0.5 = hole)
+        -> composited float32 CPU tensor (known pixels are the input's)."""
+        _check_options(strategy, crop_margin, crop_trigger, resize_limit)
+        image = image.detach().to("cpu", torch.float32)
+        hole = mask.detach().to("cpu") > 0.5
+        out = image.clone()
+        todo = [index for index in range(image.shape[0]) if bool(hole[index].any())]
+        if not todo:
+            return out
+        height, width = image.shape[-2:]
+        longest = max(height, width)
+        if strategy == "crop" and longest > crop_trigger:
+            for index in todo:
+                for top, bottom, left, right in crop_boxes(hole[index, 0].numpy(), crop_margin):
+                    window = (slice(index, index + 1), slice(None), slice(top, bottom), slice(left, right))
+                    out[window] = self._run(image[window], hole[window].float())
+        elif strategy == "resize" and longest > resize_limit:
+            scale = resize_limit / longest
+            size = (max(1, round(height * scale)), max(1, round(width * scale)))
+            picked = torch.tensor(todo)
+            small = F.interpolate(image[picked], size=size, mode="bicubic", antialias=True, align_corners=False)
+            small_hole = (F.interpolate(hole[picked].float(), size=size, mode="area") > 0).float()
+            result = self._run(small.clamp(0, 1), small_hole)
+            large = F.interpolate(result, size=(height, width), mode="bicubic", align_corners=False).clamp(0, 1)
+            out[picked] = torch.where(hole[picked], large, image[picked])
+        else:
+            picked = torch.tensor(todo)
+            out[picked] = self._run(image[picked], hole[picked].float())
+        return out
+
+    def _run(self, image: Tensor, mask: Tensor) -> Tensor:
+        """One network call on a (padded by the model) window; composited, clamped, float32 CPU."""
+        try:
+            with torch.inference_mode():
+                if self.model is not None:
+                    result = self.model(image.to(self.device), mask.to(self.device))
+                else:
+                    assert self.backend is not None
+                    result = self.backend(image, mask)
+                return result.float().clamp(0, 1).cpu()
+        except torch.OutOfMemoryError:
+            height, width = image.shape[-2:]
+            raise InputError(
+                f"out of memory on {self.device} for a {width}x{height} input: use strategy 'crop' or "
+                "'resize' (or a smaller crop margin / resize limit), or device 'cpu'"
+            ) from None
+
+    def inpaint_file(
+        self,
+        image: str | os.PathLike,
+        mask: str | os.PathLike | np.ndarray,
+        output: str | os.PathLike,
+        *,
+        invert_mask: bool = False,
+        dilate: int = 0,
+        resize_mask: bool = False,
+        quality: int | str | None = None,
+        lossless: bool | None = None,
+        overwrite: bool = False,
+        max_pixels: int | None = DEFAULT_MAX_PIXELS,
+        **options: Any,
+    ) -> Path:
+        """Read ``image`` and ``mask`` files, inpaint, and write ``output`` keeping the source's format,
+        mode, alpha, metadata and (for JPEG) quantisation (see :mod:`wavemix_inpaint.imageio`).
+
+        ``mask`` may also be a (H, W) array (1 = hole). Never writes onto ``image`` or ``mask``;
+        an existing ``output`` is refused unless ``overwrite``. ``options`` go to :meth:`__call__`.
+        """
+        output = Path(output)
+        for source in (image, mask):
+            if isinstance(source, (str, os.PathLike)) and _same_file(output, Path(source)):
+                raise InputError(f"refusing to write the output onto the input file {source}")
+        if output.exists() and not overwrite:
+            raise InputError(f"refusing to overwrite existing file {output} (use --overwrite / overwrite=True)")
+        loaded = read_image(image, max_pixels=max_pixels)
+        if isinstance(mask, np.ndarray):
+            hole = binarize_mask(mask, source="mask")
+            if hole.shape != loaded.size:
+                raise InputError(
+                    f"mask is {hole.shape[1]}x{hole.shape[0]} but the image is {loaded.width}x{loaded.height}"
+                )
+            hole = prepare_mask(hole, invert=invert_mask, dilate=dilate)
+        else:
+            hole = read_mask(
+                mask, size=loaded.size, invert=invert_mask, dilate=dilate, resize=resize_mask, max_pixels=max_pixels
+            )
+        result = self(loaded.pixels, hole, **options)
+        return save_image(output, result, loaded, mask=hole, quality=quality, lossless=lossless, overwrite=overwrite)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def _check_options(strategy: str, crop_margin: int, crop_trigger: int, resize_limit: int) -> None:
+    if strategy not in STRATEGIES:
+        raise InputError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    for name, value, low in (("crop_margin", crop_margin, 0), ("crop_trigger", crop_trigger, 1), ("resize_limit", resize_limit, 8)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
+

@@ -1,0 +1,94 @@
+"""Classical (non-learned) inpainting baselines behind the :class:`InpaintingModel` interface.
+
+* ``telea``: OpenCV ``cv2.inpaint(..., cv2.INPAINT_TELEA)`` (fast marching, Telea 2004).
+* ``navier-stokes``: OpenCV ``cv2.INPAINT_NS`` (Bertalmio et al. 2001).
+* ``biharmonic``: scikit-image ``restoration.inpaint_biharmonic(..., channel_axis=-1)``.
+
+They have no parameters (``count_parameters`` gives 0) and cannot be trained (``trainable = False``).
+Each image of the batch is processed on the CPU with NumPy and the result is returned on the input's
+device and dtype, without gradient. The OpenCV methods work on 8-bit images: the masked image is rounded
+to uint8 (``round(clip(x, 0, 1) * 255)``) and the result converted back to float in [0, 1] (``/ 255``);
+the biharmonic method works in float64 directly. Holes are ``mask > 0.5``.
+
+``radius`` is the OpenCV neighbourhood radius in pixels: 3 by default (as in this project's research
+runs); IOPaint uses 4. An image with no known pixel at all comes back as zeros (OpenCV's behaviour;
+the biharmonic solver has nothing to solve from).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from wavemix_inpaint.models.base import InpaintingModel
+
+
+class ClassicalInpainter(InpaintingModel):
+    """Base class: subclasses implement :meth:`inpaint_array` on one ``H x W x 3`` float image."""
+
+    size_multiple = 1
+    trainable = False
+
+    def inpaint_array(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        """Fill ``hole`` (``H x W`` bool) in ``image`` (``H x W x 3`` float64 in [0, 1]); return float in [0, 1]."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
+        images = masked.detach().float().clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy().astype(np.float64)
+        holes = (mask.detach() > 0.5)[:, 0].cpu().numpy()
+        results = []
+        for image, hole in zip(images, holes):
+            if not hole.any():
+                results.append(image)
+            elif hole.all():
+                results.append(np.zeros_like(image))
+            else:
+                results.append(np.clip(self.inpaint_array(image, hole), 0.0, 1.0))
+        output = torch.from_numpy(np.stack(results)).permute(0, 3, 1, 2)
+        return output.to(device=masked.device, dtype=masked.dtype).contiguous()
+
+
+class OpenCVInpainter(ClassicalInpainter):
+    """``cv2.inpaint`` with the Telea (``method="telea"``) or Navier-Stokes (``"ns"``) algorithm."""
+
+    def __init__(self, method: str = "telea", radius: float = 3.0) -> None:
+        super().__init__()
+        if method not in ("telea", "ns"):
+            raise ValueError(f"method must be 'telea' or 'ns', got {method!r}")
+        if radius <= 0:
+            raise ValueError(f"radius must be positive, got {radius}")
+        self.method = method
+        self.radius = float(radius)
+
+    def inpaint_array(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        import cv2
+
+        flag = cv2.INPAINT_TELEA if self.method == "telea" else cv2.INPAINT_NS
+        image8 = np.round(image * 255.0).astype(np.uint8)
+        mask8 = hole.astype(np.uint8) * 255
+        filled = cv2.inpaint(np.ascontiguousarray(image8), mask8, self.radius, flag)
+        return filled.astype(np.float64) / 255.0
+
+    def extra_repr(self) -> str:
+        return f"method={self.method!r}, radius={self.radius}"
+
+
+class BiharmonicInpainter(ClassicalInpainter):
+    """``skimage.restoration.inpaint_biharmonic`` per image (all channels at once, ``channel_axis=-1``)."""
+
+    def inpaint_array(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        from skimage.restoration import inpaint_biharmonic
+
+        return inpaint_biharmonic(image, hole, channel_axis=-1)
+
+
+def telea(radius: float = 3.0) -> OpenCVInpainter:
+    """OpenCV Telea inpainting (registry builder)."""
+    return OpenCVInpainter("telea", radius)
+
+
+def navier_stokes(radius: float = 3.0) -> OpenCVInpainter:
+    """OpenCV Navier-Stokes inpainting (registry builder)."""
+    return OpenCVInpainter("ns", radius)

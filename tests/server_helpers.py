@@ -1,0 +1,121 @@
+"""Helpers shared by the server and web-UI tests: a tiny real model behind the Inpainter call signature,
+a slow fake for queue tests, and synthetic images encoded in memory."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+from PIL import Image
+
+
+@contextmanager
+def single_torch_thread() -> Iterator[None]:
+    """Run torch on one intra-op thread (restored afterwards): on a busy shared CPU, OpenMP spin-waiting
+    makes a tiny model ~50x slower with 2+ threads."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def make_tiny_inpainter():
+    """``Inpainter(create_model("wavemix-tiny"), device="cpu")``, or an equivalent adapter when the
+    :mod:`wavemix_inpaint.inpainter` module is not available."""
+    import torch
+
+    from wavemix_inpaint.models import create_model
+
+    torch.manual_seed(0)
+    model = create_model("wavemix-tiny").eval()
+    try:
+        from wavemix_inpaint.inpainter import Inpainter
+    except ImportError:
+        return TinyAdapter(model)
+    return Inpainter(model, device="cpu")
+
+
+class TinyAdapter:
+    """Minimal stand-in for ``Inpainter``: RGB/RGBA/L in, same mode out, known pixels kept exactly."""
+
+    def __init__(self, model) -> None:
+        import torch
+
+        self.model = model
+        self.device = torch.device("cpu")
+
+    def __call__(self, image: Image.Image, mask: Image.Image, *, invert_mask: bool = False, strategy: str = "crop"):
+        import torch
+
+        rgb = np.asarray(image.convert("RGB"))
+        hole = np.asarray(mask.convert("L")) >= 128
+        if invert_mask:
+            hole = ~hole
+        tensor = torch.from_numpy(rgb.astype(np.float32) / 255.0).permute(2, 0, 1)[None]
+        with torch.inference_mode():
+            out = self.model(tensor, torch.from_numpy(hole.astype(np.float32))[None, None])
+        filled = (out[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255.0).round().astype(np.uint8)
+        result = Image.fromarray(np.where(hole[..., None], filled, rgb), "RGB")
+        if image.mode == "RGBA":
+            result.putalpha(image.getchannel("A"))
+        elif image.mode != "RGB":
+            result = result.convert(image.mode)
+        return result
+
+
+class SlowInpainter:
+    """Blocks until ``release`` is set; returns the input unchanged."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.calls = 0
+
+    def __call__(self, image, mask, *, invert_mask=False, strategy="crop"):
+        self.calls += 1
+        self.started.set()
+        self.release.wait(20)
+        return image.copy()
+
+
+def photo(width: int = 64, height: int = 48, seed: int = 0, mode: str = "RGB") -> Image.Image:
+    """A smooth synthetic colour image with an edge."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    channels = []
+    for _ in range(3):
+        fx, fy, phase = rng.uniform(0.05, 0.2), rng.uniform(0.05, 0.2), rng.uniform(0, 6.28)
+        channels.append(0.5 + 0.35 * np.sin(fx * x + fy * y + phase))
+    array = np.stack(channels, axis=-1)
+    array[:, width // 2 :] *= 0.7
+    image = Image.fromarray((np.clip(array, 0, 1) * 255).astype(np.uint8), "RGB")
+    if mode == "RGBA":
+        alpha = Image.fromarray(np.tile(np.linspace(40, 255, width, dtype=np.uint8), (height, 1)), "L")
+        image.putalpha(alpha)
+    return image
+
+
+def box_mask(width: int, height: int, box: tuple[int, int, int, int]) -> Image.Image:
+    """White (hole) rectangle ``box = (left, top, right, bottom)`` on black."""
+    mask = Image.new("L", (width, height), 0)
+    mask.paste(255, box)
+    return mask
+
+
+def encode(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image

@@ -1,0 +1,185 @@
+"""``wavemix-inpaint inpaint``, ``demo`` and ``models`` (pretrained listing) from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from wavemix_inpaint import pretrained
+from wavemix_inpaint.checkpoint import save_checkpoint
+from wavemix_inpaint.cli.main import main
+from wavemix_inpaint.models import create_model
+
+from conftest import smooth_image
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny models run much faster on one thread on a shared, busy CPU."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.manual_seed(0)
+    return save_checkpoint(create_model("wavemix-tiny"), tmp_path_factory.mktemp("ckpt") / "tiny.safetensors")
+
+
+def _photo(path: Path, seed: int = 0, size: tuple[int, int] = (32, 44), **save) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(smooth_image(np.random.default_rng(seed), *size)).save(path, **save)
+    return path
+
+
+def _mask(path: Path, size: tuple[int, int] = (32, 44)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mask = np.zeros(size, np.uint8)
+    mask[8:16, 10:30] = 255
+    Image.fromarray(mask).save(path)
+    return path
+
+
+def _run(*args: object) -> int:
+    return main([str(a) for a in args])
+
+
+def test_single_image(tmp_path, checkpoint, capsys) -> None:
+    image = _photo(tmp_path / "photo.jpg", quality=75)
+    mask = _mask(tmp_path / "mask.png")
+    out = tmp_path / "out" / "photo.jpg"
+    assert _run("inpaint", "--image", image, "--mask", mask, "--output", out, "--checkpoint", checkpoint) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    with Image.open(out) as written, Image.open(image) as original:
+        assert written.format == "JPEG" and written.size == original.size
+        assert written.quantization == original.quantization
+
+    # an existing output is refused without --overwrite
+    before = out.read_bytes()
+    assert _run("inpaint", "--image", image, "--mask", mask, "--output", out, "--checkpoint", checkpoint) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: refusing to overwrite") and error.count("\n") == 1
+    assert out.read_bytes() == before
+    assert _run("inpaint", "--image", image, "--mask", mask, "--output", out, "--checkpoint", checkpoint, "--overwrite") == 0
+
+    # the input is never written, even with --overwrite
+    original = image.read_bytes()
+    assert _run("inpaint", "--image", image, "--mask", mask, "--output", image, "--checkpoint", checkpoint, "--overwrite") == 2
+    assert "input file" in capsys.readouterr().err
+    assert image.read_bytes() == original
+
+    # an existing folder as --output receives IMAGE_NAME; a PNG output converts
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    assert _run("inpaint", "--image", image, "--mask", mask, "--output", folder, "--checkpoint", checkpoint) == 0
+    assert (folder / "photo.jpg").is_file()
+    assert _run("inpaint", "--image", image, "--mask", mask, "--output", tmp_path / "x.png", "--checkpoint", checkpoint) == 0
+    assert Image.open(tmp_path / "x.png").format == "PNG"
+
+
+def test_single_image_errors(tmp_path, checkpoint, capsys) -> None:
+    image = _photo(tmp_path / "photo.png")
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    small_mask = _mask(tmp_path / "small.png", size=(16, 22))
+    cases = [
+        (["--image", tmp_path / "broken.png", "--mask", small_mask], "broken.png"),
+        (["--image", image, "--mask", small_mask], "22x16 but the image is 44x32"),
+        (["--image", image, "--mask", tmp_path / "nope.png"], "mask path not found"),
+        (["--image", image, "--mask", small_mask, "--max-pixels", "100"], "too large"),
+    ]
+    for args, message in cases:
+        assert _run("inpaint", *args, "--output", tmp_path / "o.png", "--checkpoint", checkpoint) == 2
+        error = capsys.readouterr().err
+        assert message in error and error.startswith("error: "), error
+    assert not (tmp_path / "o.png").exists()
+    # --resize-mask accepts the smaller mask
+    assert _run("inpaint", "--image", image, "--mask", small_mask, "--output", tmp_path / "o.png",
+                "--checkpoint", checkpoint, "--resize-mask", "--dilate", "2", "--invert-mask") == 0
+
+
+def test_missing_pretrained_weights_suggest_checkpoint(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(pretrained, "weights_dir", lambda: tmp_path / "weights")
+    image, mask = _photo(tmp_path / "a.png"), _mask(tmp_path / "m.png")
+    assert _run("inpaint", "--image", image, "--mask", mask, "--output", tmp_path / "o.png") == 2
+    error = capsys.readouterr().err
+    assert "default.safetensors" in error and "--checkpoint PATH" in error
+
+
+def test_folder_with_matched_masks(tmp_path, checkpoint, capsys) -> None:
+    images, masks, out = tmp_path / "images", tmp_path / "masks", tmp_path / "out"
+    _photo(images / "a.jpg", 1, quality=80)
+    _photo(images / "sub" / "b.png", 2)
+    _photo(images / "c.webp", 3, lossless=True)
+    _mask(masks / "a.png")
+    _mask(masks / "sub" / "b_mask.png")
+    _mask(masks / "c_mask.png")  # flat mask folder also matches
+    assert _run("inpaint", "--image", images, "--mask", masks, "--output", out, "--checkpoint", checkpoint) == 0
+    assert "inpainted 3 of 3 images" in capsys.readouterr().out
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == ["a.jpg", "c.webp", "sub/b.png"]
+    assert Image.open(out / "a.jpg").format == "JPEG" and Image.open(out / "c.webp").format == "WEBP"
+
+    # outputs exist now: refused per image, the others go on, exit code 1; --skip-existing skips them
+    _photo(images / "d.png", 4)
+    _mask(masks / "d.png")
+    assert _run("inpaint", "--image", images, "--mask", masks, "--output", out, "--checkpoint", checkpoint) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("refusing to overwrite") == 3 and (out / "d.png").is_file()
+    assert _run("inpaint", "--image", images, "--mask", masks, "--output", out, "--checkpoint", checkpoint,
+                "--skip-existing") == 0
+    assert "4 skipped" in capsys.readouterr().out
+
+
+def test_folder_with_one_mask_and_failures(tmp_path, checkpoint, capsys) -> None:
+    images, out = tmp_path / "images", tmp_path / "out"
+    _photo(images / "a.png", 1)
+    _photo(images / "b.jpg", 2)
+    (images / "corrupt.jpg").write_bytes(b"not a jpeg at all")
+    _photo(images / "other_size.png", 3, size=(20, 20))
+    mask = _mask(tmp_path / "mask.png")
+    assert _run("inpaint", "--image", images, "--mask", mask, "--output", out, "--checkpoint", checkpoint) == 1
+    captured = capsys.readouterr()
+    assert "corrupt.jpg" in captured.err and "other_size.png" in captured.err
+    assert "2 image(s) failed" in captured.err
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.jpg"]
+
+
+def test_folder_masks_next_to_images_and_output_inside(tmp_path, checkpoint, capsys) -> None:
+    folder = tmp_path / "photos"
+    _photo(folder / "a.png", 1)
+    _mask(folder / "a_mask.png")
+    _photo(folder / "b.png", 2)  # no b_mask.png: reported, not fatal
+    assert _run("inpaint", "--image", folder, "--mask", folder, "--output", folder / "done", "--checkpoint", checkpoint) == 1
+    captured = capsys.readouterr()
+    assert "no mask for b.png" in captured.err and "a_mask" not in captured.err
+    assert sorted(p.name for p in (folder / "done").iterdir()) == ["a.png"]
+    # a second run does not pick up its own outputs as inputs, and refuses the input folder as output
+    assert _run("inpaint", "--image", folder, "--mask", folder, "--output", folder, "--checkpoint", checkpoint) == 2
+    assert "input folder" in capsys.readouterr().err
+
+
+def test_demo_writes_a_new_file_each_run(tmp_path, checkpoint, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    for expected in ("wavemix-demo.png", "wavemix-demo-1.png", "wavemix-demo-2.png"):
+        assert _run("demo", "--checkpoint", checkpoint, "--seed", "3") == 0
+        out = capsys.readouterr().out
+        assert f"wrote {expected}" in out and "Telea" in out and "dB" in out
+    with Image.open(tmp_path / "wavemix-demo.png") as panel:
+        assert panel.size[0] > 3 * 384 and panel.size[1] >= 384
+    a, b = (np.asarray(Image.open(tmp_path / name)) for name in ("wavemix-demo.png", "wavemix-demo-1.png"))
+    np.testing.assert_array_equal(a, b)  # same seed, same picture
+
+
+def test_models_lists_pretrained(tmp_path, checkpoint, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(pretrained, "weights_dir", lambda: tmp_path)
+    assert _run("models") == 0
+    assert "MISSING" in capsys.readouterr().out
+    save_checkpoint(create_model("wavemix-tiny"), tmp_path / "default.safetensors")
+    assert _run("models") == 0
+    out = capsys.readouterr().out
+    assert "pretrained weights" in out and "default.safetensors" in out and "present (wavemix-tiny)" in out

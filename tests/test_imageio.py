@@ -1,0 +1,415 @@
+"""Image and mask files for inference: orientation, alpha, metadata, formats, bit depths, bad files."""
+
+from __future__ import annotations
+
+import functools
+import io
+import struct
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageCms, ImageOps, JpegImagePlugin, PngImagePlugin
+
+from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.imageio import (
+    encode_png16,
+    read_image,
+    read_mask,
+    reset_exif_orientation,
+    save_image,
+)
+
+from conftest import smooth_image
+
+
+@pytest.fixture
+def rgb() -> np.ndarray:
+    return smooth_image(np.random.default_rng(1), 30, 40)
+
+
+@pytest.fixture
+def hole() -> np.ndarray:
+    mask = np.zeros((30, 40), np.float32)
+    mask[8:16, 10:25] = 1
+    return mask
+
+
+def _fill(pixels: np.ndarray, hole: np.ndarray, value: int = 7) -> np.ndarray:
+    """Stand-in for an inpainting result: ``value`` in the hole, the input elsewhere."""
+    out = pixels.copy()
+    out[hole > 0.5] = value
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _srgb_icc() -> bytes:
+    """One sRGB profile for the whole module (a new one embeds the current time, so bytes differ)."""
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _exif(orientation: int = 1) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "TestCam"
+    exif.get_ifd(0x8769)[0x9003] = "2021:02:03 04:05:06"
+    return exif
+
+
+# ----------------------------------------------------------------------------------------- orientation
+
+
+def test_exif_orientation_applied_and_reset(tmp_path, rgb, hole) -> None:
+    source = tmp_path / "rotated.jpg"
+    Image.fromarray(rgb).save(source, exif=_exif(6), quality=95)
+    upright = np.asarray(ImageOps.exif_transpose(Image.open(source)))
+    loaded = read_image(source)
+    assert loaded.pixels.shape == (40, 30, 3)  # 30x40 rotated by 90 degrees
+    np.testing.assert_array_equal(loaded.pixels, upright)
+
+    out = save_image(tmp_path / "out.jpg", loaded.pixels, loaded)
+    with Image.open(out) as image:
+        exif = image.getexif()
+        assert image.size == (30, 40)
+        assert exif[0x0112] == 1
+        assert exif[0x010F] == "TestCam"
+        assert exif.get_ifd(0x8769)[0x9003] == "2021:02:03 04:05:06"
+
+
+def test_reset_exif_orientation_patches_in_place() -> None:
+    raw = _exif(8).tobytes()
+    patched = reset_exif_orientation(raw)
+    assert patched.startswith(b"Exif\x00\x00")
+    exif = Image.Exif()
+    exif.load(patched)
+    assert exif[0x0112] == 1 and exif[0x010F] == "TestCam"
+    assert len(patched) == len(raw if raw.startswith(b"Exif") else b"Exif\x00\x00" + raw)
+    assert reset_exif_orientation(b"garbage") == b"Exif\x00\x00garbage"
+
+
+def test_mask_orientation_follows_exif(tmp_path) -> None:
+    mask = np.zeros((10, 20), np.uint8)
+    mask[:, :5] = 255
+    Image.fromarray(mask).save(tmp_path / "m.jpg", exif=_exif(6), quality=100)
+    read = read_mask(tmp_path / "m.jpg")
+    assert read.shape == (20, 10)
+    assert read[:5].all() and not read[10:].any()  # rotated 90 degrees clockwise: left band -> top band
+
+
+# ------------------------------------------------------------------------------- alpha, ICC, EXIF, PNG
+
+
+def test_png_alpha_icc_exif_text_preserved(tmp_path, rgb, hole) -> None:
+    alpha = np.tile(np.linspace(0, 255, 40).astype(np.uint8), (30, 1))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "someone")
+    source = tmp_path / "alpha.png"
+    Image.fromarray(np.dstack([rgb, alpha]), "RGBA").save(source, icc_profile=_srgb_icc(), exif=_exif(1), pnginfo=info)
+
+    loaded = read_image(source)
+    assert loaded.format == "PNG" and loaded.mode == "RGBA"
+    np.testing.assert_array_equal(loaded.alpha, alpha)
+    np.testing.assert_array_equal(loaded.pixels, rgb)
+
+    result = _fill(loaded.pixels, hole)
+    out = save_image(tmp_path / "out.png", result, loaded, mask=hole)
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.mode == "RGBA"
+        assert image.info["icc_profile"] == _srgb_icc()
+        assert image.getexif()[0x010F] == "TestCam"
+        assert image.text["Author"] == "someone"
+        array = np.asarray(image)
+    np.testing.assert_array_equal(array[..., 3], alpha)
+    np.testing.assert_array_equal(array[..., :3], result)
+
+
+def test_jpeg_output_of_alpha_source_is_flattened_on_white(tmp_path) -> None:
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., 3] = 0  # fully transparent black
+    source = tmp_path / "clear.png"
+    Image.fromarray(rgba, "RGBA").save(source)
+    out = save_image(tmp_path / "out.jpg", read_image(source).pixels, read_image(source))
+    assert np.asarray(Image.open(out)).min() > 240
+
+
+def test_png_stays_png_and_known_pixels_exact(tmp_path, rgb, hole) -> None:
+    source = tmp_path / "photo.png"
+    Image.fromarray(rgb).save(source)
+    loaded = read_image(source)
+    result = _fill(loaded.pixels, hole)
+    out = save_image(tmp_path / "out.png", result, loaded, mask=hole)
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.mode == "RGB"
+        np.testing.assert_array_equal(np.asarray(image), result)
+
+
+# ------------------------------------------------------------------------------------------ JPEG quality
+
+
+def test_jpeg_quantisation_and_subsampling_kept(tmp_path, rgb) -> None:
+    source = tmp_path / "q60.jpg"
+    Image.fromarray(rgb).save(source, quality=60, subsampling="4:4:4", icc_profile=_srgb_icc())
+    loaded = read_image(source)
+    assert loaded.jpeg is not None
+    out = save_image(tmp_path / "kept.jpg", loaded.pixels, loaded)
+    with Image.open(source) as original, Image.open(out) as written:
+        assert written.quantization == original.quantization
+        assert JpegImagePlugin.get_sampling(written) == JpegImagePlugin.get_sampling(original) == 0
+        assert written.info["icc_profile"] == _srgb_icc()
+    explicit = save_image(tmp_path / "q95.jpg", loaded.pixels, loaded, quality=95)
+    with Image.open(explicit) as written:
+        assert written.quantization != Image.open(source).quantization
+
+
+def test_png_source_written_as_jpeg_uses_quality_95(tmp_path, rgb) -> None:
+    source = tmp_path / "a.png"
+    Image.fromarray(rgb).save(source)
+    out = save_image(tmp_path / "a.jpg", rgb, read_image(source))
+    reference = io.BytesIO()
+    Image.fromarray(rgb).save(reference, format="JPEG", quality=95)
+    with Image.open(out) as written:
+        assert written.format == "JPEG"
+        assert written.quantization == Image.open(reference).quantization
+
+
+def test_webp_lossless_kept(tmp_path, rgb, hole) -> None:
+    source = tmp_path / "a.webp"
+    Image.fromarray(rgb).save(source, lossless=True)
+    loaded = read_image(source)
+    assert loaded.webp_lossless
+    result = _fill(loaded.pixels, hole)
+    out = save_image(tmp_path / "out.webp", result, loaded, mask=hole)
+    np.testing.assert_array_equal(np.asarray(Image.open(out).convert("RGB")), result)
+    lossy = tmp_path / "lossy.webp"
+    Image.fromarray(rgb).save(lossy, quality=50)
+    assert not read_image(lossy).webp_lossless
+
+
+def test_existing_output_refused(tmp_path, rgb) -> None:
+    target = tmp_path / "exists.png"
+    target.write_bytes(b"keep me")
+    with pytest.raises(InputError, match="refusing to overwrite"):
+        save_image(target, rgb)
+    assert target.read_bytes() == b"keep me"
+    save_image(target, rgb, overwrite=True)
+    assert Image.open(target).size == (40, 30)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exists.png"]  # no temporary files left
+
+
+# ------------------------------------------------------------------------------ bit depths and modes
+
+
+def test_16bit_colour_png_round_trip(tmp_path, hole) -> None:
+    rng = np.random.default_rng(0)
+    rgb16 = (rng.random((30, 40, 3)) * 65535).astype(np.uint16)
+    source = tmp_path / "deep.png"
+    cv2.imwrite(str(source), rgb16[..., ::-1])
+    loaded = read_image(source)
+    assert loaded.pixels.dtype == np.uint16 and loaded.bit_depth == 16 and loaded.mode == "RGB;16"
+    np.testing.assert_array_equal(loaded.pixels, rgb16)
+
+    result = _fill(loaded.pixels, hole, 1234)
+    out = save_image(tmp_path / "out.png", result, loaded, mask=hole)
+    back = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)[..., ::-1]
+    assert back.dtype == np.uint16
+    np.testing.assert_array_equal(back, result)
+    eight = save_image(tmp_path / "out.jpg", result, loaded, quality=100)
+    assert Image.open(eight).mode == "RGB"
+
+
+def test_16bit_grey_round_trip_keeps_metadata(tmp_path, hole) -> None:
+    grey = (np.random.default_rng(0).random((30, 40)) * 65535).astype(np.uint16)
+    source = tmp_path / "grey16.png"
+    Image.fromarray(grey).save(source, icc_profile=_srgb_icc())
+    loaded = read_image(source)
+    assert loaded.mode == "I;16" and loaded.pixels.dtype == np.uint16
+    np.testing.assert_array_equal(loaded.pixels[..., 1], grey)
+    result = _fill(loaded.pixels, hole, 40000)
+    out = save_image(tmp_path / "out.png", result, loaded, mask=hole)
+    with Image.open(out) as image:
+        assert image.mode.startswith("I;16")
+        assert image.info["icc_profile"] == _srgb_icc()
+        back = np.asarray(image)
+    np.testing.assert_array_equal(back[hole == 0], grey[hole == 0])
+    assert (back[hole > 0] == 40000).all()
+
+
+def test_encode_png16_with_alpha_is_readable() -> None:
+    array = (np.arange(2 * 3 * 4).reshape(2, 3, 4) * 1000).astype(np.uint16)
+    decoded = cv2.imdecode(np.frombuffer(encode_png16(array), np.uint8), cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(decoded[..., [2, 1, 0, 3]], array)
+
+
+def test_cmyk_round_trip(tmp_path, rgb, hole) -> None:
+    cmyk = Image.fromarray(rgb).convert("CMYK")
+    source = tmp_path / "cmyk.tif"
+    cmyk.save(source)
+    loaded = read_image(source)
+    assert loaded.mode == "CMYK" and loaded.pixels.shape == (30, 40, 3)
+    out = save_image(tmp_path / "out.tif", _fill(loaded.pixels, hole), loaded, mask=hole)
+    with Image.open(out) as image:
+        assert image.mode == "CMYK"
+        back = np.asarray(image)
+    np.testing.assert_array_equal(back[hole == 0], np.asarray(cmyk)[hole == 0])
+    jpeg = tmp_path / "cmyk.jpg"
+    cmyk.save(jpeg, quality=90)
+    loaded = read_image(jpeg)
+    assert Image.open(save_image(tmp_path / "out.jpg", loaded.pixels, loaded)).mode == "CMYK"
+    assert Image.open(save_image(tmp_path / "out.png", loaded.pixels, loaded)).mode == "RGB"  # PNG has no CMYK
+
+
+def test_palette_keeps_palette_and_known_indices(tmp_path, rgb, hole) -> None:
+    palette_image = Image.fromarray(rgb).quantize(16)
+    source = tmp_path / "pal.png"
+    palette_image.save(source)
+    loaded = read_image(source)
+    assert loaded.mode == "P" and loaded.alpha is None
+    out = save_image(tmp_path / "out.png", _fill(loaded.pixels, hole, 200), loaded, mask=hole)
+    with Image.open(out) as image:
+        assert image.mode == "P"
+        assert image.getpalette()[:48] == palette_image.getpalette()[:48]
+        np.testing.assert_array_equal(np.asarray(image)[hole == 0], np.asarray(palette_image)[hole == 0])
+
+
+def test_gif_transparency_index_kept(tmp_path, hole) -> None:
+    indices = np.zeros((30, 40), np.uint8)
+    indices[:, 20:] = 1
+    indices[:5] = 2
+    image = Image.fromarray(indices, "P")
+    image.putpalette([255, 0, 0, 0, 255, 0, 0, 0, 255] + [0] * 759)
+    source = tmp_path / "t.gif"
+    image.save(source, transparency=2)
+    loaded = read_image(source)
+    assert loaded.alpha is not None and (loaded.alpha[:5] == 0).all()
+    out = save_image(tmp_path / "out.gif", _fill(loaded.pixels, hole, 0), loaded, mask=hole)
+    with Image.open(out) as written:
+        assert written.mode == "P" and written.info.get("transparency") == 2
+        np.testing.assert_array_equal(np.asarray(written)[hole == 0], indices[hole == 0])
+
+
+def test_greyscale_stays_greyscale(tmp_path, rgb, hole) -> None:
+    grey = Image.fromarray(rgb).convert("L")
+    source = tmp_path / "grey.png"
+    grey.save(source)
+    loaded = read_image(source)
+    assert loaded.mode == "L" and loaded.pixels.shape == (30, 40, 3)
+    out = save_image(tmp_path / "out.png", _fill(loaded.pixels, hole, 90), loaded, mask=hole)
+    with Image.open(out) as image:
+        assert image.mode == "L"
+        back = np.asarray(image)
+    np.testing.assert_array_equal(back[hole == 0], np.asarray(grey)[hole == 0])
+    assert (back[hole > 0] == 90).all()
+
+
+# ------------------------------------------------------------------------------------------- bad files
+
+
+def test_bad_files_raise_input_errors_naming_the_file(tmp_path, rgb) -> None:
+    (tmp_path / "noise.png").write_bytes(np.random.default_rng(0).bytes(500))
+    (tmp_path / "notes.jpg").write_text("this is not an image")
+    full = io.BytesIO()
+    Image.fromarray(rgb).save(full, format="JPEG")
+    (tmp_path / "cut.jpg").write_bytes(full.getvalue()[: len(full.getvalue()) // 2])
+    png = io.BytesIO()
+    Image.fromarray(rgb).save(png, format="PNG")
+    (tmp_path / "cut.png").write_bytes(png.getvalue()[:-40])
+    for name in ("noise.png", "notes.jpg", "cut.jpg", "cut.png", "missing.png"):
+        with pytest.raises(InputError, match=name.replace(".", r"\.")):
+            read_image(tmp_path / name)
+    with pytest.raises(InputError, match="not an image"):
+        read_image(tmp_path / "notes.jpg")
+    with pytest.raises(InputError, match="directory"):
+        read_image(tmp_path)
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def test_decompression_bombs_refused_before_decoding(tmp_path, rgb) -> None:
+    pillow_limit = Image.MAX_IMAGE_PIXELS
+    (tmp_path / "bomb.png").write_bytes(_png_header_only(100_000, 100_000))  # 10 gigapixels
+    (tmp_path / "big.png").write_bytes(_png_header_only(15_000, 10_000))  # 150 MP
+    for name in ("bomb.png", "big.png"):
+        with pytest.raises(InputError, match=rf"{name}.*too large.*decompression bomb"):
+            read_image(tmp_path / name)
+        with pytest.raises(InputError, match="too large"):
+            read_mask(tmp_path / name)
+    Image.fromarray(rgb).save(tmp_path / "small.png")
+    with pytest.raises(InputError, match=r"40x30 = 0.0 MP"):
+        read_image(tmp_path / "small.png", max_pixels=1000)
+    assert read_image(tmp_path / "small.png", max_pixels=None).size == (30, 40)
+    assert Image.MAX_IMAGE_PIXELS == pillow_limit  # Pillow's global limit is restored
+
+
+def test_animated_gif_refused(tmp_path) -> None:
+    frames = [Image.new("RGB", (8, 8), (80 * i, 0, 0)) for i in range(3)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    with pytest.raises(InputError, match="3 frames"):
+        read_image(tmp_path / "anim.gif")
+
+
+def test_read_from_bytes(rgb) -> None:
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    loaded = read_image(buffer.getvalue())
+    assert loaded.format == "PNG"
+    np.testing.assert_array_equal(loaded.pixels, rgb)
+
+
+# ------------------------------------------------------------------------------------------------ masks
+
+
+def _expected_mask() -> np.ndarray:
+    mask = np.zeros((20, 24), np.float32)
+    mask[4:10, 6:18] = 1
+    return mask
+
+
+@pytest.mark.parametrize("kind", ["0255", "01", "rgba", "grey", "bilevel", "rgb"])
+def test_mask_formats(tmp_path, kind) -> None:
+    expected = _expected_mask()
+    hole = expected > 0
+    if kind == "0255":
+        image = Image.fromarray(np.where(hole, 255, 0).astype(np.uint8))
+    elif kind == "01":
+        image = Image.fromarray(hole.astype(np.uint8))
+    elif kind == "rgba":  # painted overlay: opaque = hole, colours irrelevant
+        rgba = np.zeros((20, 24, 4), np.uint8)
+        rgba[..., :3] = 200
+        rgba[..., 3] = np.where(hole, 255, 0)
+        image = Image.fromarray(rgba, "RGBA")
+    elif kind == "grey":  # anti-aliased greyscale: thresholded at half range
+        image = Image.fromarray(np.where(hole, 200, 100).astype(np.uint8))
+    elif kind == "bilevel":
+        image = Image.fromarray(hole).convert("1")
+    else:
+        image = Image.fromarray(np.where(hole, 255, 0).astype(np.uint8)).convert("RGB")
+    image.save(tmp_path / "mask.png")
+    np.testing.assert_array_equal(read_mask(tmp_path / "mask.png"), expected)
+    np.testing.assert_array_equal(read_mask(tmp_path / "mask.png", invert=True), 1 - expected)
+
+
+def test_mask_dilate_uses_an_ellipse(tmp_path) -> None:
+    mask = np.zeros((21, 21), np.uint8)
+    mask[10, 10] = 255
+    Image.fromarray(mask).save(tmp_path / "dot.png")
+    grown = read_mask(tmp_path / "dot.png", dilate=3)
+    assert grown[10, 7] == 1 and grown[13, 10] == 1 and grown[10, 6] == 0
+    assert grown[7, 7] == 0  # corner of the 7x7 square is outside the ellipse
+    assert 20 < grown.sum() < 49
+    with pytest.raises(InputError, match="dilate"):
+        read_mask(tmp_path / "dot.png", dilate=-1)
+
+
+def test_mask_size_mismatch(tmp_path) -> None:
+    Image.fromarray(np.full((20, 24), 255, np.uint8)).save(tmp_path / "m.png")
+    with pytest.raises(InputError, match=r"24x20.*40x30"):
+        read_mask(tmp_path / "m.png", size=(30, 40))
+    resized = read_mask(tmp_path / "m.png", size=(30, 40), resize=True)
+    assert resized.shape == (30, 40) and resized.all()

@@ -1,0 +1,104 @@
+"""ONNX export and ONNX Runtime inference match PyTorch (skipped without onnx / onnxruntime)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+from wavemix_inpaint.checkpoint import load_model, save_checkpoint  # noqa: E402
+from wavemix_inpaint.cli.main import main  # noqa: E402
+from wavemix_inpaint.errors import InputError  # noqa: E402
+from wavemix_inpaint.inpainter import Inpainter  # noqa: E402
+from wavemix_inpaint.models import create_model  # noqa: E402
+from wavemix_inpaint.onnx_runtime import OnnxInpainter  # noqa: E402
+
+from conftest import smooth_image  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny checkpoint with non-trivial BatchNorm statistics, exported once through the CLI."""
+    folder = tmp_path_factory.mktemp("onnx")
+    torch.manual_seed(0)
+    model = create_model("wavemix-tiny")
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.2, 0.2)
+            module.running_var.uniform_(0.5, 1.5)
+    checkpoint = save_checkpoint(model, folder / "tiny.safetensors")
+    onnx_path = folder / "tiny.onnx"
+    assert main(["export", "--format", "onnx", "--checkpoint", str(checkpoint), "--output", str(onnx_path)]) == 0
+    return checkpoint, onnx_path
+
+
+@pytest.mark.parametrize("size", [(37, 53), (64, 48)])
+def test_onnx_matches_pytorch(exported, size) -> None:
+    checkpoint, onnx_path = exported
+    model = load_model(checkpoint)
+    runner = OnnxInpainter(onnx_path)
+    assert runner.size_multiple == model.size_multiple
+    generator = torch.Generator().manual_seed(1)
+    image = torch.rand(2, 3, *size, generator=generator)
+    mask = (torch.rand(2, 1, *size, generator=generator) > 0.6).float()
+    with torch.inference_mode():
+        expected = model(image, mask)
+    got = runner(image, mask)
+    assert got.shape == expected.shape
+    assert float((got - expected).abs().max()) < 1e-4
+    as_numpy = runner(image.numpy(), mask.numpy())
+    assert isinstance(as_numpy, np.ndarray) and np.abs(as_numpy - expected.numpy()).max() < 1e-4
+
+
+def test_inpainter_from_onnx_matches_pytorch(exported) -> None:
+    checkpoint, onnx_path = exported
+    image = smooth_image(np.random.default_rng(0), 41, 59)
+    hole = np.zeros((41, 59), bool)
+    hole[5:30, 20:40] = True
+    reference = Inpainter.from_checkpoint(checkpoint, device="cpu")(image / 255.0, hole)
+    onnx = Inpainter.from_onnx(onnx_path)
+    assert "ONNX" in onnx.description
+    np.testing.assert_allclose(onnx(image / 255.0, hole), reference, atol=1e-4)
+    out = onnx(image, hole, strategy="crop", crop_trigger=30, crop_margin=4)
+    np.testing.assert_array_equal(out[~hole], image[~hole])
+
+
+def test_cli_inpaint_with_onnx_and_export_refuses_overwrite(exported, tmp_path, capsys) -> None:
+    checkpoint, onnx_path = exported
+    Image.fromarray(smooth_image(np.random.default_rng(2), 30, 30)).save(tmp_path / "a.png")
+    mask = np.zeros((30, 30), np.uint8)
+    mask[10:20, 10:20] = 255
+    Image.fromarray(mask).save(tmp_path / "m.png")
+    args = ["inpaint", "--image", str(tmp_path / "a.png"), "--mask", str(tmp_path / "m.png")]
+    assert main([*args, "--output", str(tmp_path / "o.png"), "--onnx", str(onnx_path)]) == 0
+    assert main([*args, "--output", str(tmp_path / "p.png"), "--checkpoint", str(checkpoint)]) == 0
+    onnx_out = np.asarray(Image.open(tmp_path / "o.png")).astype(int)
+    torch_out = np.asarray(Image.open(tmp_path / "p.png")).astype(int)
+    assert np.abs(onnx_out - torch_out).max() <= 1
+    capsys.readouterr()
+    before = onnx_path.read_bytes()
+    assert main(["export", "--checkpoint", str(checkpoint), "--output", str(onnx_path), "--no-verify"]) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert onnx_path.read_bytes() == before
+
+
+def test_bad_onnx_files(tmp_path) -> None:
+    (tmp_path / "junk.onnx").write_bytes(b"not a model")
+    with pytest.raises(InputError, match="junk.onnx"):
+        OnnxInpainter(tmp_path / "junk.onnx")
+    with pytest.raises(InputError, match="not found"):
+        OnnxInpainter(tmp_path / "missing.onnx")

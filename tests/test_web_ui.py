@@ -1,0 +1,282 @@
+"""End-to-end test of the web UI in real headless Chromium (Playwright, system /usr/bin/chromium).
+
+CI needs: ``pip install -e '.[dev]'`` and ``apt-get install -y chromium`` (``playwright install`` is not
+used: the test drives the distribution's Chromium through ``executable_path``).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import socket
+import threading
+import time
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = os.environ.get("WAVEMIX_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'wavemix-inpaint[serve]'")
+pytest.importorskip("uvicorn", reason="needs the serve extra: pip install 'wavemix-inpaint[serve]'")
+pytest.importorskip("playwright.sync_api", reason="needs playwright: pip install playwright (browsers not needed)")
+if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+    pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
+
+from PIL import Image  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+from server_helpers import make_tiny_inpainter, photo, single_torch_thread  # noqa: E402
+
+from wavemix_inpaint.server import create_app  # noqa: E402
+
+WIDTH, HEIGHT = 96, 64
+
+READ_CANVAS = """(id) => {
+  const canvas = document.getElementById(id);
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let binary = "";
+  for (let i = 0; i < data.length; i += 8192) binary += String.fromCharCode(...data.subarray(i, i + 8192));
+  return btoa(binary);
+}"""
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    import uvicorn
+
+    with single_torch_thread():
+        app = create_app(make_tiny_inpainter(), max_concurrency=1, max_queue=4, request_timeout_s=60)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                pytest.fail("uvicorn did not start")
+            time.sleep(0.05)
+        try:
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def pixels(page, canvas_id: str) -> np.ndarray:
+    raw = base64.b64decode(page.evaluate(READ_CANVAS, canvas_id))
+    return np.frombuffer(raw, np.uint8).reshape(HEIGHT, WIDTH, 4)
+
+
+def hole(page) -> np.ndarray:
+    """What the page sends as the mask: mask-canvas alpha >= 128."""
+    return pixels(page, "mask-canvas")[..., 3] >= 128
+
+
+def to_page(page, x: float, y: float) -> tuple[float, float]:
+    box = page.locator("#mask-canvas").bounding_box()
+    return box["x"] + (x + 0.5) * box["width"] / WIDTH, box["y"] + (y + 0.5) * box["height"] / HEIGHT
+
+
+def mouse_stroke(page, start, end) -> None:
+    page.mouse.move(*to_page(page, *start))
+    page.mouse.down()
+    page.mouse.move(*to_page(page, *end), steps=12)
+    page.mouse.up()
+
+
+def touch_stroke(page, cdp, start, end, steps: int = 10) -> None:
+    x0, y0 = to_page(page, *start)
+    x1, y1 = to_page(page, *end)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+    for step in range(1, steps + 1):
+        t = step / steps
+        point = {"x": x0 + (x1 - x0) * t, "y": y0 + (y1 - y0) * t}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.any(a[..., :3] != b[..., :3], axis=-1)
+
+
+def test_paint_run_compare_undo_in_chromium(server_url, browser, tmp_path):
+    source = photo(WIDTH, HEIGHT, seed=3)
+    image_path = tmp_path / "photo.png"
+    source.save(image_path)
+    original = np.asarray(source)
+
+    context = browser.new_context(viewport={"width": 1000, "height": 760}, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    try:
+        page.goto(server_url)
+        page.wait_for_selector("body[data-ready='true']")
+        page.wait_for_function("() => !document.getElementById('model-info').textContent.includes('connecting')")
+        assert "wavemix-tiny" in page.text_content("#model-info")
+
+        # ---- open via the file picker
+        page.set_input_files("#file-input", str(image_path))
+        page.wait_for_selector("#canvas-wrap:not([hidden])")
+        page.wait_for_function(f"() => document.getElementById('image-canvas').width === {WIDTH}")
+        assert np.array_equal(pixels(page, "image-canvas")[..., :3], original), "canvas shows the exact pixels"
+        assert page.is_disabled("#run-btn")  # nothing painted yet
+
+        # ---- brush stroke with the mouse, in image coordinates
+        page.evaluate("document.body.dataset.pointerTypes = ''")
+        page.evaluate(
+            "document.getElementById('mask-canvas').addEventListener('pointerdown', "
+            "e => document.body.dataset.pointerTypes += e.pointerType + ' ')"
+        )
+        mouse_stroke(page, (15, 20), (60, 20))
+        painted = hole(page)
+        assert painted[20, 15:61].all() and not painted[45:].any() and not painted[:, 75:].any()
+
+        # ---- undo / redo: keyboard and buttons
+        page.keyboard.press("Control+z")
+        assert not hole(page).any()
+        page.keyboard.press("Control+Shift+z")
+        assert np.array_equal(hole(page), painted)
+        page.click("#undo-btn")
+        assert not hole(page).any()
+        page.click("#redo-btn")
+        assert np.array_equal(hole(page), painted)
+
+        # ---- eraser cuts the stroke; undo brings it back; redo erases again
+        page.click("#tool-eraser")
+        assert page.get_attribute("#tool-eraser", "aria-pressed") == "true"
+        mouse_stroke(page, (37, 8), (37, 32))
+        erased = hole(page)
+        assert not erased[20, 36:39].any() and erased[20, 15:30].all() and erased[20, 45:60].all()
+        page.keyboard.press("Control+z")
+        assert np.array_equal(hole(page), painted)
+        page.keyboard.press("Control+Shift+z")
+        assert np.array_equal(hole(page), erased)
+        page.click("#tool-brush")
+
+        # ---- a touch stroke (real touch events -> pointer events with pointerType "touch")
+        cdp = context.new_cdp_session(page)
+        touch_stroke(page, cdp, (20, 48), (70, 50))
+        mask = hole(page)
+        assert mask[49, 30:60].any(), "the touch stroke painted nothing"
+        assert "touch" in page.evaluate("document.body.dataset.pointerTypes")
+        assert "mouse" in page.evaluate("document.body.dataset.pointerTypes")
+        page.screenshot(path=str(tmp_path / "web_ui_mask.png"))
+
+        # ---- run: the API result changes only the painted pixels, and the canvas shows it
+        with page.expect_response(lambda response: response.url.endswith("/api/v1/inpaint")) as info:
+            page.click("#run-btn")
+        response = info.value
+        assert response.status == 200 and response.headers["content-type"] == "image/png"
+        page.wait_for_function("() => document.body.dataset.runs === '1' && document.body.dataset.busy === 'false'")
+        # the API's bytes, as the page holds them (Download saves the response blob unchanged)
+        with page.expect_download() as download_info:
+            page.click("#download-btn")
+        assert download_info.value.suggested_filename == "photo-inpainted.png"
+        downloaded = Image.open(download_info.value.path())
+        assert downloaded.format == "PNG" and downloaded.size == (WIDTH, HEIGHT)
+        result = np.asarray(downloaded.convert("RGB"))
+        diff = changed(original, result)
+        assert diff.any() and not (diff & ~mask).any(), "the result changed pixels outside the painted mask"
+        shown = pixels(page, "image-canvas")
+        assert np.array_equal(shown[..., :3], result)
+        assert not hole(page).any(), "the mask is cleared after a run"
+        page.screenshot(path=str(tmp_path / "web_ui.png"))
+
+        # ---- compare: hold the button to see the image before
+        assert page.is_enabled("#compare-btn")
+        page.hover("#compare-btn")
+        page.mouse.down()
+        assert np.array_equal(pixels(page, "image-canvas")[..., :3], original)
+        assert page.is_visible("#compare-badge")
+        page.mouse.up()
+        assert np.array_equal(pixels(page, "image-canvas")[..., :3], result)
+
+        # ---- keep editing the result: it is the input of the next run
+        mouse_stroke(page, (80, 10), (80, 40))
+        second_mask = hole(page)
+        page.click("#run-btn")
+        page.wait_for_function("() => document.body.dataset.runs === '2' && document.body.dataset.busy === 'false'")
+        second = pixels(page, "image-canvas")[..., :3]
+        diff2 = changed(result, second)
+        assert diff2.any() and not (diff2 & ~second_mask).any()
+
+        # ---- undo the run: previous image and its mask come back; then all the way to the original
+        page.keyboard.press("Control+z")
+        page.wait_for_function("() => !document.getElementById('undo-btn').disabled")
+        assert np.array_equal(pixels(page, "image-canvas")[..., :3], result)
+        assert np.array_equal(hole(page), second_mask)
+        page.keyboard.press("Control+z")  # the second stroke
+        page.keyboard.press("Control+z")  # the first run
+        page.wait_for_function("() => document.getElementById('compare-btn').disabled")
+        assert np.array_equal(pixels(page, "image-canvas")[..., :3], original)
+        restored = hole(page)
+        overlap = (restored & mask).sum() / max(1, (restored | mask).sum())
+        assert overlap > 0.9, f"mask after undo differs from the one used (IoU {overlap:.2f})"
+
+        # ---- API errors are shown in the page
+        page.route(
+            "**/api/v1/inpaint",
+            lambda route: route.fulfill(
+                status=503,
+                headers={"Retry-After": "7", "Content-Type": "application/json"},
+                body='{"error": "busy", "detail": "the server is busy (1 running, 8 waiting)"}',
+            ),
+        )
+        page.click("#run-btn")
+        page.wait_for_selector("#error:not([hidden])")
+        message = page.text_content("#error-text")
+        assert "busy" in message and "7 s" in message
+        page.unroute("**/api/v1/inpaint")
+        page.click("#error-close")
+        assert page.is_hidden("#error")
+
+        # ---- drag and drop opens another image (undoable)
+        dropped = photo(WIDTH, HEIGHT, seed=9)
+        buffer = io.BytesIO()
+        dropped.save(buffer, format="PNG")
+        page.evaluate(
+            """(b64) => {
+              const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+              const transfer = new DataTransfer();
+              transfer.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
+              document.getElementById("stage").dispatchEvent(
+                new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            }""",
+            base64.b64encode(buffer.getvalue()).decode(),
+        )
+        page.wait_for_function("() => document.getElementById('image-meta').textContent.includes('dropped.png')")
+        assert np.array_equal(pixels(page, "image-canvas")[..., :3], np.asarray(dropped))
+        page.keyboard.press("Control+z")
+        page.wait_for_function("() => document.getElementById('image-meta').textContent.includes('photo.png')")
+
+        assert not page_errors, page_errors
+    finally:
+        context.close()
