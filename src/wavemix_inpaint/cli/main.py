@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from wavemix_inpaint.errors import WavemixError
 
-COMMANDS: tuple[str, ...] = ("demo", "export", "inpaint", "masks", "models", "serve", "train")
+COMMANDS: tuple[str, ...] = ("demo", "evaluate", "export", "inpaint", "masks", "models", "reproduce", "serve", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:

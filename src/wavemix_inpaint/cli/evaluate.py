@@ -1,0 +1,123 @@
+"""``wavemix-inpaint evaluate``: Table-1 metrics of a checkpoint or a classical method on fixed masks."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = (
+    "evaluate a checkpoint or a preset (e.g. a classical method) on a fixed mask set: SSIM, PSNR, L1, L2, FID, "
+    "hole-size bins, measured speed; writes results.json, results.md and grid.png"
+)
+OUTPUT_FILES = ("results.json", "results.md", "grid.png")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--checkpoint", help="a .safetensors checkpoint, or a training run folder (its best.safetensors)")
+    source.add_argument(
+        "--model",
+        help="a registered preset evaluated as built: classical methods (telea, navier-stokes, biharmonic) or "
+        "untrained presets (see `wavemix-inpaint models`)",
+    )
+    parser.add_argument(
+        "--model-option", action="append", default=[], metavar="KEY=VALUE",
+        help="with --model: override an option of the preset, e.g. radius=5 (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--data", required=True, help="evaluation images: a folder (centre crops) or stl10:PATH")
+    parser.add_argument("--split", default="test", help="split of stl10:PATH data (train, val or test; default test)")
+    parser.add_argument(
+        "--masks", required=True,
+        help="folder of fixed masks (mask_*.png, 255 = hole) made by `wavemix-inpaint masks`; image i gets mask i",
+    )  # fmt: skip
+    parser.add_argument("--limit", type=int, help="evaluate at most N images (default: min(#images, #masks))")
+    parser.add_argument("--batch-size", type=int, default=40, help="evaluation and inference-timing batch (default 40)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
+    parser.add_argument("--fid-weights", help="FID Inception weights file (else $WAVEMIX_FID_WEIGHTS, torch hub cache)")
+    parser.add_argument("--no-fid", action="store_true", help="skip FID even when the weights are available")
+    parser.add_argument("--output", default="results/eval", help="folder for results.json, results.md, grid.png")
+    parser.add_argument("--grid", type=int, default=8, metavar="N", help="rows of the qualitative grid (0: none)")
+    parser.add_argument("--overwrite", action="store_true", help="replace results already in --output")
+    parser.add_argument("--name", help="model name in the tables (default: the preset name)")
+    parser.add_argument("--no-speed", action="store_true", help="do not time inference and training")
+    parser.add_argument("--speed-steps", type=int, default=3, help="timed training steps / inference batches (default 3)")
+    parser.add_argument(
+        "--train-set-size", type=int, default=80_000,
+        help="images per training epoch for the s/epoch extrapolation (default 80,000: the paper's STL-10 split)",
+    )  # fmt: skip
+    parser.add_argument("--num-workers", type=int, default=0, help="data-loading worker processes (default 0)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from wavemix_inpaint.cli.train import _model_options
+    from wavemix_inpaint.errors import InputError
+    from wavemix_inpaint.evaluation import (
+        SpeedConfig,
+        build_eval_dataset,
+        evaluate_model,
+        missing_masks_message,
+        results_grid,
+        results_markdown,
+        results_payload,
+        save_grid,
+        write_json,
+        write_markdown,
+    )
+
+    output = Path(args.output)
+    existing = [name for name in OUTPUT_FILES if (output / name).exists()]
+    if existing and not args.overwrite:
+        raise InputError(f"{output} already holds {', '.join(existing)}; pass --overwrite or choose another --output")
+    if not Path(args.masks).expanduser().is_dir():
+        raise InputError(missing_masks_message(args.masks))
+    for name, value in (("--batch-size", args.batch_size), ("--speed-steps", args.speed_steps),
+                        ("--train-set-size", args.train_set_size)):  # fmt: skip
+        if value < 1:
+            raise InputError(f"{name} must be positive, got {value}")
+
+    options = _model_options(args.model_option)
+    if args.checkpoint:
+        if options:
+            raise InputError("--model-option only applies to --model (a checkpoint records its architecture)")
+        from wavemix_inpaint.checkpoint import load_model
+        from wavemix_inpaint.reproduce.runner import resolve_checkpoint
+
+        checkpoint = resolve_checkpoint(args.checkpoint)
+        model = load_model(checkpoint)
+        source = {"checkpoint": str(checkpoint)}
+    else:
+        from wavemix_inpaint.models import create_model
+
+        model = create_model(args.model, **options)
+        source = {"model": args.model, "model_options": options}
+
+    dataset = build_eval_dataset(args.data, args.masks, split=args.split, limit=args.limit)
+    speed = SpeedConfig(
+        enabled=not args.no_speed, batches=args.speed_steps, train_steps=args.speed_steps,
+        train_set_size=args.train_set_size,
+    )  # fmt: skip
+    result = evaluate_model(
+        model, dataset, batch_size=args.batch_size, device=args.device, fid=None if args.no_fid else "auto",
+        fid_weights=args.fid_weights, name=args.name, grid_samples=max(args.grid, 0), speed=speed,
+        num_workers=args.num_workers, progress=not args.no_progress,
+    )  # fmt: skip
+    config = {
+        **source, "data": args.data, "split": args.split, "masks": str(args.masks), "limit": args.limit,
+        "batch_size": args.batch_size, "device": args.device, "fid_weights": args.fid_weights, "fid": not args.no_fid,
+        "speed": speed.to_dict(),
+    }  # fmt: skip
+    output.mkdir(parents=True, exist_ok=True)
+    write_json(output / "results.json", results_payload([result], config))
+    details = {"data": f"`{args.data}` (split {args.split})", "masks": f"`{args.masks}`", "images": result.num_images,
+               "device": result.device, **{key: f"`{value}`" for key, value in source.items() if value}}  # fmt: skip
+    text = results_markdown([result], title=f"Evaluation of {result.model}", details=details)
+    write_markdown(output / "results.md", text)
+    written = ["results.json", "results.md"]
+    if args.grid > 0:
+        save_grid(output / "grid.png", results_grid([result], rows=args.grid))
+        written.append("grid.png")
+    print(text.split("\n## ")[0].rstrip())
+    print(f"\nwrote {', '.join(str(output / name) for name in written)}")
+    return 0
