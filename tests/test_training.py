@@ -113,3 +113,9 @@ def test_adversarial_training_updates_the_discriminator(image_folder, tmp_path):
 def test_unknown_loss_is_rejected(image_folder, tmp_path):
     with pytest.raises(InputError, match="loss must be one of"):
         Trainer(_config(image_folder, tmp_path / "run", loss="perceptual"))
+
+
+def test_tensorboard_events_written(image_folder, tmp_path):
+    pytest.importorskip("tensorboard")
+    Trainer(_config(image_folder, tmp_path / "run", epochs=1, switch_epoch=None, tensorboard=True)).fit()
+    assert list((tmp_path / "run" / "tb").glob("events.out.tfevents.*"))

@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_model_arguments(parser)
     parser.add_argument("--seed", type=int, default=0, help="seed of the random mask (default: 0)")
-    parser.add_argument("--mask-preset", default="thick", help="mask preset (default: thick; see 'wavemix-inpaint masks')")
+    parser.add_argument("--mask-preset", default="medium", help="mask preset (default: medium; see 'wavemix-inpaint masks')")
     parser.add_argument("--no-labels", action="store_true", help="do not write captions above the panels")
 
 

@@ -161,12 +161,21 @@ def bins_comparison_markdown(results: Sequence[EvalResult], metric: str = "ssim"
     return markdown_table(header, rows)
 
 
+def short_reason(reason: str) -> str:
+    """First sentence of a (long) reason; for missing FID weights, where to put them."""
+    first = reason.split(". ")[0].rstrip(".")
+    if "Inception weights" in reason and "not found" in first:
+        return (f"{first}; pass --fid-weights PATH, set $WAVEMIX_FID_WEIGHTS or copy the file into the torch hub "
+                "cache (docs/reproduce.md); full search list in results.json")  # fmt: skip
+    return first
+
+
 def footnotes(results: Sequence[EvalResult]) -> list[str]:
     """Explanations of the FID and speed cells (reasons for missing values, extrapolation)."""
     notes = []
     reasons = {result.fid_reason for result in results if result.fid is None and result.fid_reason}
     for reason in sorted(reasons):
-        notes.append(f"FID n/a: {reason.splitlines()[0]}")
+        notes.append(f"FID n/a: {short_reason(reason)}")
     extractors = {result.fid_feature_extractor for result in results if result.fid is not None}
     for name in sorted(e for e in extractors if e):
         notes.append(f"FID features: {name}.")
@@ -183,7 +192,7 @@ def footnotes(results: Sequence[EvalResult]) -> list[str]:
         i = timed[0].inference
         notes.append(
             f"inference img/s: batch {i['batch_size']}, {i['image_size'][0]}x{i['image_size'][1]}, "
-            f"{i['warmup_batches']} warm-up + {i['timed_batches']} timed batch(es), torch.inference_mode, fp32, "
+            f"{i['warmup_batches']} warm-up + median of {i['timed_batches']} timed batch(es), torch.inference_mode, fp32, "
             f"on {i['device']} ({i['threads']} threads)."
         )
     notes.append(

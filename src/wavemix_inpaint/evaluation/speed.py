@@ -1,12 +1,12 @@
 """Measured speed, as in Table 1 of the paper: inference images/s and training seconds per epoch (batch 40).
 
-* Inference: ``warmup`` untimed batches, then ``batches`` timed forward passes of the whole model
+* Inference: ``warmup`` untimed batches, then ``batches`` individually timed forward passes (median used) of the whole model
   (masking, padding, network, compositing) under :func:`torch.inference_mode`, on a batch of real
   evaluation images and masks (repeated to fill the batch when the set is smaller).
 * Training: a copy of the model in train mode, AdamW as in the paper, the training loss (0.75 (1 - SSIM)
   + 0.25 L1 on the composited output, the loss :class:`~wavemix_inpaint.training.Trainer` uses for every
   model) with AMP on CUDA like the trainer; ``train_warmup`` untimed optimizer steps then ``train_steps``
-  timed ones on random batch-40 96x96 inputs. Seconds per epoch = seconds per step x (train set size /
+  timed ones on random batch-40 96x96 inputs. Seconds per epoch = median seconds per step x (train set size /
   batch size), 80,000 / 40 = 2,000 steps for the paper's STL-10 split: an **extrapolation** from the
   measured steps, without data loading or validation. Models without trainable parameters (classical
   methods) get ``None``.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import math
+import statistics
 import time
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
@@ -81,23 +82,25 @@ def measure_inference_speed(
     device = torch.device(device)
     model = model.to(device).eval()
     image, mask = _input_batch(dataset, batch_size, device)
+    times = []
     with torch.inference_mode():
         for _ in range(config.warmup):
             model(image, mask)
         _sync(device)
-        started = time.perf_counter()
-        for _ in range(config.batches):
+        for _ in range(max(config.batches, 1)):
+            started = time.perf_counter()
             model(image, mask)
-        _sync(device)
-        elapsed = time.perf_counter() - started
-    images = config.batches * batch_size
+            _sync(device)
+            times.append(time.perf_counter() - started)
+    median = statistics.median(times)
     return {
-        "images_per_second": images / max(elapsed, 1e-12),
+        "images_per_second": batch_size / max(median, 1e-12),
         "batch_size": batch_size,
         "image_size": list(image.shape[-2:]),
         "warmup_batches": config.warmup,
-        "timed_batches": config.batches,
-        "timed_seconds": elapsed,
+        "timed_batches": len(times),
+        "seconds_per_batch_median": median,
+        "seconds_per_batch": times,
         "precision": "fp32",
         "device": str(device),
         "threads": torch.get_num_threads(),
@@ -148,19 +151,21 @@ def measure_training_speed(
     for _ in range(config.train_warmup):
         step()
     _sync(device)
-    started = time.perf_counter()
-    for _ in range(config.train_steps):
+    times = []
+    for _ in range(max(config.train_steps, 1)):
+        started = time.perf_counter()
         step()
-    _sync(device)
-    elapsed = time.perf_counter() - started
+        _sync(device)
+        times.append(time.perf_counter() - started)
     del net, optimizer
-    per_step = elapsed / max(config.train_steps, 1)
+    per_step = statistics.median(times)
     steps_per_epoch = config.train_set_size / batch
     return {
         "seconds_per_epoch": per_step * steps_per_epoch,
         "seconds_per_step": per_step,
+        "seconds_per_step_all": times,
         "steps_per_epoch": steps_per_epoch,
-        "measured_steps": config.train_steps,
+        "measured_steps": len(times),
         "warmup_steps": config.train_warmup,
         "batch_size": batch,
         "image_size": [size, size],
@@ -169,7 +174,7 @@ def measure_training_speed(
         "device": str(device),
         "threads": torch.get_num_threads(),
         "note": (
-            f"extrapolated: {config.train_steps} measured optimizer step(s) (after {config.train_warmup} warm-up) "
+            f"extrapolated: median of {len(times)} measured optimizer step(s) (after {config.train_warmup} warm-up) "
             f"at batch {batch}, {size}x{size}, on {device} x {config.train_set_size:,}/{batch} steps per epoch; "
             "excludes data loading and validation"
         ),

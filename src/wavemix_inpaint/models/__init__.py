@@ -36,11 +36,12 @@ register_model(
 register_model(
     "wavemix-small",
     WaveMixInpainter,
-    "CPU-friendly WaveMix: 2 modules x 4 blocks, C=64, dropout 0.1",
+    "CPU-friendly WaveMix: 2 modules x 4 blocks, C=64, no dropout, push-pull prefill (the bundled default)",
     embed_dim=64,
     blocks_per_module=4,
     num_modules=2,
-    dropout=0.1,
+    dropout=0.0,
+    prefill="push-pull",
 )
 register_model(
     "wavemix-tiny",

@@ -19,6 +19,9 @@ Deviations from the authors' code (documented choices):
 * ``stem_stride`` generalises the "input size reduction" ablation: 1 (none), 2 (paper) or 4.
 * Multi-level DWT uses the authors' "parallel" design (shared MLP, one strided ConvT per level);
   when C is not divisible by L the first level gets the remainder channels.
+* Extension (off in the paper presets): ``prefill="push-pull"`` starts the module chain from a
+  parameter-free push-pull fill of the holes (:mod:`wavemix_inpaint.models.prefill`) instead of zeros,
+  which gives small, briefly trained models (the CPU-trained default) a global colour estimate.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ import torch
 
 from wavemix_inpaint.models.base import InpaintingModel
 from wavemix_inpaint.models.haar import haar_tokens
+from wavemix_inpaint.models.prefill import push_pull_fill
+
+PREFILLS = ("none", "push-pull")
 
 
 class WaveMixBlock(nn.Module):
@@ -132,6 +138,7 @@ class WaveMixInpainter(InpaintingModel):
         stem_stride: resolution reduction of the stem (1, 2 or 4; 2 in the paper).
         dropout: dropout inside the block MLP (0.5 as in the authors' code).
         in_channels: 4 (masked RGB + mask, the paper) or 5 (adds the authors' all-ones channel).
+        prefill: first estimate of the hole: ``none`` (zeros, the paper) or ``push-pull``.
     """
 
     def __init__(
@@ -145,8 +152,12 @@ class WaveMixInpainter(InpaintingModel):
         stem_stride: int = 2,
         dropout: float = 0.5,
         in_channels: int = 4,
+        prefill: str = "none",
     ) -> None:
         super().__init__()
+        if prefill not in PREFILLS:
+            raise ValueError(f"prefill must be one of {PREFILLS}, got {prefill!r}")
+        self.prefill = prefill
         if in_channels not in (4, 5):
             raise ValueError(f"in_channels must be 4 or 5, got {in_channels}")
         if stem_stride not in (1, 2, 4):
@@ -169,7 +180,7 @@ class WaveMixInpainter(InpaintingModel):
         )
 
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
-        estimate = masked
+        estimate = push_pull_fill(masked, mask) if self.prefill == "push-pull" else masked
         for stage in self.stages:
             estimate = stage(estimate, mask) + estimate
         return estimate

@@ -4,6 +4,7 @@ results folder, and writes ``results.json``, ``results.md``, grids and plots the
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -141,7 +142,7 @@ def _size_table(plan: dict[str, Any], first: list[EvalResult], full: list[dict[s
     by_name = {row["model"]: row for row in full}
     rows = []
     for plan_model, result in zip(plan["models"], first):
-        arch = plan_model["preset"] + (f" {plan_model['options']}" if plan_model.get("options") else "")
+        arch = plan_model["preset"] + (f" {json.dumps(plan_model['options'])}" if plan_model.get("options") else "")
         cells = [result.model, arch, f"{result.parameters:,}", *_speed_cells(result.inference, result.training, result.parameters)]
         f = by_name.get(plan_model["name"])
         if f is None:
@@ -151,7 +152,7 @@ def _size_table(plan: dict[str, Any], first: list[EvalResult], full: list[dict[s
             if f["inference"] is None:
                 cells[-2:] = ["not measured", "not measured"]
         rows.append(cells)
-    return markdown_table(header, rows)
+    return markdown_table(header, rows, align_left=2)
 
 
 # ---------------------------------------------------------------------------------------------- table1

@@ -286,7 +286,9 @@ def evaluate_models(
     if fid == "auto":
         extractor, reason = load_fid_extractor(fid_weights, device)
         if extractor is None:
-            log(f"FID: not computed ({reason.splitlines()[0]})")
+            from wavemix_inpaint.evaluation.report import short_reason
+
+            log(f"FID: not computed ({short_reason(reason)})")
     datasets = {name: build_eval_dataset(data["eval"], folder, data["eval_split"]) for name, folder in mask_dirs.items()}
     cache: dict[str, np.ndarray] = {}
     results: dict[str, list] = {m["name"]: [] for m in plan["mask_sets"]}
