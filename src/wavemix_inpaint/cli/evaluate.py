@@ -45,6 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="images per training epoch for the s/epoch extrapolation (default 80,000: the paper's STL-10 split)",
     )  # fmt: skip
     parser.add_argument("--num-workers", type=int, default=0, help="data-loading worker processes (default 0)")
+    parser.add_argument(
+        "--threads", type=int,
+        help="torch CPU threads (default: torch's choice; use 1 when other jobs share the cores, see docs/reproduce.md)",
+    )  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -77,6 +81,12 @@ def run(args: argparse.Namespace) -> int:
         if value < 1:
             raise InputError(f"{name} must be positive, got {value}")
 
+    if args.threads is not None:
+        if args.threads < 1:
+            raise InputError(f"--threads must be positive, got {args.threads}")
+        import torch
+
+        torch.set_num_threads(args.threads)
     options = _model_options(args.model_option)
     if args.checkpoint:
         if options:

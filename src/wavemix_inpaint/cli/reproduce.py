@@ -41,6 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the plan and the equivalent commands, run nothing")
     parser.add_argument("--overwrite", action="store_true", help="re-evaluate when the folder already holds results")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--threads", type=int,
+        help="torch CPU threads (default: torch's choice; use 1 when other jobs share the cores, see docs/reproduce.md)",
+    )  # fmt: skip
 
 
 def _ints(text: str | None, name: str) -> tuple[int, ...] | None:
@@ -94,6 +98,14 @@ def run(args: argparse.Namespace) -> int:
         print("\nplan (stored as experiment.yaml when run):")
         print(yaml.safe_dump(plan, sort_keys=False).rstrip())
         return 0
+    if args.threads is not None:
+        from wavemix_inpaint.errors import InputError
+
+        if args.threads < 1:
+            raise InputError(f"--threads must be positive, got {args.threads}")
+        import torch
+
+        torch.set_num_threads(args.threads)
     fid = None if args.no_fid else "auto"
     run_experiment(plan, output, device=args.device, fid_weights=args.fid_weights, fid=fid,
                    overwrite=args.overwrite, progress=not args.no_progress)  # fmt: skip

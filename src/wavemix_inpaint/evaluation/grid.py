@@ -57,8 +57,9 @@ def qualitative_grid(
     hole = (mask[:rows] > 0.5).float()
     colour = torch.tensor([c / 255 for c in hole_colour], dtype=torch.float32).view(1, 3, 1, 1)
     masked = image.float() * (1 - hole) + colour * hole
-    columns = [("masked input", masked)] + [(name, out[:rows]) for name, out in outputs.items()]
-    columns.append(("ground truth", image))
+    narrow = width < 72  # the default font fits ~width / 6 characters
+    columns = [("masked" if narrow else "masked input", masked)] + [(name, out[:rows]) for name, out in outputs.items()]
+    columns.append(("truth" if narrow else "ground truth", image))
     canvas_w, canvas_h = grid_size(rows, len(columns), (height, width), labels, pad)
     canvas = Image.new("RGB", (canvas_w, canvas_h), BACKGROUND)
     top = LABEL_HEIGHT if labels else 0
@@ -92,5 +93,8 @@ def results_grid(results: Sequence, rows: int | None = None, labels: bool = True
     for result in results:
         if result.samples["output"].shape[0] < count:
             raise InputError(f"{result.model} kept fewer samples than {results[0].model}")
-        outputs[result.model] = result.samples["output"][:count]
+        name, number = result.model, 2
+        while name in outputs:  # keep every column when two results share a name
+            name, number = f"{result.model} ({number})", number + 1
+        outputs[name] = result.samples["output"][:count]
     return qualitative_grid(first["image"][:count], first["mask"][:count], outputs, labels=labels)

@@ -36,9 +36,9 @@ register_model(
 register_model(
     "wavemix-small",
     WaveMixInpainter,
-    "CPU-friendly WaveMix: 2 modules x 4 blocks, C=64, no dropout, push-pull prefill (the bundled default)",
-    embed_dim=64,
-    blocks_per_module=4,
+    "CPU-friendly WaveMix: 2 modules x 5 blocks, C=32, no dropout, push-pull prefill (the bundled default)",
+    embed_dim=32,
+    blocks_per_module=5,
     num_modules=2,
     dropout=0.0,
     prefill="push-pull",

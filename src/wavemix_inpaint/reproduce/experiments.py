@@ -104,9 +104,11 @@ def _header(plan: dict[str, Any], device: torch.device, title: str) -> list[str]
     if plan.get("budget"):
         b = plan["budget"]
         t = plan["train"]
+        presets = sorted({m.get("train_overrides", {}).get("mask_preset", t["mask_preset"]) for m in plan["models"] if m["train"]})
+        steps = (f"{b['optimizer_steps_per_model']} optimizer steps ({b['epochs']} epochs)" if b["optimizer_steps_per_model"]
+                 else f"{b['epochs']} epochs (one pass over the training split each)")  # fmt: skip
         lines.append(
-            f"- budget per trained model: {b['optimizer_steps_per_model'] or 'full epochs'} optimizer steps "
-            f"({b['epochs']} epochs) at batch {b['batch_size']}; masks `{t['mask_preset']}`, augmentation "
+            f"- budget per trained model: {steps} at batch {b['batch_size']}; training masks {', '.join(f'`{p}`' for p in presets)}, augmentation "
             f"`{t['augment']}`, seed {plan['seed']}; AdamW lr {t['lr']}"
             + ("" if t["switch_epoch"] == t["epochs"] else
                f", SGD from epoch {t['switch_epoch'] if t['switch_epoch'] is not None else t['epochs'] // 2}")

@@ -89,8 +89,11 @@ def plot_sensitivity(
             axis.scatter([100 * r["mean_hole_fraction"]], [r["metrics"][key]], marker="^", zorder=3)
             axis.annotate(r["preset"], (100 * r["mean_hole_fraction"], r["metrics"][key]),
                           textcoords="offset points", xytext=(4, -10), fontsize=8)  # fmt: skip
-        axis.set_xscale("symlog", linthresh=1.0)
-        axis.set_xlabel("mean hole area (% of the image)")
+        axis.set_xscale("log")
+        ticks = [t for t in (0.5, 1, 2, 5, 10, 20, 50, 100) if t <= 100]
+        axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        axis.set_xticks([], minor=True)
+        axis.set_xlabel("mean hole area (% of the image, log scale)")
         axis.set_ylabel(label)
         axis.grid(alpha=0.3)
     axes[0].legend(fontsize=8)

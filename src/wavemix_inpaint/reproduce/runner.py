@@ -70,7 +70,7 @@ def train_values(plan: dict[str, Any], model: dict[str, Any], run_dir: Path, dev
 _FLAG_FIELDS = (
     "data", "val_data", "output", "image_size", "augment", "mask_preset", "val_mask_preset", "val_size", "batch_size",
     "epochs", "steps_per_epoch", "switch_epoch", "lr", "precision", "num_workers", "seed", "device",
-    "time_limit_minutes",
+    "checkpoint_every", "time_limit_minutes",
 )  # fmt: skip
 
 
@@ -129,15 +129,17 @@ def describe_plan(plan: dict[str, Any], output: str | Path, count_params: bool =
                  f"eval={data['eval']} (split {data['eval_split']}), {data['image_size']}x{data['image_size']}")  # fmt: skip
     if plan.get("budget"):
         b = plan["budget"]
+        steps = (f"{b['optimizer_steps_per_model']} optimizer steps ({b['epochs']} epochs)" if b["optimizer_steps_per_model"]
+                 else f"{b['epochs']} epochs of one pass over the training split each")  # fmt: skip
         lines.append(
-            f"budget per trained model: {b['optimizer_steps_per_model'] or 'one pass per epoch'} optimizer steps "
-            f"({b['epochs']} epochs) at batch {b['batch_size']}, seed {plan['seed']}, identical data and masks"
+            f"budget per trained model: {steps} at batch {b['batch_size']}, seed {plan['seed']}, identical data and masks"
             + (f"; safety time limit {b['time_limit_minutes']} min" if b.get("time_limit_minutes") else "")
         )
     if plan.get("train"):
         t = plan["train"]
-        lines.append(f"training: masks {t['mask_preset']}, augment {t['augment']}, lr {t['lr']}, "
-                     f"SGD from epoch {t['switch_epoch'] if t['switch_epoch'] is not None else t['epochs'] // 2}, "
+        switch = t["switch_epoch"] if t["switch_epoch"] is not None else t["epochs"] // 2
+        optimiser = "AdamW throughout" if switch >= t["epochs"] else f"AdamW, then SGD from epoch {switch}"
+        lines.append(f"training: masks {t['mask_preset']}, augment {t['augment']}, lr {t['lr']}, {optimiser}, "
                      f"val {t['val_size']} images with {t['val_mask_preset']} masks")  # fmt: skip
     lines.append("mask sets: " + ", ".join(
         f"{m['name']} ({m['preset']}, {m['count']} masks, seed {m['seed']})" for m in plan["mask_sets"]))  # fmt: skip
@@ -304,7 +306,8 @@ def evaluate_models(
                 f"({len(datasets[mask_set['name']])} images)" + (" + speed" if speed.enabled else ""))  # fmt: skip
             result = evaluate_model(
                 model, datasets[mask_set["name"]], batch_size=plan["eval"]["batch_size"], device=device,
-                fid=extractor, fid_cache=cache, fid_cache_key=mask_set["name"], bins=plan["eval"]["bins"],
+                fid=extractor, fid_cache=cache, fid_cache_key=f"real:{len(datasets[mask_set['name']])}",
+                bins=plan["eval"]["bins"],
                 name=plan_model["name"], grid_samples=plan["eval"]["grid"], speed=speed, progress=progress,
             )  # fmt: skip
             if extractor is None:

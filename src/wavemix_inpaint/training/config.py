@@ -56,6 +56,7 @@ class TrainConfig:
     r1_weight: float = 0.001
     disc_lr: float = 1e-4
     precision: str = "auto"
+    channels_last: bool = True
     grad_clip: float | None = None
     max_bad_steps: int = 20
     num_workers: int = 2

@@ -83,7 +83,10 @@ class Trainer:
             torch.cuda.set_device(self.device)
         torch.manual_seed(config.seed)
         self.autocast_dtype = _autocast_dtype(config.precision, self.device)
-        self.model: InpaintingModel = create_model(config.model, **config.model_options).to(self.device)
+        self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
+        self.model: InpaintingModel = create_model(config.model, **config.model_options).to(
+            self.device, memory_format=self.memory_format
+        )
         if not getattr(self.model, "trainable", True):
             raise InputError(f"model {config.model!r} is a classical method with nothing to train; evaluate it directly")
         self.net: nn.Module = self._wrap(self.model) if self.dist.enabled else self.model
@@ -230,7 +233,11 @@ class Trainer:
         self.train_set.set_epoch(epoch)
         indices = self._epoch_batches(epoch)[self.loop.batch_in_epoch * self.config.batch_size :]
         for batch in self._loader(Subset(self.train_set, indices), self.config.batch_size):
-            yield batch["image"].to(self.device, non_blocking=True), batch["mask"].to(self.device, non_blocking=True)
+            yield self._to_device(batch["image"]), self._to_device(batch["mask"])
+
+    def _to_device(self, tensor: torch.Tensor) -> torch.Tensor:
+        # channels_last (NHWC) makes oneDNN's convolutions, notably their backward passes, >2x faster on CPU
+        return tensor.to(self.device, non_blocking=True).contiguous(memory_format=self.memory_format)
 
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
@@ -238,7 +245,7 @@ class Trainer:
         self.model.eval()
         accumulator = MetricAccumulator()
         for batch in self._loader(self.val_set, self.config.batch_size):
-            image, mask = batch["image"].to(self.device), batch["mask"].to(self.device)
+            image, mask = self._to_device(batch["image"]), self._to_device(batch["mask"])
             with self._autocast():
                 output = self.model(image, mask)
             output = output.float().clamp(0, 1)
