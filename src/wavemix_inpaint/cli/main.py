@@ -19,7 +19,9 @@ from collections.abc import Sequence
 
 from wavemix_inpaint.errors import WavemixError
 
-COMMANDS: tuple[str, ...] = ("demo", "evaluate", "export", "inpaint", "masks", "models", "reproduce", "serve", "train")
+COMMANDS: tuple[str, ...] = (
+    "benchmark", "demo", "evaluate", "export", "inpaint", "masks", "models", "reproduce", "serve", "train",
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
