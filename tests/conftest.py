@@ -6,7 +6,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_torch_thread():
+    """The tests use tiny models: one intra-op thread is fastest for them, and on a busy 2-core machine
+    two spinning OpenMP threads can make them 50-100x slower."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 def smooth_image(rng: np.random.Generator, height: int, width: int) -> np.ndarray:

@@ -21,15 +21,6 @@ from wavemix_inpaint.models.lama import FourierUnit
 TINY_BASELINES = ["unet-tiny", "lama-tiny", "telea", "navier-stokes", "biharmonic"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_thread():
-    """These tests use tiny tensors: one intra-op thread avoids OpenMP contention on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # --------------------------------------------------------------------------- parameter counts
 
 

@@ -34,15 +34,6 @@ from wavemix_inpaint.models import create_model
 NO_SPEED = SpeedConfig(enabled=False)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread, and 2 spinning threads on a shared 2-core machine can be 100x slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 class ListDataset(torch.utils.data.Dataset):
     def __init__(self, images: torch.Tensor, masks: torch.Tensor) -> None:
         self.images, self.masks = images, masks

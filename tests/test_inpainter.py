@@ -16,15 +16,6 @@ from wavemix_inpaint.models import create_model
 from conftest import smooth_image
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models run much faster on one thread on a shared, busy CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class Spy:
     """Records the input shape of every network call."""
 

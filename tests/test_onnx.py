@@ -22,14 +22,6 @@ from wavemix_inpaint.onnx_runtime import OnnxInpainter  # noqa: E402
 from conftest import smooth_image  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A tiny checkpoint with non-trivial BatchNorm statistics, exported once through the CLI."""

@@ -15,15 +15,6 @@ from wavemix_inpaint.reproduce import ABLATION_GRID, ablation_plan, sensitivity_
 from wavemix_inpaint.reproduce.runner import slug
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread, and 2 spinning threads on a shared 2-core machine can be 100x slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture()
 def no_fid_weights(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))

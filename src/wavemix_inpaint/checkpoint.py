@@ -18,6 +18,7 @@ from safetensors.torch import load_file, save_file
 from wavemix_inpaint.errors import CheckpointError, InputError
 from wavemix_inpaint.fileio import atomic_write, atomic_write_text
 from wavemix_inpaint.models import InpaintingModel, create_model
+from wavemix_inpaint.state_dicts import describe_mismatch
 
 FORMAT = "wavemix-inpaint/1"
 METADATA_KEY = "wavemix_inpaint"
@@ -88,20 +89,9 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.T
 def load_state_strict(model: torch.nn.Module, tensors: dict[str, torch.Tensor], source: str) -> None:
     """Load ``tensors`` into ``model``, naming missing, unexpected and mis-shaped keys on mismatch."""
     expected = model.state_dict()
-    missing = sorted(set(expected) - set(tensors))
-    unexpected = sorted(set(tensors) - set(expected))
-    mismatched = sorted(
-        f"{key} {tuple(tensors[key].shape)} vs {tuple(expected[key].shape)}"
-        for key in set(expected) & set(tensors)
-        if tensors[key].shape != expected[key].shape
-    )
-    if missing or unexpected or mismatched:
-        details = []
-        for label, keys in (("missing", missing), ("unexpected", unexpected), ("shape mismatch", mismatched)):
-            if keys:
-                shown = ", ".join(keys[:5]) + (f" (+{len(keys) - 5} more)" if len(keys) > 5 else "")
-                details.append(f"{label}: {shown}")
-        raise CheckpointError(f"architecture mismatch loading {source}: " + "; ".join(details))
+    problem = describe_mismatch(expected, tensors)
+    if problem:
+        raise CheckpointError(f"architecture mismatch loading {source}: {problem}")
     model.load_state_dict({key: value.to(expected[key].dtype) for key, value in tensors.items()})
 
 

@@ -45,6 +45,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from wavemix_inpaint.errors import CheckpointError
+from wavemix_inpaint.state_dicts import describe_mismatch
 from wavemix_inpaint.models.base import InpaintingModel
 from wavemix_inpaint.models.registry import create_model
 
@@ -340,26 +341,10 @@ def convert_lama_state_dict(state: Mapping[str, Any], name: str | None = None) -
     overrides = {} if name is not None else _infer_lama_config(converted)
     with torch.device("meta"):  # shapes only, nothing allocated
         expected = create_model(name or "lama-fourier", **overrides).state_dict()
-    _check_keys(expected, converted)
+    problem = describe_mismatch(expected, converted)
+    if problem:
+        raise CheckpointError(f"LaMa generator state dict does not match the architecture: {problem}")
     return converted
-
-
-def _check_keys(expected: Mapping[str, Tensor], tensors: Mapping[str, Tensor]) -> None:
-    """Raise :class:`CheckpointError` naming missing, unexpected and mis-shaped keys."""
-    missing = sorted(set(expected) - set(tensors))
-    unexpected = sorted(set(tensors) - set(expected))
-    mismatched = sorted(
-        f"{key} {tuple(tensors[key].shape)} vs {tuple(expected[key].shape)}"
-        for key in set(expected) & set(tensors)
-        if tensors[key].shape != expected[key].shape
-    )
-    details = []
-    for label, keys in (("missing", missing), ("unexpected", unexpected), ("shape mismatch", mismatched)):
-        if keys:
-            shown = ", ".join(keys[:5]) + (f" (+{len(keys) - 5} more)" if len(keys) > 5 else "")
-            details.append(f"{label}: {shown}")
-    if details:
-        raise CheckpointError("LaMa generator state dict does not match the architecture: " + "; ".join(details))
 
 
 def read_lama_checkpoint(path: str | Path) -> Mapping[str, Any]:
