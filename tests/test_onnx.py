@@ -94,3 +94,21 @@ def test_bad_onnx_files(tmp_path) -> None:
         OnnxInpainter(tmp_path / "junk.onnx")
     with pytest.raises(InputError, match="not found"):
         OnnxInpainter(tmp_path / "missing.onnx")
+
+
+@pytest.mark.parametrize("prefill", ["push-pull", "telea"])
+def test_prefilled_models_export_and_match(tmp_path, prefill):
+    torch.manual_seed(0)
+    model = create_model("wavemix-tiny", prefill=prefill).eval()
+    for stage in model.stages:  # leave the zero-initialised head: make the network do something
+        torch.nn.init.normal_(stage.head.weight, std=0.01)
+    from wavemix_inpaint.onnx_runtime import export_onnx
+
+    path = export_onnx(model, tmp_path / "m.onnx")
+    runner = OnnxInpainter(path)
+    image = torch.rand(1, 3, 29, 43)
+    mask = torch.zeros(1, 1, 29, 43)
+    mask[..., 5:20, 8:30] = 1
+    with torch.inference_mode():
+        expected = model(image, mask)
+    assert float((runner(image, mask) - expected).abs().max()) < 1e-4

@@ -40,3 +40,27 @@ def test_prefill_option_changes_first_estimate_only():
     mask[..., 8:24, 8:24] = 1
     with torch.no_grad():
         assert not torch.equal(plain.eval()(image, mask), prefilled.eval()(image, mask))
+
+
+def test_prefilled_untrained_model_returns_the_prefill_exactly():
+    from wavemix_inpaint.models.prefill import telea_fill
+
+    model = create_model("wavemix-tiny", prefill="telea").eval()
+    image = torch.rand(2, 3, 32, 40)
+    mask = torch.zeros(2, 1, 32, 40)
+    mask[..., 8:24, 10:30] = 1
+    with torch.no_grad():
+        output = model(image, mask)
+    assert torch.allclose(output, telea_fill(image * (1 - mask), mask), atol=1e-6)
+
+
+def test_telea_fill_keeps_known_pixels_and_fills_holes():
+    from wavemix_inpaint.models.prefill import telea_fill
+
+    image = torch.rand(1, 3, 24, 24)
+    mask = torch.zeros(1, 1, 24, 24)
+    mask[..., 8:16, 8:16] = 1
+    filled = telea_fill(image * (1 - mask), mask)
+    known = (mask < 0.5).expand_as(image)
+    assert torch.equal(filled[known], image[known])
+    assert filled[~known].abs().sum() > 0

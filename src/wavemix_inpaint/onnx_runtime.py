@@ -27,6 +27,7 @@ import torch
 from torch import Tensor
 
 from wavemix_inpaint.errors import InputError, WavemixError
+from wavemix_inpaint.models.prefill import PREFILLS, TRACEABLE_PREFILLS
 
 FORMAT = "wavemix-inpaint/onnx-predict/1"
 DEFAULT_OPSET = 17
@@ -47,12 +48,23 @@ def _require(module: str) -> Any:
         ) from None
 
 
+def _outside_prefill(model: torch.nn.Module) -> str:
+    """Name of a prefill that cannot be traced (run by :class:`OnnxInpainter` before the graph), or ''."""
+    prefill = getattr(model, "prefill", "none")
+    return "" if prefill in TRACEABLE_PREFILLS else prefill
+
+
 class _Predict(torch.nn.Module):
+    """``predict(masked, mask)``, or ``refine(prefilled, mask)`` when the prefill is not traceable."""
+
     def __init__(self, model: torch.nn.Module) -> None:
         super().__init__()
         self.model = model
+        self.outside_prefill = _outside_prefill(model)
 
     def forward(self, masked: Tensor, mask: Tensor) -> Tensor:
+        if self.outside_prefill:
+            return self.model.refine(masked, mask)
         return self.model.predict(masked, mask)
 
 
@@ -109,6 +121,7 @@ def export_onnx(
             "model": str(getattr(model, "model_name", None) or type(model).__name__),
             "config": _json(getattr(model, "config", {})),
             "description": description or "",
+            "prefill": wrapper.outside_prefill,
             "inputs": "masked = image * (1 - mask), float32 N x 3 x H x W in [0, 1]; mask float32 N x 1 x H x W, 1 = hole; "
             "H and W multiples of size_multiple (replicate-pad bottom/right)",
             "output": "raw prediction N x 3 x H x W; composite: where(mask > 0.5, clamp(raw, 0, 1), image)",
@@ -171,6 +184,9 @@ class OnnxInpainter:
                 f"{metadata.get('format')!r}, expected {FORMAT!r})"
             )
         self.size_multiple = int(metadata.get("size_multiple", "1"))
+        self.prefill = metadata.get("prefill", "")
+        if self.prefill and self.prefill not in PREFILLS:
+            raise InputError(f"{self.path} needs the unknown prefill {self.prefill!r} (newer wavemix-inpaint?)")
         self.metadata = dict(metadata)
         self.description = f"{metadata.get('model', 'onnx')} (ONNX {self.path.name})"
 
@@ -189,7 +205,10 @@ class OnnxInpainter:
         height, width = image_np.shape[-2:]
         pad = ((0, 0), (0, 0), (0, -height % self.size_multiple), (0, -width % self.size_multiple))
         masked = np.pad(image_np * (1 - mask_np), pad, mode="edge")
-        raw = self.session.run([OUTPUT_NAME], {"masked": masked, "mask": np.pad(mask_np, pad, mode="edge")})[0]
+        padded_mask = np.pad(mask_np, pad, mode="edge")
+        if self.prefill:  # the graph starts after a prefill that could not be exported
+            masked = PREFILLS[self.prefill](torch.from_numpy(masked), torch.from_numpy(padded_mask)).numpy()
+        raw = self.session.run([OUTPUT_NAME], {"masked": masked, "mask": padded_mask})[0]
         output = np.where(mask_np > 0.5, raw[..., :height, :width], image_np).astype(np.float32)
         return torch.from_numpy(output).to(device) if as_tensor else output
 

@@ -36,12 +36,12 @@ register_model(
 register_model(
     "wavemix-small",
     WaveMixInpainter,
-    "CPU-friendly WaveMix: 2 modules x 5 blocks, C=32, no dropout, push-pull prefill (the bundled default)",
+    "CPU-friendly WaveMix: 2 modules x 5 blocks, C=32, no dropout, refining an OpenCV Telea prefill (the bundled default)",
     embed_dim=32,
     blocks_per_module=5,
     num_modules=2,
     dropout=0.0,
-    prefill="push-pull",
+    prefill="telea",
 )
 register_model(
     "wavemix-tiny",

@@ -31,3 +31,25 @@ def push_pull_fill(masked: Tensor, mask: Tensor, levels: int = 10, eps: float = 
         up = F.interpolate(filled, size=value.shape[-2:], mode="bilinear", align_corners=False)
         filled = value * weight + up * (1 - weight)
     return filled
+
+
+def telea_fill(masked: Tensor, mask: Tensor, radius: int = 3) -> Tensor:
+    """Fill the holes with OpenCV's Telea method (per image, on the CPU, through 8-bit images).
+
+    Not differentiable and not traceable (no gradient is needed: the masked input is data). Known
+    pixels are returned exactly as given.
+    """
+    import cv2
+    import numpy as np
+    import torch
+
+    images = (masked.detach().float().clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy() * 255).round().astype(np.uint8)
+    holes = (mask.detach()[:, 0].cpu().numpy() > 0.5).astype(np.uint8)
+    filled = np.stack([cv2.inpaint(image, hole, radius, cv2.INPAINT_TELEA) for image, hole in zip(images, holes)])
+    result = torch.from_numpy(filled.astype(np.float32) / 255.0).permute(0, 3, 1, 2).to(masked.device, masked.dtype)
+    return torch.where(mask > 0.5, result, masked)
+
+
+#: prefill name -> function; only the traceable ones can be part of an exported ONNX graph
+PREFILLS = {"push-pull": push_pull_fill, "telea": telea_fill}
+TRACEABLE_PREFILLS = ("none", "push-pull")

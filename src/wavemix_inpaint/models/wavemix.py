@@ -19,9 +19,11 @@ Deviations from the authors' code (documented choices):
 * ``stem_stride`` generalises the "input size reduction" ablation: 1 (none), 2 (paper) or 4.
 * Multi-level DWT uses the authors' "parallel" design (shared MLP, one strided ConvT per level);
   when C is not divisible by L the first level gets the remainder channels.
-* Extension (off in the paper presets): ``prefill="push-pull"`` starts the module chain from a
-  parameter-free push-pull fill of the holes (:mod:`wavemix_inpaint.models.prefill`) instead of zeros,
-  which gives small, briefly trained models (the CPU-trained default) a global colour estimate.
+* Extension (off in the paper presets): ``prefill`` starts the module chain from a parameter-free
+  fill of the holes (:mod:`wavemix_inpaint.models.prefill`: ``push-pull`` or OpenCV ``telea``) instead
+  of zeros, and zero-initialises each module's output conv so the untrained network returns exactly that
+  fill; training then learns a correction. This makes small, briefly (CPU-)trained models start from a
+  classical method's quality instead of from scratch (the bundled default uses ``telea``).
 """
 
 from __future__ import annotations
@@ -31,9 +33,7 @@ import torch
 
 from wavemix_inpaint.models.base import InpaintingModel
 from wavemix_inpaint.models.haar import haar_tokens
-from wavemix_inpaint.models.prefill import push_pull_fill
-
-PREFILLS = ("none", "push-pull")
+from wavemix_inpaint.models.prefill import PREFILLS
 
 
 class WaveMixBlock(nn.Module):
@@ -138,7 +138,7 @@ class WaveMixInpainter(InpaintingModel):
         stem_stride: resolution reduction of the stem (1, 2 or 4; 2 in the paper).
         dropout: dropout inside the block MLP (0.5 as in the authors' code).
         in_channels: 4 (masked RGB + mask, the paper) or 5 (adds the authors' all-ones channel).
-        prefill: first estimate of the hole: ``none`` (zeros, the paper) or ``push-pull``.
+        prefill: first estimate of the hole: ``none`` (zeros, the paper), ``push-pull`` or ``telea``.
     """
 
     def __init__(
@@ -155,8 +155,8 @@ class WaveMixInpainter(InpaintingModel):
         prefill: str = "none",
     ) -> None:
         super().__init__()
-        if prefill not in PREFILLS:
-            raise ValueError(f"prefill must be one of {PREFILLS}, got {prefill!r}")
+        if prefill != "none" and prefill not in PREFILLS:
+            raise ValueError(f"prefill must be none or one of {sorted(PREFILLS)}, got {prefill!r}")
         self.prefill = prefill
         if in_channels not in (4, 5):
             raise ValueError(f"in_channels must be 4 or 5, got {in_channels}")
@@ -178,9 +178,20 @@ class WaveMixInpainter(InpaintingModel):
             )
             for _ in range(num_modules)
         )
+        if prefill != "none":  # start exactly at the prefill; training learns the correction
+            for stage in self.stages:
+                nn.init.zeros_(stage.head.weight)
+                nn.init.zeros_(stage.head.bias)
 
-    def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
-        estimate = push_pull_fill(masked, mask) if self.prefill == "push-pull" else masked
+    def initial_estimate(self, masked: Tensor, mask: Tensor) -> Tensor:
+        """The estimate the first module refines: the masked image, or its prefilled version."""
+        return masked if self.prefill == "none" else PREFILLS[self.prefill](masked, mask)
+
+    def refine(self, estimate: Tensor, mask: Tensor) -> Tensor:
+        """Run the module chain on an initial estimate."""
         for stage in self.stages:
             estimate = stage(estimate, mask) + estimate
         return estimate
+
+    def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
+        return self.refine(self.initial_estimate(masked, mask), mask)
