@@ -65,3 +65,16 @@ def test_architecture_mismatch_is_named(tmp_path):
 def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
     save_checkpoint(create_model("wavemix-tiny"), tmp_path / "m.safetensors")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.safetensors"]
+
+
+def test_cli_exports_float16_safetensors(tmp_path, capsys):
+    from wavemix_inpaint.cli.main import main
+
+    source = save_checkpoint(create_model("wavemix-tiny"), tmp_path / "m.safetensors", step=3)
+    target = tmp_path / "small.safetensors"
+    assert main(["export", "--format", "safetensors", "--checkpoint", str(source), "--output", str(target)]) == 0
+    config, tensors = read_checkpoint(target)
+    assert config["step"] == 3 and all(t.dtype == torch.float16 for t in tensors.values() if t.is_floating_point())
+    assert target.stat().st_size < source.stat().st_size
+    assert main(["export", "--format", "safetensors", "--checkpoint", str(source), "--output", str(target)]) != 0
+    assert "refusing to overwrite" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""``wavemix-inpaint export``: write a model as ONNX for ONNX Runtime and other engines.
+"""``wavemix-inpaint export``: write a model as ONNX for ONNX Runtime and other engines, or as a
+(smaller) safetensors checkpoint, e.g. ``--format safetensors --dtype float16`` for shipping weights.
 
 The file holds the network's ``predict`` step with dynamic batch, height and width (height and
 width must be multiples of the ``size_multiple`` stored in its metadata); see
@@ -12,13 +13,15 @@ import argparse
 
 from wavemix_inpaint.cli.inpaint import add_model_arguments
 
-HELP = "export a model to ONNX (dynamic batch/height/width), verified against PyTorch with ONNX Runtime"
+HELP = "export a model to ONNX (dynamic sizes, verified with ONNX Runtime) or to a float16 safetensors checkpoint"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("onnx",), default="onnx", help="export format (default: onnx)")
+    parser.add_argument("--format", choices=("onnx", "safetensors"), default="onnx", help="export format (default: onnx)")
+    parser.add_argument("--dtype", choices=("float32", "float16", "bfloat16"), default="float16",
+                        help="weight precision of a safetensors export (default: float16)")  # fmt: skip
     add_model_arguments(parser, onnx=False)
-    parser.add_argument("--output", required=True, metavar="FILE.onnx", help="output file")
+    parser.add_argument("--output", required=True, metavar="FILE", help="output file (.onnx or .safetensors)")
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset version (default: 17)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     parser.add_argument("--no-verify", action="store_true", help="skip the ONNX Runtime check against PyTorch")
@@ -31,6 +34,20 @@ def run(args: argparse.Namespace) -> int:
 
     source = args.checkpoint or pretrained_path(args.model or "default")
     model = load_model(source)
+    if args.format == "safetensors":
+        import torch
+
+        from pathlib import Path
+
+        from wavemix_inpaint.checkpoint import save_checkpoint
+        from wavemix_inpaint.errors import InputError
+
+        if not args.overwrite and Path(args.output).exists():
+            raise InputError(f"refusing to overwrite existing file {args.output} (use --overwrite)")
+        info = {key: value for key, value in model.checkpoint_info.items() if key not in ("format", "model")}
+        path = save_checkpoint(model, args.output, dtype=getattr(torch, args.dtype), **info)
+        print(f"wrote {path} ({model.model_name}, {args.dtype} weights, config in {path.with_suffix('.json').name})")
+        return 0
     path = export_onnx(model, args.output, opset=args.opset, overwrite=args.overwrite, verify=not args.no_verify)
     checked = "not verified" if args.no_verify else "verified against PyTorch with ONNX Runtime (max error <= 1e-4)"
     print(
