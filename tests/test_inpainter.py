@@ -138,7 +138,7 @@ def test_dilate_grows_the_filled_area(inpainter, image, hole) -> None:
 
 
 def test_empty_mask_returns_input_without_model_call(inpainter, model, image, monkeypatch) -> None:
-    spy = Spy(model, monkeypatch)
+    spy = Spy(inpainter.model, monkeypatch)
     out = inpainter(image, np.zeros((36, 52), np.uint8))
     np.testing.assert_array_equal(out, image)
     assert out is not image and spy.shapes == []
@@ -187,7 +187,7 @@ def test_crop_strategy_uses_small_windows(inpainter, model, monkeypatch) -> None
     hole = np.zeros((180, 400), bool)
     hole[20:35, 30:50] = True
     hole[140:170, 340:390] = True
-    spy = Spy(model, monkeypatch)
+    spy = Spy(inpainter.model, monkeypatch)
     out = inpainter(big, hole, strategy="crop", crop_trigger=300, crop_margin=16)
     assert len(spy.shapes) == 2
     for shape in spy.shapes:
@@ -205,7 +205,7 @@ def test_resize_and_full_strategies(inpainter, model, monkeypatch) -> None:
     big = smooth_image(np.random.default_rng(6), 120, 300)
     hole = np.zeros((120, 300), bool)
     hole[50:60, 100:140] = True
-    spy = Spy(model, monkeypatch)
+    spy = Spy(inpainter.model, monkeypatch)
     out = inpainter(big, hole, strategy="resize", resize_limit=150)
     assert spy.shapes == [(1, 3, 60, 150)]
     np.testing.assert_array_equal(out[~hole], big[~hole])

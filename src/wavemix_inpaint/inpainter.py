@@ -33,6 +33,7 @@ from PIL import Image
 from torch import Tensor
 
 from wavemix_inpaint.device import select_device
+from wavemix_inpaint.inference import fuse_conv_bn
 from wavemix_inpaint.errors import InputError
 from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, prepare_mask, read_image, read_mask, save_image
 from wavemix_inpaint.masks.io import binarize_mask, mask_from_image
@@ -275,8 +276,9 @@ class Inpainter:
         self.model: torch.nn.Module | None
         if isinstance(model, torch.nn.Module):
             self.device = device if isinstance(device, torch.device) else select_device(device)
-            # channels_last (NHWC) lets oneDNN / cuDNN pick their fastest convolution kernels
-            self.model = model.eval().to(self.device, memory_format=torch.channels_last)
+            # BatchNorms folded into their convolutions, and channels_last (NHWC) so that oneDNN / cuDNN pick
+            # their fastest convolution kernels (docs/performance.md)
+            self.model = fuse_conv_bn(model).to(self.device, memory_format=torch.channels_last)
             self.backend: InpaintBackend | None = None
             self.size_multiple = int(getattr(model, "size_multiple", 1))
             self.name = str(getattr(model, "model_name", None) or type(model).__name__)
