@@ -119,3 +119,51 @@ def decode(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
+
+
+@contextmanager
+def serve_process(tmp_path, *extra_args: str) -> Iterator[tuple[str, "subprocess.Popen[str]", list[str]]]:
+    """Run ``wavemix-inpaint serve`` with a tiny checkpoint on a free loopback port until it answers
+    ``/healthz``; yields ``(base_url, process, output_lines)`` and stops it afterwards (``output_lines``
+    is filled with the server's output once it has stopped)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from wavemix_inpaint.checkpoint import save_checkpoint
+    from wavemix_inpaint.models import create_model
+
+    checkpoint = save_checkpoint(create_model("wavemix-tiny"), tmp_path / "tiny.safetensors")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "wavemix_inpaint.cli.main", "serve", "--checkpoint", str(checkpoint),
+               "--device", "cpu", "--port", str(port), "--log-level", "warning", *extra_args]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, process.stdout.read()
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not come up"
+            time.sleep(0.2)
+        yield base, process, output
+    finally:
+        process.terminate()
+        try:
+            text, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            text, _ = process.communicate()
+        output.extend(text.splitlines())

@@ -1,16 +1,12 @@
 """The server under load: 200 requests from 8 concurrent clients on loopback against a real uvicorn process."""
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from server_helpers import box_mask, decode, encode, photo
+from server_helpers import box_mask, decode, encode, photo, serve_process
 
 REQUESTS, CLIENTS = 200, 8
 RSS_GROWTH_BOUND_MB = 64  # after warm-up; a leak of one 64x48 image per request would exceed it quickly
@@ -28,32 +24,10 @@ def _rss_mb(pid: int) -> float:
 def test_200_requests_from_8_clients(tmp_path):
     httpx = pytest.importorskip("httpx")
     pytest.importorskip("uvicorn")
-    from wavemix_inpaint.checkpoint import save_checkpoint
-    from wavemix_inpaint.models import create_model
-
-    checkpoint = save_checkpoint(create_model("wavemix-tiny"), tmp_path / "tiny.safetensors")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "wavemix_inpaint.cli.main", "serve", "--checkpoint", str(checkpoint),
-               "--device", "cpu", "--port", str(port), "--log-level", "warning", "--max-concurrency", "2",
-               "--max-queue", "16", "--timeout", "60"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    image = photo(64, 48)
-    files = {"image": ("p.png", encode(image), "image/png"), "mask": ("m.png", encode(box_mask(64, 48, (10, 8, 40, 30))), "image/png")}
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, process.stdout.read()
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not come up"
-            time.sleep(0.2)
+    image, mask = photo(64, 48), box_mask(64, 48, (10, 8, 40, 30))
+    files = {"image": ("p.png", encode(image), "image/png"), "mask": ("m.png", encode(mask), "image/png")}
+    limits = ("--max-concurrency", "2", "--max-queue", "16", "--timeout", "60")
+    with serve_process(tmp_path, *limits) as (base, process, _):
 
         def send(_: int) -> tuple[int, bytes]:
             with httpx.Client(timeout=60) as client:
@@ -70,12 +44,9 @@ def test_200_requests_from_8_clients(tmp_path):
         growth = _rss_mb(process.pid) - baseline
         statuses = [status for status, _ in results]
         assert statuses == [200] * REQUESTS, {s: statuses.count(s) for s in set(statuses)}
-        known = np.asarray(box_mask(64, 48, (10, 8, 40, 30))) == 0
+        known = np.asarray(mask) == 0
         for _, body in results[:: REQUESTS // 10]:
             assert np.array_equal(np.asarray(decode(body))[known], np.asarray(image)[known])
         assert growth < RSS_GROWTH_BOUND_MB, f"server RSS grew by {growth:.1f} MB over {REQUESTS} requests"
         assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
         print(f"{REQUESTS} requests from {CLIENTS} clients in {elapsed:.1f}s, RSS growth {growth:.1f} MB")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
