@@ -119,3 +119,16 @@ def test_tensorboard_events_written(image_folder, tmp_path):
     pytest.importorskip("tensorboard")
     Trainer(_config(image_folder, tmp_path / "run", epochs=1, switch_epoch=None, tensorboard=True)).fit()
     assert list((tmp_path / "run" / "tb").glob("events.out.tfevents.*"))
+
+
+def test_init_from_checkpoint_starts_from_its_weights(image_folder, tmp_path):
+    from wavemix_inpaint.checkpoint import save_checkpoint
+    from wavemix_inpaint.models import create_model
+
+    torch.manual_seed(123)
+    source = create_model("wavemix-tiny", embed_dim=8, dropout=0.1)
+    path = save_checkpoint(source, tmp_path / "start.safetensors")
+    trainer = Trainer(_config(image_folder, tmp_path / "run", init_from=str(path)))
+    assert all(torch.equal(a, b) for a, b in zip(trainer.model.state_dict().values(), source.state_dict().values()))
+    with pytest.raises(Exception, match="architecture mismatch"):
+        Trainer(_config(image_folder, tmp_path / "run2", init_from=str(path), model_options={"embed_dim": 16}))

@@ -9,7 +9,7 @@ HELP = "train an inpainting model (paper recipe by default; resumable; torchrun 
 
 # options forwarded to TrainConfig when given (None = keep the config file's / default value)
 FORWARDED = (
-    "model", "data", "val_data", "output", "image_size", "augment", "mask_preset", "val_mask_preset", "val_size",
+    "model", "init_from", "data", "val_data", "output", "image_size", "augment", "mask_preset", "val_mask_preset", "val_size",
     "batch_size", "epochs", "steps_per_epoch", "switch_epoch", "lr", "precision", "num_workers", "seed", "device",
     "checkpoint_every", "save_dtype", "time_limit_minutes",
 )  # fmt: skip
@@ -22,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--model-option", action="append", default=[], metavar="KEY=VALUE",
         help="override an architecture option, e.g. --model-option num_modules=2 (repeatable)",
     )  # fmt: skip
+    parser.add_argument("--init-from", metavar="CHECKPOINT", help="start from these weights (fine-tuning; same architecture)")
     parser.add_argument("--data", help="training images: a folder (recursive) or stl10:PATH")
     parser.add_argument("--val-data", help="validation images (default: the val split / centre crops of --data)")
     parser.add_argument("--output", help="run folder for checkpoints and logs")

@@ -30,6 +30,7 @@ class TrainConfig:
 
     model: str = "wavemix-paper"
     model_options: dict[str, Any] = field(default_factory=dict)
+    init_from: str | None = None
     data: str = ""
     val_data: str | None = None
     output: str = "runs/train"
@@ -94,7 +95,7 @@ def _coerce(name: str, value: Any) -> Any:
     """Parse a command-line string value for field ``name`` (YAML syntax: numbers, lists, dicts, null)."""
     if not isinstance(value, str):
         return value
-    if name in ("model", "data", "output", "augment", "mask_preset", "val_mask_preset", "device", "precision", "loss"):
+    if name in ("model", "init_from", "data", "output", "augment", "mask_preset", "val_mask_preset", "device", "precision", "loss"):
         return value
     return yaml.safe_load(value)
 

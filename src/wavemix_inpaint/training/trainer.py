@@ -32,7 +32,7 @@ import yaml
 from torch import nn
 from torch.utils.data import DataLoader, Subset
 
-from wavemix_inpaint.checkpoint import load_model, save_checkpoint
+from wavemix_inpaint.checkpoint import load_model, load_state_strict, read_checkpoint, save_checkpoint
 from wavemix_inpaint.data import MaskedImageDataset, Subset as IndexSubset, build_dataset, worker_init_fn
 from wavemix_inpaint.device import select_device
 from wavemix_inpaint.errors import InputError, WavemixError
@@ -87,6 +87,9 @@ class Trainer:
         self.model: InpaintingModel = create_model(config.model, **config.model_options).to(
             self.device, memory_format=self.memory_format
         )
+        if config.init_from and not resume:  # fine-tune: start from a checkpoint's weights (same architecture)
+            _, tensors = read_checkpoint(config.init_from)
+            load_state_strict(self.model, tensors, config.init_from)
         if not getattr(self.model, "trainable", True):
             raise InputError(f"model {config.model!r} is a classical method with nothing to train; evaluate it directly")
         self.net: nn.Module = self._wrap(self.model) if self.dist.enabled else self.model
