@@ -78,3 +78,13 @@ def test_cli_exports_float16_safetensors(tmp_path, capsys):
     assert target.stat().st_size < source.stat().st_size
     assert main(["export", "--format", "safetensors", "--checkpoint", str(source), "--output", str(target)]) != 0
     assert "refusing to overwrite" in capsys.readouterr().err
+
+
+def test_written_files_get_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    path = save_checkpoint(create_model("wavemix-tiny"), tmp_path / "m.safetensors")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
