@@ -25,6 +25,7 @@ from typing import Any
 import torch
 
 from wavemix_inpaint.device import select_device
+from wavemix_inpaint.inference import fuse_conv_bn
 
 
 @dataclass
@@ -39,6 +40,7 @@ class BenchmarkSettings:
     large_size: int = 512
     precision: str = "fp32"  # fp32 or bf16 (autocast)
     channels_last: bool = False
+    fuse_bn: bool = False
     train: bool = True
 
 
@@ -121,19 +123,20 @@ def measure_model(name: str, options: dict[str, Any], settings: BenchmarkSetting
     autocast = (
         torch.autocast(device.type, dtype=torch.bfloat16) if settings.precision == "bf16" else None
     )
-    if settings.channels_last:
-        model = model.to(memory_format=torch.channels_last)
+    memory_format = torch.channels_last if settings.channels_last else torch.contiguous_format
+    model = model.to(memory_format=memory_format)
+    inference_model = fuse_conv_bn(model) if settings.fuse_bn else model
 
     def infer(batch: int, size: int) -> float:
-        image, mask = _inputs(batch, size, device)
+        image, mask = (t.contiguous(memory_format=memory_format) for t in _inputs(batch, size, device))
 
         def run() -> None:
             with torch.inference_mode():
                 if autocast is None:
-                    model(image, mask)
+                    inference_model(image, mask)
                 else:
                     with autocast:
-                        model(image, mask)
+                        inference_model(image, mask)
 
         return batch / time_call(run, device, settings.min_seconds, settings.min_runs)
 
@@ -149,7 +152,7 @@ def measure_model(name: str, options: dict[str, Any], settings: BenchmarkSetting
         model.train()
         loss_fn = InpaintingLoss()
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-        image, mask = _inputs(settings.batch, 96, device)
+        image, mask = (t.contiguous(memory_format=memory_format) for t in _inputs(settings.batch, 96, device))
 
         def step() -> None:
             if autocast is None:
@@ -231,7 +234,7 @@ def markdown_table(report: dict[str, Any]) -> str:
     lines.append(
         f"Machine: {machine['processor']}, {machine['threads']} threads, {machine['device']}, torch {machine['torch']}; "
         f"fp32 matmul ceiling {ceiling:,.0f} GFLOP/s; precision {settings['precision']}, "
-        f"channels_last {settings['channels_last']}."
+        f"channels_last {settings['channels_last']}, BatchNorm folded at inference {settings['fuse_bn']}."
     )
     return "\n".join(lines)
 

@@ -17,7 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
-    parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--channels-last", action="store_true", help="NHWC activations and weights (all models)")
+    parser.add_argument("--fuse-bn", action="store_true", help="fold BatchNorm into convolutions for inference")
     parser.add_argument("--batch", type=int, default=40, help="batch size of the batched measurements")
     parser.add_argument("--large-size", type=int, default=512, help="side of the large single-image test")
     parser.add_argument("--min-seconds", type=float, default=2.0, help="time each measurement at least this long")
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         get_model_spec(name)  # unknown names fail before any measurement
     settings = BenchmarkSettings(
         device=args.device, threads=args.threads, min_seconds=args.min_seconds, batch=args.batch,
-        large_size=args.large_size, precision=args.precision, channels_last=args.channels_last,
+        large_size=args.large_size, precision=args.precision, channels_last=args.channels_last, fuse_bn=args.fuse_bn,
         train=not args.no_train,
     )  # fmt: skip
     report = run_benchmarks([(name, {}) for name in names], settings)
