@@ -257,3 +257,14 @@ def test_inpaint_file_keeps_format_and_refuses_inputs(tmp_path, inpainter, image
         inpainter.inpaint_file(source, tmp_path / "mask.png", source, overwrite=True)
     with pytest.raises(InputError, match="refusing to overwrite"):
         inpainter.inpaint_file(source, tmp_path / "mask.png", out)
+
+
+def test_bf16_precision_is_close_and_keeps_known_pixels(model, image) -> None:
+    hole = np.zeros(image.shape[:2], bool)
+    hole[8:28, 10:40] = True
+    reference = Inpainter(model, device="cpu")(image, hole)
+    fast = Inpainter(model, device="cpu", precision="bf16")(image, hole)
+    np.testing.assert_array_equal(fast[~hole], image[~hole])
+    assert np.abs(fast.astype(int) - reference.astype(int)).mean() < 3  # uint8 levels
+    with pytest.raises(InputError, match="precision"):
+        Inpainter(model, device="cpu", precision="fp8")

@@ -41,6 +41,7 @@ from wavemix_inpaint.masks.io import binarize_mask, mask_from_image
 Strategy = Literal["crop", "full", "resize"]
 STRATEGIES: tuple[str, ...] = ("crop", "full", "resize")
 DEFAULT_CROP_MARGIN = 128
+PRECISIONS = ("fp32", "bf16")
 DEFAULT_CROP_TRIGGER = 800
 DEFAULT_RESIZE_LIMIT = 1280
 
@@ -272,7 +273,12 @@ class Inpainter:
         device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"``.
     """
 
-    def __init__(self, model: torch.nn.Module | InpaintBackend, device: str | torch.device = "auto") -> None:
+    def __init__(
+        self, model: torch.nn.Module | InpaintBackend, device: str | torch.device = "auto", precision: str = "fp32"
+    ) -> None:
+        if precision not in PRECISIONS:
+            raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        self.precision = precision
         self.model: torch.nn.Module | None
         if isinstance(model, torch.nn.Module):
             self.device = device if isinstance(device, torch.device) else select_device(device)
@@ -298,20 +304,24 @@ class Inpainter:
     # -- constructors -------------------------------------------------------------------------------
 
     @classmethod
-    def from_checkpoint(cls, path: str | os.PathLike, device: str | torch.device = "auto") -> Inpainter:
+    def from_checkpoint(
+        cls, path: str | os.PathLike, device: str | torch.device = "auto", precision: str = "fp32"
+    ) -> Inpainter:
         """Load a ``.safetensors`` checkpoint written by ``save_checkpoint`` / ``wavemix-inpaint train``."""
         from wavemix_inpaint.checkpoint import load_model
 
-        inpainter = cls(load_model(path), device)
+        inpainter = cls(load_model(path), device, precision)
         inpainter.description = f"{inpainter.name} ({Path(path).name})"
         return inpainter
 
     @classmethod
-    def from_pretrained(cls, name: str = "default", device: str | torch.device = "auto") -> Inpainter:
+    def from_pretrained(
+        cls, name: str = "default", device: str | torch.device = "auto", precision: str = "fp32"
+    ) -> Inpainter:
         """Load bundled weights by name (see :func:`wavemix_inpaint.pretrained.list_pretrained`)."""
         from wavemix_inpaint.pretrained import pretrained_path
 
-        inpainter = cls.from_checkpoint(pretrained_path(name), device)
+        inpainter = cls.from_checkpoint(pretrained_path(name), device, precision)
         inpainter.description = f"{inpainter.name} (pretrained {name!r})"
         return inpainter
 
@@ -411,7 +421,10 @@ class Inpainter:
         try:
             with torch.inference_mode():
                 if self.model is not None:
-                    result = self.model(_nhwc(image, self.device), _nhwc(mask, self.device))
+                    # bf16 autocast: ~2-3x faster on CPUs with AMX / AVX512-BF16 and on recent GPUs, at
+                    # about 1e-3 mean deviation from fp32 (docs/performance.md); off by default
+                    with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+                        result = self.model(_nhwc(image, self.device), _nhwc(mask, self.device))
                 else:
                     assert self.backend is not None
                     result = self.backend(image, mask)

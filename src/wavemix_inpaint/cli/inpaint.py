@@ -38,6 +38,8 @@ def add_model_arguments(parser: argparse.ArgumentParser, onnx: bool = True) -> N
     if onnx:
         group.add_argument("--onnx", metavar="PATH", help="an .onnx file written by 'wavemix-inpaint export' (ONNX Runtime)")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                        help="bf16 autocast: faster on CPUs with AMX/AVX512-BF16 and recent GPUs (default: fp32)")  # fmt: skip
 
 
 def load_inpainter(args: argparse.Namespace):  # noqa: ANN201 - Inpainter, imported lazily
@@ -45,10 +47,10 @@ def load_inpainter(args: argparse.Namespace):  # noqa: ANN201 - Inpainter, impor
     from wavemix_inpaint.inpainter import Inpainter
 
     if args.checkpoint:
-        return Inpainter.from_checkpoint(args.checkpoint, device=args.device)
+        return Inpainter.from_checkpoint(args.checkpoint, device=args.device, precision=args.precision)
     if getattr(args, "onnx", None):
         return Inpainter.from_onnx(args.onnx)
-    return Inpainter.from_pretrained(args.model or "default", device=args.device)
+    return Inpainter.from_pretrained(args.model or "default", device=args.device, precision=args.precision)
 
 
 def _positive(text: str) -> int:
