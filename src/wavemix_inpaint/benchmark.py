@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from wavemix_inpaint.device import select_device
+from wavemix_inpaint.device import select_device, synchronize
 from wavemix_inpaint.inference import fuse_conv_bn
 
 
@@ -62,21 +62,16 @@ class ModelBenchmark:
     error: str | None = None
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def time_call(fn: Callable[[], object], device: torch.device, min_seconds: float, min_runs: int) -> float:
     """Median seconds of ``fn()`` after one warm-up call, repeated for at least ``min_seconds``."""
     fn()
-    _sync(device)
+    synchronize(device)
     times: list[float] = []
     started = time.perf_counter()
     while len(times) < min_runs or time.perf_counter() - started < min_seconds:
         begin = time.perf_counter()
         fn()
-        _sync(device)
+        synchronize(device)
         times.append(time.perf_counter() - begin)
     return statistics.median(times)
 

@@ -25,3 +25,9 @@ def select_device(name: str = "auto") -> torch.device:
     if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise InputError("device 'mps' requested but Apple MPS is not available (use --device cpu or auto)")
     return device
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued CUDA work on ``device`` (no-op elsewhere), so wall-clock timings are complete."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
+from wavemix_inpaint.device import synchronize
 from wavemix_inpaint.models import count_parameters
 
 PAPER_TRAIN_SET_SIZE = 80_000
@@ -51,11 +52,6 @@ class SpeedConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def _input_batch(dataset: Dataset, batch_size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -86,11 +82,11 @@ def measure_inference_speed(
     with torch.inference_mode():
         for _ in range(config.warmup):
             model(image, mask)
-        _sync(device)
+        synchronize(device)
         for _ in range(max(config.batches, 1)):
             started = time.perf_counter()
             model(image, mask)
-            _sync(device)
+            synchronize(device)
             times.append(time.perf_counter() - started)
     median = statistics.median(times)
     return {
@@ -150,12 +146,12 @@ def measure_training_speed(
 
     for _ in range(config.train_warmup):
         step()
-    _sync(device)
+    synchronize(device)
     times = []
     for _ in range(max(config.train_steps, 1)):
         started = time.perf_counter()
         step()
-        _sync(device)
+        synchronize(device)
         times.append(time.perf_counter() - started)
     del net, optimizer
     per_step = statistics.median(times)

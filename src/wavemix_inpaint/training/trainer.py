@@ -32,7 +32,7 @@ import yaml
 from torch import nn
 from torch.utils.data import DataLoader, Subset
 
-from wavemix_inpaint.checkpoint import load_model, load_state_strict, read_checkpoint, save_checkpoint
+from wavemix_inpaint.checkpoint import load_state_strict, read_checkpoint, save_checkpoint
 from wavemix_inpaint.data import MaskedImageDataset, Subset as IndexSubset, build_dataset, worker_init_fn
 from wavemix_inpaint.device import select_device
 from wavemix_inpaint.errors import InputError, WavemixError
@@ -41,8 +41,8 @@ from wavemix_inpaint.masks import generate_eval_masks, get_mask_generator
 from wavemix_inpaint.metrics import MetricAccumulator, compute_image_metrics
 from wavemix_inpaint.models import InpaintingModel, count_parameters, create_model
 from wavemix_inpaint.training.config import TrainConfig, make_train_config
-from wavemix_inpaint.training.objective import TrainingObjective
 from wavemix_inpaint.training.distributed import DistributedContext, all_reduce_mean, barrier, init_distributed
+from wavemix_inpaint.training.objective import TrainingObjective
 from wavemix_inpaint.training.state import LoopState, load_training_state, save_training_state
 
 CSV_FIELDS = (
@@ -264,7 +264,8 @@ class Trainer:
             return
         best = self.run_dir / "best.safetensors"
         if best.exists():
-            self.model.load_state_dict(load_model(best).state_dict())
+            _, tensors = read_checkpoint(best)
+            load_state_strict(self.model, tensors, str(best))
         self.optimizer = self._make_optimizer("sgd")
         self.loop.phase = "sgd"
         self._log(f"epoch {self.loop.epoch}: switching to SGD (reloaded {'best' if best.exists() else 'current'} weights)")
