@@ -42,3 +42,18 @@ def test_benchmark_measures_tiny_models_side_by_side(tmp_path):
     assert "kept text" in text and "| wavemix-tiny | 69,076 |" in text and "| telea | 0 |" in text
     assert main(args) == 0  # the section is replaced, not appended twice
     assert output.read_text().count("<!-- benchmark:start -->") == 1
+
+
+def test_benchmark_table_shows_cuda_peak_memory_on_gpu():
+    from dataclasses import asdict
+
+    from wavemix_inpaint.benchmark import BenchmarkSettings, ModelBenchmark, markdown_table
+
+    row = asdict(ModelBenchmark(name="unet", parameters=10, gmacs_96=1.0, img_s_96_b40=200.0, peak_rss_mb=900.0,
+                                cuda_peak_mb=321.0, achieved_gflops=400.0))  # fmt: skip
+    machine = {"processor": "x86_64", "threads": 16, "device": "cuda", "torch": "2", "matmul_ceiling_gflops": 4000.0}
+    report = {"settings": asdict(BenchmarkSettings(device="cuda", precision="fp16")), "machine": machine}
+    table = markdown_table({**report, "models": [row]})
+    assert "peak RSS / CUDA MB" in table and "| 900 / 321 | 400.0 (10%) |" in table and "precision fp16" in table
+    cpu_row = {**row, "cuda_peak_mb": None}
+    assert "| 900 | 400.0 (10%) |" in markdown_table({**report, "models": [cpu_row]})

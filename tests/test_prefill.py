@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from wavemix_inpaint import create_model
@@ -64,3 +65,26 @@ def test_telea_fill_keeps_known_pixels_and_fills_holes():
     known = (mask < 0.5).expand_as(image)
     assert torch.equal(filled[known], image[known])
     assert filled[~known].abs().sum() > 0
+
+
+@pytest.mark.parametrize("name", ["telea-prefill", "telea", "biharmonic"])
+def test_batched_cpu_inpainting_on_threads_matches_one_thread(name):
+    from wavemix_inpaint.models.prefill import telea_fill
+
+    fill = telea_fill if name == "telea-prefill" else create_model(name)
+    image = torch.rand(6, 3, 24, 28, generator=torch.Generator().manual_seed(0))
+    mask = torch.zeros(6, 1, 24, 28)
+    for i in range(6):  # a different hole per image, so a reordered batch would show
+        mask[i, :, 2 + i : 12 + i, 3 : 10 + 2 * i] = 1
+    mask[5] = 0  # one image without a hole
+    masked = image * (1 - mask)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        single = fill(masked, mask)
+        torch.set_num_threads(3)
+        threaded = fill(masked, mask)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(single, threaded)
+    assert torch.equal(threaded[5], masked[5])

@@ -28,6 +28,10 @@ from wavemix_inpaint.device import select_device, synchronize
 from wavemix_inpaint.inference import fuse_conv_bn
 
 
+#: autocast dtype of each ``precision`` setting (fp32: no autocast); fp16 is the paper's CUDA AMP
+AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
 @dataclass
 class BenchmarkSettings:
     """What to measure and how long to time each measurement."""
@@ -38,7 +42,7 @@ class BenchmarkSettings:
     min_runs: int = 2
     batch: int = 40
     large_size: int = 512
-    precision: str = "fp32"  # fp32 or bf16 (autocast)
+    precision: str = "fp32"  # fp32, or bf16 / fp16 autocast
     channels_last: bool = False
     fuse_bn: bool = False
     train: bool = True
@@ -115,9 +119,8 @@ def measure_model(name: str, options: dict[str, Any], settings: BenchmarkSetting
     model = create_model(name, **options).to(device).eval()
     result.parameters = count_parameters(model)
     trainable = result.parameters > 0
-    autocast = (
-        torch.autocast(device.type, dtype=torch.bfloat16) if settings.precision == "bf16" else None
-    )
+    autocast_dtype = AUTOCAST_DTYPES.get(settings.precision)
+    autocast = None if autocast_dtype is None else torch.autocast(device.type, dtype=autocast_dtype)
     memory_format = torch.channels_last if settings.channels_last else torch.contiguous_format
     model = model.to(memory_format=memory_format)
     inference_model = fuse_conv_bn(model) if settings.fuse_bn else model
@@ -206,9 +209,11 @@ def markdown_table(report: dict[str, Any]) -> str:
     """The report as a Markdown table (one row per model) with the machine line underneath."""
     ceiling = report["machine"]["matmul_ceiling_gflops"]
     large = report["settings"]["large_size"]
+    on_gpu = any(row["cuda_peak_mb"] is not None for row in report["models"])
+    memory = "peak RSS / CUDA MB" if on_gpu else "peak RSS MB"
     lines = [
         f"| model | params | GMACs/img (96) | img/s 96 b{report['settings']['batch']} | img/s 96 b1 | "
-        f"img/s {large} b1 | train img/s 96 b{report['settings']['batch']} | peak RSS MB | GFLOP/s (% of matmul) |",
+        f"img/s {large} b1 | train img/s 96 b{report['settings']['batch']} | {memory} | GFLOP/s (% of matmul) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report["models"]:
@@ -221,7 +226,8 @@ def markdown_table(report: dict[str, Any]) -> str:
         lines.append(
             f"| {label} | {row['parameters']:,} | {_fmt(row['gmacs_96'], 2)} | {_fmt(row['img_s_96_b40'])} | "
             f"{_fmt(row['img_s_96_b1'])} | {_fmt(row['img_s_large_b1'], 2)} | {_fmt(row['train_img_s_96_b40'])} | "
-            f"{_fmt(row['peak_rss_mb'], 0)} | {share} |"
+            f"{_fmt(row['peak_rss_mb'], 0)}{'' if row['cuda_peak_mb'] is None else ' / ' + _fmt(row['cuda_peak_mb'], 0)} | "
+            f"{share} |"
         )
     machine = report["machine"]
     settings = report["settings"]

@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated presets (default: {DEFAULT_MODELS})")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    parser.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32",
+                        help="fp32, or autocast to bf16 / fp16 (fp16: the paper's CUDA AMP)")
     parser.add_argument("--channels-last", action="store_true", help="NHWC activations and weights (all models)")
     parser.add_argument("--fuse-bn", action="store_true", help="fold BatchNorm into convolutions for inference")
     parser.add_argument("--batch", type=int, default=40, help="batch size of the batched measurements")

@@ -5,7 +5,8 @@
 * ``biharmonic``: scikit-image ``restoration.inpaint_biharmonic(..., channel_axis=-1)``.
 
 They have no parameters (``count_parameters`` gives 0) and cannot be trained (``trainable = False``).
-Each image of the batch is processed on the CPU with NumPy and the result is returned on the input's
+Each image of the batch is processed on the CPU with NumPy (images in parallel on
+``torch.get_num_threads()`` threads) and the result is returned on the input's
 device and dtype, without gradient. The OpenCV methods work on 8-bit images: the masked image is rounded
 to uint8 (``round(clip(x, 0, 1) * 255)``) and the result converted back to float in [0, 1] (``/ 255``);
 the biharmonic method works in float64 directly. Holes are ``mask > 0.5``.
@@ -22,6 +23,7 @@ import torch
 from torch import Tensor
 
 from wavemix_inpaint.models.base import InpaintingModel
+from wavemix_inpaint.parallel import map_threaded
 
 
 class ClassicalInpainter(InpaintingModel):
@@ -34,18 +36,18 @@ class ClassicalInpainter(InpaintingModel):
         """Fill ``hole`` (``H x W`` bool) in ``image`` (``H x W x 3`` float64 in [0, 1]); return float in [0, 1]."""
         raise NotImplementedError
 
+    def _inpaint_one(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        if not hole.any():
+            return image
+        if hole.all():
+            return np.zeros_like(image)
+        return np.clip(self.inpaint_array(image, hole), 0.0, 1.0)
+
     @torch.no_grad()
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
         images = masked.detach().float().clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy().astype(np.float64)
         holes = (mask.detach() > 0.5)[:, 0].cpu().numpy()
-        results = []
-        for image, hole in zip(images, holes):
-            if not hole.any():
-                results.append(image)
-            elif hole.all():
-                results.append(np.zeros_like(image))
-            else:
-                results.append(np.clip(self.inpaint_array(image, hole), 0.0, 1.0))
+        results = map_threaded(self._inpaint_one, images, holes)
         output = torch.from_numpy(np.stack(results)).permute(0, 3, 1, 2)
         return output.to(device=masked.device, dtype=masked.dtype).contiguous()
 

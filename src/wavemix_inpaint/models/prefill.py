@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
+from wavemix_inpaint.parallel import map_threaded
+
 
 def push_pull_fill(masked: Tensor, mask: Tensor, levels: int = 10, eps: float = 1e-6) -> Tensor:
     """Fill the holes (``mask == 1``) of ``masked`` (``N x C x H x W``) from the known pixels."""
@@ -34,7 +36,7 @@ def push_pull_fill(masked: Tensor, mask: Tensor, levels: int = 10, eps: float = 
 
 
 def telea_fill(masked: Tensor, mask: Tensor, radius: int = 3) -> Tensor:
-    """Fill the holes with OpenCV's Telea method (per image, on the CPU, through 8-bit images).
+    """Fill the holes with OpenCV's Telea method (per image, on CPU threads, through 8-bit images).
 
     Not differentiable and not traceable (no gradient is needed: the masked input is data). Known
     pixels are returned exactly as given.
@@ -45,7 +47,7 @@ def telea_fill(masked: Tensor, mask: Tensor, radius: int = 3) -> Tensor:
 
     images = (masked.detach().float().clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy() * 255).round().astype(np.uint8)
     holes = (mask.detach()[:, 0].cpu().numpy() > 0.5).astype(np.uint8)
-    filled = np.stack([cv2.inpaint(image, hole, radius, cv2.INPAINT_TELEA) for image, hole in zip(images, holes)])
+    filled = np.stack(map_threaded(lambda image, hole: cv2.inpaint(image, hole, radius, cv2.INPAINT_TELEA), images, holes))
     result = torch.from_numpy(filled.astype(np.float32) / 255.0).permute(0, 3, 1, 2).to(masked.device, masked.dtype)
     return torch.where(mask > 0.5, result, masked)
 
