@@ -4,12 +4,15 @@ a slow fake for queue tests, and synthetic images encoded in memory."""
 from __future__ import annotations
 
 import io
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
 from PIL import Image
+
+from conftest import smooth_image
 
 
 @contextmanager
@@ -78,7 +81,7 @@ class SlowInpainter:
         self.release = threading.Event()
         self.calls = 0
 
-    def __call__(self, image, mask, *, invert_mask=False, strategy="crop"):
+    def __call__(self, image, mask, *, strategy="crop"):
         self.calls += 1
         self.started.set()
         self.release.wait(20)
@@ -86,16 +89,8 @@ class SlowInpainter:
 
 
 def photo(width: int = 64, height: int = 48, seed: int = 0, mode: str = "RGB") -> Image.Image:
-    """A smooth synthetic colour image with an edge."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    channels = []
-    for _ in range(3):
-        fx, fy, phase = rng.uniform(0.05, 0.2), rng.uniform(0.05, 0.2), rng.uniform(0, 6.28)
-        channels.append(0.5 + 0.35 * np.sin(fx * x + fy * y + phase))
-    array = np.stack(channels, axis=-1)
-    array[:, width // 2 :] *= 0.7
-    image = Image.fromarray((np.clip(array, 0, 1) * 255).astype(np.uint8), "RGB")
+    """:func:`conftest.smooth_image` as a PIL image; ``mode="RGBA"`` adds a horizontal alpha ramp."""
+    image = Image.fromarray(smooth_image(np.random.default_rng(seed), height, width), "RGB")
     if mode == "RGBA":
         alpha = Image.fromarray(np.tile(np.linspace(40, 255, width, dtype=np.uint8), (height, 1)), "L")
         image.putalpha(alpha)
@@ -128,7 +123,6 @@ def serve_process(tmp_path, *extra_args: str) -> Iterator[tuple[str, "subprocess
     is filled with the server's output once it has stopped)."""
     import os
     import socket
-    import subprocess
     import sys
     import time
 

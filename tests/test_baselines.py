@@ -1,6 +1,5 @@
 """Baselines: U-Net, LaMa generator (official key layout), PatchGAN + adversarial losses, classical methods."""
 
-import numpy as np
 import pytest
 import torch
 from safetensors.torch import save_file

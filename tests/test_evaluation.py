@@ -236,3 +236,42 @@ def test_evaluate_cli_missing_masks_is_a_clear_error(image_folder, tmp_path, cap
     err = capsys.readouterr().err
     assert err.startswith("error: mask folder") and "wavemix-inpaint masks --preset" in err
     assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_evaluate_cli_paired_comparison_with_a_baseline(eval_setup, tmp_path, no_fid_weights, capsys):
+    folder, masks = eval_setup
+    out = tmp_path / "paired"
+    assert main(["evaluate", "--model", "navier-stokes", "--baseline", "telea", "--data", str(folder), "--masks",
+                 str(masks), "--output", str(out), "--no-speed", "--grid", "2", "--no-progress"]) == 0  # fmt: skip
+    assert "## Paired comparison with telea" in capsys.readouterr().out
+    results = json.loads((out / "results.json").read_text())
+    assert [entry["model"] for entry in results["results"]] == ["navier-stokes", "telea"]
+    rows = {row["metric"]: row for row in results["paired_comparison"]["metrics"]}
+    psnr = rows["psnr_hole"]
+    assert psnr["images"] == 6 and 0 <= psnr["win_rate"] <= 1
+    means = {entry["model"]: entry["metrics"]["psnr_hole"] for entry in results["results"]}
+    assert psnr["mean_difference"] == pytest.approx(means["navier-stokes"] - means["telea"], abs=1e-9)
+    assert psnr["ci95"][0] <= psnr["mean_difference"] <= psnr["ci95"][1]
+    assert "Paired comparison with telea" in (out / "results.md").read_text()
+    with Image.open(out / "grid.png") as grid:  # both models in the grid
+        assert grid.size == grid_size(2, 4, (32, 32))
+
+
+def test_paired_comparison_statistics():
+    from wavemix_inpaint.evaluation import EvalResult, paired_comparison
+
+    rng = np.random.default_rng(0)
+    base = {key: rng.uniform(0.2, 0.8, 400) for key in ("ssim_hole", "l1_hole", "ssim")}
+    base.update(psnr_hole=rng.uniform(15, 25, 400), psnr=rng.uniform(20, 30, 400))
+    better = {key: value + (-0.01 if key == "l1_hole" else 0.01) + rng.normal(0, 0.001, 400) for key, value in base.items()}
+    better["psnr_hole"][0] = np.inf  # a perfect fill: left out, not an inf mean
+
+    def result(values):
+        return EvalResult("m", None, 0, 400, {}, {}, None, None, None, [], 0.0, None, None, "cpu", 0.0, per_image=values)
+
+    rows = {row["metric"]: row for row in paired_comparison(result(better), result(base))}
+    assert rows["psnr_hole"]["images"] == 399 and rows["ssim"]["images"] == 400
+    for row in rows.values():
+        assert row["win_rate"] == 1.0  # the model is better on every image, including where lower is better
+        assert abs(abs(row["mean_difference"]) - 0.01) < 0.001
+        assert row["ci95"][0] < row["mean_difference"] < row["ci95"][1]

@@ -133,7 +133,7 @@ def test_transparent_mask_counts_as_keep(client):
 
 
 def test_exif_orientation(client):
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     image = photo(WIDTH, HEIGHT)  # stored 64x48, displayed 48x64 (orientation 6 = rotate 90 clockwise)
     exif = Image.Exif()
@@ -145,8 +145,13 @@ def test_exif_orientation(client):
     result = decode(response.content)
     assert result.size == (HEIGHT, WIDTH)  # the pixels were rotated upright...
     assert result.getexif().get(0x0112, 1) == 1  # ...so the orientation tag is reset
-    stored = client.post(URL, files=files(data, encode(box_mask(WIDTH, HEIGHT, BOX)), "phone.jpg"))
-    assert stored.status_code == 200 and decode(stored.content).size == (WIDTH, HEIGHT)
+    # a mask painted on the stored layout is turned upright with the image (PNG out: known pixels exact)
+    stored_mask = box_mask(WIDTH, HEIGHT, BOX)
+    stored = client.post(URL, files=files(data, encode(stored_mask), "phone.jpg"), data={"format": "png"})
+    assert stored.status_code == 200, stored.text
+    upright_source = np.asarray(ImageOps.exif_transpose(decode(data)))
+    upright_hole = np.asarray(stored_mask.transpose(Image.Transpose.ROTATE_270)) > 0
+    assert_changed_only_inside(upright_source, np.asarray(decode(stored.content)), upright_hole)
 
 
 def test_metadata_is_kept(client):
@@ -161,6 +166,19 @@ def test_metadata_is_kept(client):
     result = decode(response.content)
     assert result.info.get("icc_profile") == icc
     assert result.info.get("Comment") == "made by a test"
+
+
+def test_16_bit_image_and_0_1_mask_use_the_library_rules(client):
+    """The server reads and writes images like the CLI (imageio): 16-bit stays 16-bit, 0/1 masks work."""
+    from PIL import Image
+
+    grey16 = (np.asarray(photo(WIDTH, HEIGHT).convert("L"), dtype=np.uint16) * 257)
+    zero_one = (np.asarray(box_mask(WIDTH, HEIGHT, BOX)) > 0).astype(np.uint8)  # 0/1, not 0/255
+    response = client.post(URL, files=files(encode(Image.fromarray(grey16)), encode(Image.fromarray(zero_one))))
+    assert response.status_code == 200, response.text
+    result = decode(response.content)
+    assert result.mode.startswith("I")  # 16-bit grey PNG out
+    assert_changed_only_inside(grey16, np.asarray(result).astype(np.uint16), zero_one > 0)
 
 
 def test_ui_strategies_are_the_ones_the_api_accepts(client):
@@ -202,8 +220,13 @@ def test_healthz(client):
 
 
 def test_openapi_and_docs(client):
-    docs = client.get("/docs")
-    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    docs = client.get("/docs")  # our own page: no script, nothing loaded from a CDN, works offline
+    assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
+    for text in ("/api/v1/inpaint", "invert_mask", "<code>crop</code>", "503", "/openapi.json", "/healthz"):
+        assert text in docs.text, text
+    assert "<script" not in docs.text and "https://" not in docs.text
+    assert "default-src 'none'" in docs.headers["content-security-policy"]
+    assert client.get("/redoc").status_code == 404
     schema = client.get("/openapi.json").json()
     assert "/api/v1/inpaint" in schema["paths"] and "/api/v1/models" in schema["paths"]
     assert not any("{" in path for path in schema["paths"]), "no path parameters anywhere"

@@ -17,14 +17,13 @@ import multiprocessing
 import platform
 import resource
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
 
-from wavemix_inpaint.device import select_device, synchronize
+from wavemix_inpaint.device import select_device, time_runs
 from wavemix_inpaint.inference import fuse_conv_bn
 
 
@@ -68,16 +67,7 @@ class ModelBenchmark:
 
 def time_call(fn: Callable[[], object], device: torch.device, min_seconds: float, min_runs: int) -> float:
     """Median seconds of ``fn()`` after one warm-up call, repeated for at least ``min_seconds``."""
-    fn()
-    synchronize(device)
-    times: list[float] = []
-    started = time.perf_counter()
-    while len(times) < min_runs or time.perf_counter() - started < min_seconds:
-        begin = time.perf_counter()
-        fn()
-        synchronize(device)
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times)
+    return statistics.median(time_runs(fn, device, warmup=1, runs=min_runs, min_seconds=min_seconds))
 
 
 def matmul_ceiling_gflops(device: torch.device, size: int = 2048, min_seconds: float = 1.0) -> float:

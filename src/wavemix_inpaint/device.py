@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import torch
 
 from wavemix_inpaint.errors import InputError
@@ -31,3 +34,24 @@ def synchronize(device: torch.device) -> None:
     """Wait for queued CUDA work on ``device`` (no-op elsewhere), so wall-clock timings are complete."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+
+
+def time_runs(
+    fn: Callable[[], object], device: torch.device, warmup: int = 1, runs: int = 3, min_seconds: float = 0.0
+) -> list[float]:
+    """Wall-clock seconds of each timed ``fn()`` call, synchronised with ``device``.
+
+    ``warmup`` untimed calls first, then at least ``runs`` timed calls, repeated until ``min_seconds``
+    have passed. The one timing rule shared by ``benchmark`` and ``evaluate``'s speed columns.
+    """
+    for _ in range(warmup):
+        fn()
+    synchronize(device)
+    times: list[float] = []
+    started = time.perf_counter()
+    while len(times) < max(runs, 1) or time.perf_counter() - started < min_seconds:
+        begin = time.perf_counter()
+        fn()
+        synchronize(device)
+        times.append(time.perf_counter() - begin)
+    return times

@@ -13,6 +13,10 @@ class InputError(WavemixError):
     """A file, image, mask or argument given by the user is missing or invalid."""
 
 
+class ImageTooLargeError(InputError):
+    """An image has more pixels than the configured limit (refused as a possible decompression bomb)."""
+
+
 class CheckpointError(WavemixError):
     """A checkpoint is missing, corrupt or does not match the requested architecture."""
 

@@ -63,7 +63,7 @@ from typing import IO, Any, Union
 import numpy as np
 from PIL import Image, ImageCms, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 
-from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.errors import ImageTooLargeError, InputError
 from wavemix_inpaint.fileio import atomic_write_bytes
 from wavemix_inpaint.masks.base import resize_nearest
 from wavemix_inpaint.masks.io import mask_from_image
@@ -111,6 +111,7 @@ class LoadedImage:
             ``progressive``.
         jpeg: ``{"qtables": ..., "subsampling": ...}`` for JPEG sources, else ``None``.
         webp_lossless: whether the source was lossless WebP.
+        orientation: the EXIF orientation (1-8) that was applied to make the pixels upright.
     """
 
     pixels: np.ndarray
@@ -122,6 +123,7 @@ class LoadedImage:
     info: dict[str, Any] = field(default_factory=dict)
     jpeg: dict[str, Any] | None = None
     webp_lossless: bool = False
+    orientation: int = 1
 
     @property
     def height(self) -> int:
@@ -189,12 +191,12 @@ def _open(data: bytes, name: str, what: str, max_pixels: int | None) -> Image.Im
     except UnidentifiedImageError:
         raise InputError(f"{name} is not an image file (or its format is not supported)") from None
     except Image.DecompressionBombError:
-        raise InputError(_bomb_message(name, what, None, max_pixels)) from None
+        raise ImageTooLargeError(_bomb_message(name, what, None, max_pixels)) from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
         raise InputError(f"cannot read {what} {name}: {error}") from None
     width, height = image.size
     if max_pixels is not None and width * height > max_pixels:
-        raise InputError(_bomb_message(name, what, (width, height), max_pixels))
+        raise ImageTooLargeError(_bomb_message(name, what, (width, height), max_pixels))
     frames = getattr(image, "n_frames", 1)
     if frames > 1 and image.format != "MPO":
         raise InputError(f"{what} {name} has {frames} frames (animated or multi-page); only single images are supported")
@@ -214,7 +216,7 @@ def _load(image: Image.Image, name: str, what: str) -> None:
     try:
         image.load()
     except Image.DecompressionBombError:
-        raise InputError(_bomb_message(name, what, image.size, Image.MAX_IMAGE_PIXELS)) from None
+        raise ImageTooLargeError(_bomb_message(name, what, image.size, Image.MAX_IMAGE_PIXELS)) from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error) as error:
         raise InputError(f"cannot decode {what} {name} (corrupt or truncated file?): {error}") from None
 
@@ -229,6 +231,14 @@ def _orientation(image: Image.Image) -> int:
 
 def _upright(image: Image.Image, orientation: int) -> Image.Image:
     return image.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else image
+
+
+def upright_mask(mask: np.ndarray, orientation: int) -> np.ndarray:
+    """A mask drawn on an image's stored pixel layout, turned upright by the image's EXIF ``orientation``."""
+    if orientation not in _TRANSPOSE:
+        return mask
+    holes = Image.fromarray((np.asarray(mask) > 0.5).astype(np.uint8) * 255)
+    return (np.asarray(_upright(holes, orientation)) > 127).astype(np.float32)
 
 
 def reset_exif_orientation(exif: bytes) -> bytes:
@@ -352,6 +362,7 @@ def read_image(source: ImageSource, *, max_pixels: int | None = DEFAULT_MAX_PIXE
         info=info,
         jpeg=jpeg,
         webp_lossless=fmt == "WEBP" and _webp_is_lossless(data),
+        orientation=orientation,
     )
     mode = image.mode
 

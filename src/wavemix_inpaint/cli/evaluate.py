@@ -50,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="torch CPU threads (default: torch's choice; use 1 when other jobs share the cores, see docs/reproduce.md)",
     )  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--baseline", metavar="MODEL",
+        help="also evaluate this preset (e.g. telea) on the same images and masks and add a paired comparison: "
+        "mean per-image difference with a 95%% bootstrap CI and the share of images each model wins",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         build_eval_dataset,
         evaluate_model,
         missing_masks_message,
+        paired_comparison,
+        paired_markdown,
         results_grid,
         results_markdown,
         results_payload,
@@ -113,21 +120,40 @@ def run(args: argparse.Namespace) -> int:
         fid_weights=args.fid_weights, name=args.name, grid_samples=max(args.grid, 0), speed=speed,
         num_workers=args.num_workers, progress=not args.no_progress,
     )  # fmt: skip
+    results = [result]
+    if args.baseline:
+        from wavemix_inpaint.models import create_model
+
+        results.append(evaluate_model(
+            create_model(args.baseline), dataset, batch_size=args.batch_size, device=args.device,
+            fid=None if args.no_fid else "auto", fid_weights=args.fid_weights, grid_samples=max(args.grid, 0),
+            speed=SpeedConfig(enabled=False), num_workers=args.num_workers, progress=not args.no_progress,
+        ))  # fmt: skip
     config = {
-        **source, "data": args.data, "split": args.split, "masks": str(args.masks), "limit": args.limit,
+        **source, "baseline": args.baseline, "data": args.data, "split": args.split, "masks": str(args.masks), "limit": args.limit,
         "batch_size": args.batch_size, "device": args.device, "fid_weights": args.fid_weights, "fid": not args.no_fid,
         "speed": speed.to_dict(),
     }  # fmt: skip
     output.mkdir(parents=True, exist_ok=True)
-    write_json(output / "results.json", results_payload([result], config))
+    extra, summary = {}, ""
+    if args.baseline:
+        rows = paired_comparison(result, results[1])
+        extra["paired_comparison"] = {"model": result.model, "baseline": results[1].model, "metrics": rows}
+        summary = f"## Paired comparison with {results[1].model}\n\n{paired_markdown(rows, result.model, results[1].model)}\n"
+    write_json(output / "results.json", results_payload(results, config, **extra))
     details = {"data": f"`{args.data}` (split {args.split})", "masks": f"`{args.masks}`", "images": result.num_images,
                "device": result.device, **{key: f"`{value}`" for key, value in source.items() if value}}  # fmt: skip
-    text = results_markdown([result], title=f"Evaluation of {result.model}", details=details)
+    text = results_markdown(results, title=f"Evaluation of {result.model}", details=details)
+    if summary:
+        head, _, rest = text.partition("\n## ")
+        text = f"{head}\n{summary}\n## {rest}"
     write_markdown(output / "results.md", text)
     written = ["results.json", "results.md"]
     if args.grid > 0:
-        save_grid(output / "grid.png", results_grid([result], rows=args.grid))
+        save_grid(output / "grid.png", results_grid(results, rows=args.grid))
         written.append("grid.png")
     print(text.split("\n## ")[0].rstrip())
+    if summary:
+        print("\n" + summary.rstrip())
     print(f"\nwrote {', '.join(str(output / name) for name in written)}")
     return 0

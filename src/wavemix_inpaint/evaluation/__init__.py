@@ -18,6 +18,7 @@ from wavemix_inpaint.evaluation.evaluate import (
     read_mask_size,
 )
 from wavemix_inpaint.evaluation.grid import grid_size, qualitative_grid, results_grid, save_grid
+from wavemix_inpaint.evaluation.paired import PAIRED_METRICS, paired_comparison, paired_markdown
 from wavemix_inpaint.evaluation.report import (
     TABLE1_COLUMNS,
     bins_markdown,
@@ -37,6 +38,7 @@ from wavemix_inpaint.evaluation.speed import (
 
 __all__ = [
     "METRIC_NAMES",
+    "PAIRED_METRICS",
     "PAPER_TRAIN_SET_SIZE",
     "TABLE1_COLUMNS",
     "EvalResult",
@@ -52,6 +54,8 @@ __all__ = [
     "measure_inference_speed",
     "measure_training_speed",
     "missing_masks_message",
+    "paired_comparison",
+    "paired_markdown",
     "qualitative_grid",
     "read_mask_size",
     "results_grid",

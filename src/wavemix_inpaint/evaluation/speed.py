@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import math
 import statistics
-import time
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -27,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
-from wavemix_inpaint.device import synchronize
+from wavemix_inpaint.device import time_runs
 from wavemix_inpaint.models import count_parameters
 
 PAPER_TRAIN_SET_SIZE = 80_000
@@ -78,16 +77,8 @@ def measure_inference_speed(
     device = torch.device(device)
     model = model.to(device).eval()
     image, mask = _input_batch(dataset, batch_size, device)
-    times = []
     with torch.inference_mode():
-        for _ in range(config.warmup):
-            model(image, mask)
-        synchronize(device)
-        for _ in range(max(config.batches, 1)):
-            started = time.perf_counter()
-            model(image, mask)
-            synchronize(device)
-            times.append(time.perf_counter() - started)
+        times = time_runs(lambda: model(image, mask), device, warmup=config.warmup, runs=config.batches)
     median = statistics.median(times)
     return {
         "images_per_second": batch_size / max(median, 1e-12),
@@ -144,16 +135,7 @@ def measure_training_speed(
         scaler.update()
         optimizer.zero_grad(set_to_none=True)
 
-    for _ in range(config.train_warmup):
-        step()
-    synchronize(device)
-    times = []
-    for _ in range(max(config.train_steps, 1)):
-        started = time.perf_counter()
-        step()
-        synchronize(device)
-        times.append(time.perf_counter() - started)
-    del net, optimizer
+    times = time_runs(step, device, warmup=config.train_warmup, runs=config.train_steps)
     per_step = statistics.median(times)
     steps_per_epoch = config.train_set_size / batch
     return {

@@ -23,24 +23,25 @@ import io
 import logging
 import math
 import time
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, is_dataclass
 from importlib import resources
 from typing import Annotated, Any, Literal, Protocol
 
 import anyio
+import numpy as np
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from PIL import Image, ImageOps
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wavemix_inpaint.errors import WavemixError
+from wavemix_inpaint.errors import ImageTooLargeError, InputError, WavemixError
+from wavemix_inpaint.imageio import LoadedImage, encode_image, prepare_mask, read_image, read_mask, upright_mask
+from wavemix_inpaint.server.api_docs import render_api_reference
 
 logger = logging.getLogger("wavemix_inpaint.server")
 
@@ -72,13 +73,13 @@ _UI_CSP = (
     "style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 )
 
+_DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
 
 class InpaintFn(Protocol):
     """What :func:`create_app` needs: the :class:`~wavemix_inpaint.inpainter.Inpainter` call signature."""
 
-    def __call__(
-        self, image: Image.Image, mask: Image.Image, *, invert_mask: bool = False, strategy: str = "crop"
-    ) -> Image.Image: ...
+    def __call__(self, image: np.ndarray, mask: np.ndarray, *, strategy: str = "crop") -> np.ndarray: ...
 
 
 class ErrorBody(BaseModel):
@@ -191,7 +192,7 @@ class _BodyLimitMiddleware:
 
 
 class _SecurityHeadersMiddleware:
-    """``nosniff`` everywhere; a strict CSP on the UI pages (``/docs`` keeps FastAPI's defaults)."""
+    """``nosniff`` everywhere; a strict CSP on the UI pages and on the script-free ``/docs`` page."""
 
     def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
         self.app = app
@@ -200,15 +201,16 @@ class _SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_ui = scope.get("path", "") == "/" or scope.get("path", "").startswith("/static/")
+        path = scope.get("path", "")
+        policy = _UI_CSP if path == "/" or path.startswith("/static/") else _DOCS_CSP if path == "/docs" else None
 
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"referrer-policy", b"no-referrer"))
-                if is_ui:
-                    headers.append((b"content-security-policy", _UI_CSP.encode()))
+                if policy:
+                    headers.append((b"content-security-policy", policy.encode()))
                     headers.append((b"x-frame-options", b"DENY"))
                 message = {**message, "headers": headers}
             await send(message)
@@ -287,70 +289,34 @@ class _InferenceQueue:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Decoded:
-    image: Image.Image
-    format: str | None
-    mode: str
-    icc_profile: bytes | None
-    png_text: dict[str, str]
-
-
-def _decode(data: bytes, what: str, max_pixels: int) -> _Decoded:
-    if not data:
-        raise ApiError(400, f"invalid_{what}", f"the {what} file is empty")
+def _read_upload(what: str, data: bytes, filename: str | None, max_pixels: int) -> Any:
+    """Decode an uploaded image (``what="image"``: a LoadedImage) or mask (a 1 = hole float array)."""
+    upload = io.BytesIO(data)
+    upload.name = repr(filename) if filename else "(upload)"  # the name error messages use
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ApiError(
-                    413,
-                    "image_too_large",
-                    f"the {what} is {width}x{height} = {width * height} pixels; this server accepts at most "
-                    f"{max_pixels} pixels",
-                )
-            image.load()
-    except ApiError:
-        raise
-    except Exception as error:  # Pillow raises many types for truncated/corrupt files
-        raise ApiError(
-            400, f"invalid_{what}", f"could not decode the {what} as an image ({type(error).__name__}: {error})"
-        ) from None
-    if width < 1 or height < 1:
-        raise ApiError(400, f"invalid_{what}", f"the {what} has no pixels")
-    text = {k: v for k, v in image.info.items() if isinstance(v, str)} if image.format == "PNG" else {}
-    return _Decoded(image, image.format, image.mode, image.info.get("icc_profile"), text)
+        if what == "image":
+            return read_image(upload, max_pixels=max_pixels)
+        return read_mask(upload, max_pixels=max_pixels)
+    except ImageTooLargeError as error:
+        raise ApiError(413, "image_too_large", str(error)) from None
+    except InputError as error:
+        raise ApiError(400, f"invalid_{what}", str(error)) from None
 
 
-def _normalise_mode(image: Image.Image) -> Image.Image:
-    """Bring any Pillow mode to RGB, RGBA or L (the modes the model pipeline handles)."""
-    if image.mode in ("RGB", "RGBA", "L"):
-        return image
-    if image.mode in ("LA", "La", "PA", "RGBa") or (image.mode == "P" and "transparency" in image.info):
-        return image.convert("RGBA")
-    if image.mode == "1":
-        return image.convert("L")
-    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
-        import numpy as np
-
-        array = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0
-        return Image.fromarray(np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
-    return image.convert("RGB")
-
-
-def _binary_mask(mask: Image.Image) -> Image.Image:
-    """An ``L`` mask with 255 = hole: luminance >= 128, and transparent pixels count as black (keep)."""
-    if mask.mode in ("RGBA", "LA", "La", "PA", "RGBa") or (mask.mode == "P" and "transparency" in mask.info):
-        rgba = mask.convert("RGBA")
-        black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
-        black.alpha_composite(rgba)
-        gray = black.convert("L")
-    else:
-        gray = _normalise_mode(mask).convert("L")
-    return gray.point(lambda value: 255 if value >= 128 else 0)
+def _prepare_inputs(
+    image_bytes: bytes, image_name: str | None, mask_bytes: bytes, mask_name: str | None, max_pixels: int
+) -> tuple[LoadedImage, np.ndarray]:
+    """Decode and validate: the upright image and its mask (1 = fill) at the image's size."""
+    source = _read_upload("image", image_bytes, image_name, max_pixels)
+    mask = _read_upload("mask", mask_bytes, mask_name, max_pixels)
+    # The browser (and most viewers) show the EXIF-rotated image, so that is what masks are painted on;
+    # a mask matching the stored (unrotated) pixel layout of a 90-degree rotation is turned upright too.
+    if mask.shape == source.size[::-1] and source.orientation >= 5:
+        mask = upright_mask(mask, source.orientation)
+    if mask.shape != source.size:
+        (mh, mw), (ih, iw) = mask.shape, source.size
+        raise ApiError(400, "size_mismatch", f"the mask is {mw}x{mh} but the image is {iw}x{ih}; they must have the same size")
+    return source, mask
 
 
 def _wants_json(accept: str | None) -> bool:
@@ -376,42 +342,14 @@ def _wants_json(accept: str | None) -> bool:
     return json_q > 0 and json_q >= image_q
 
 
-def _encode(
-    image: Image.Image, source: _Decoded, output_format: str, quality: int, exif: bytes | None
-) -> tuple[bytes, str, str]:
-    """Encode the result; returns (bytes, media type, file extension)."""
+def _encode(pixels: np.ndarray, hole: np.ndarray, source: LoadedImage, output_format: str, quality: int) -> tuple[bytes, str, str]:
+    """Encode the result like its source (mode, alpha, metadata; known pixels exact); returns (bytes, media type, extension)."""
     if output_format == "same":
         fmt = source.format if source.format in _FORMATS else "PNG"
     else:
         fmt = _REQUESTED_FORMATS[output_format]
     media_type, extension = _FORMATS[fmt]
-    options: dict[str, Any] = {}
-    families = ({"RGB", "RGBA", "P", "PA"}, {"L", "LA", "1"})
-    same_colours = image.mode == source.mode or any({image.mode, source.mode} <= family for family in families)
-    if source.icc_profile and same_colours and fmt in ("PNG", "JPEG", "WEBP", "TIFF"):
-        options["icc_profile"] = source.icc_profile
-    if exif and fmt in ("PNG", "JPEG", "WEBP", "TIFF"):
-        options["exif"] = exif
-    if fmt == "JPEG":
-        if image.mode not in ("RGB", "L", "CMYK"):
-            image = image.convert("RGB")
-        options.update(quality=quality, subsampling=0 if quality >= 90 else 2)
-    elif fmt == "WEBP":
-        options.update(quality=quality, method=4)
-    elif fmt == "PNG":
-        if source.png_text:
-            from PIL.PngImagePlugin import PngInfo
-
-            info = PngInfo()
-            for key, value in source.png_text.items():
-                info.add_itxt(key, value)
-            options["pnginfo"] = info
-        options["compress_level"] = 6
-    elif fmt == "BMP" and image.mode == "RGBA":
-        image = image.convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **options)
-    return buffer.getvalue(), media_type, extension
+    return encode_image(pixels, fmt, source, mask=hole, quality=quality), media_type, extension
 
 
 # --------------------------------------------------------------------------------------------------
@@ -550,6 +488,8 @@ def create_app(
             "`Accept: application/json`. Errors are JSON `{error, detail}`. The web UI is at `/`."
         ),
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN: blank offline; /docs is our own page
+        redoc_url=None,
     )
     app.add_middleware(_BodyLimitMiddleware, limit=max_upload_bytes)
     app.add_middleware(_SecurityHeadersMiddleware)
@@ -601,8 +541,8 @@ def create_app(
         image: Annotated[UploadFile, File(description="the image (PNG, JPEG, WebP, BMP, TIFF, GIF...)")],
         mask: Annotated[
             UploadFile,
-            File(description="same size as the image (after EXIF rotation); white (>= 128) = fill, black = keep; "
-                 "transparent pixels count as keep"),
+            File(description="same size as the image as displayed (after EXIF rotation); white = fill, black = "
+                 "keep: greyscale 0/255 or 0/1, RGB (as grey), or an alpha channel (opaque = fill); 16-bit too"),
         ],
         invert_mask: Annotated[bool, Form(description="treat black as the area to fill")] = False,
         strategy: Annotated[
@@ -629,9 +569,10 @@ def create_app(
         try:
             image_bytes = await image.read()
             mask_bytes = await mask.read()
-            source, binary_mask, exif = await anyio.to_thread.run_sync(
-                _prepare_inputs, image_bytes, mask_bytes, max_image_pixels
+            source, mask_array = await anyio.to_thread.run_sync(
+                _prepare_inputs, image_bytes, image.filename, mask_bytes, mask.filename, max_image_pixels
             )
+            hole = prepare_mask(mask_array, invert=invert_mask)
             del image_bytes, mask_bytes
             remaining = None if deadline is None else max(0.0, deadline - time.perf_counter())
             try:
@@ -642,13 +583,13 @@ def create_app(
 
             def work() -> tuple[bytes, str, str, int, int, float]:
                 begin = time.perf_counter()
-                result = inpainter(source.image, binary_mask, invert_mask=invert_mask, strategy=strategy)
+                result = inpainter(source.pixels, hole, strategy=strategy)
                 elapsed = time.perf_counter() - begin
                 queue.record(elapsed)
-                if not isinstance(result, Image.Image) or result.size != source.image.size:
+                if not isinstance(result, np.ndarray) or result.shape != source.pixels.shape:
                     raise RuntimeError("the inpainter returned an image of the wrong type or size")
-                data, media_type, extension = _encode(result, source, format, quality, exif)
-                return data, media_type, extension, result.width, result.height, elapsed
+                data, media_type, extension = _encode(result, hole, source, format, quality)
+                return data, media_type, extension, source.width, source.height, elapsed
 
             future = queue.run(work)
             remaining = None if deadline is None else max(0.0, deadline - time.perf_counter())
@@ -730,6 +671,10 @@ def create_app(
             )
         return Response(static[name], media_type=_STATIC_FILES[name], headers={"Cache-Control": "no-cache"})
 
+    @app.get("/docs", include_in_schema=False)
+    def api_reference() -> Response:
+        return Response(render_api_reference(app.openapi()), media_type="text/html; charset=utf-8")
+
     @app.get("/", include_in_schema=False)
     def index() -> Response:
         return static_response("index.html")
@@ -747,30 +692,3 @@ def create_app(
 
 def _timeout_detail(limit: float | None, stage: str) -> str:
     return f"the request took longer than the server's limit of {limit:g} s ({stage})"
-
-
-def _prepare_inputs(
-    image_bytes: bytes, mask_bytes: bytes, max_pixels: int
-) -> tuple[_Decoded, Image.Image, bytes | None]:
-    """Decode and validate; returns the (oriented, mode-normalised) image, the binary mask and EXIF bytes."""
-    source = _decode(image_bytes, "image", max_pixels)
-    mask = _decode(mask_bytes, "mask", max_pixels).image
-    raw = source.image
-    oriented = ImageOps.exif_transpose(raw)
-    # The browser (and most viewers) show the EXIF-rotated image, so that is what masks are painted on;
-    # a mask matching the stored pixel layout is accepted as well.
-    if mask.size == oriented.size:
-        chosen = oriented
-    elif mask.size == raw.size:
-        chosen = raw
-    else:
-        raise ApiError(
-            400,
-            "size_mismatch",
-            f"the mask is {mask.width}x{mask.height} but the image is {oriented.width}x{oriented.height}; "
-            "they must have the same size",
-        )
-    exif = chosen.getexif()
-    exif_bytes = exif.tobytes() if len(exif) else None
-    source.image = _normalise_mode(chosen)
-    return source, _binary_mask(mask), exif_bytes
