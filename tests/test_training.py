@@ -74,8 +74,12 @@ def test_existing_run_is_not_overwritten(image_folder, tmp_path):
         Trainer(config)
 
 
-def test_persistent_nan_loss_stops_with_clear_message(image_folder, tmp_path, monkeypatch):
-    trainer = Trainer(_config(image_folder, tmp_path / "run", max_bad_steps=2))
+CUDA = pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"))
+
+
+@pytest.mark.parametrize("device", ["cpu", CUDA])  # on CUDA: under fp16 AMP with a GradScaler
+def test_persistent_nan_loss_stops_with_clear_message(image_folder, tmp_path, monkeypatch, device):
+    trainer = Trainer(_config(image_folder, tmp_path / "run", max_bad_steps=2, device=device))
     monkeypatch.setattr(trainer.loss_fn, "forward", lambda output, target: output.sum() * float("nan"))
     with pytest.raises(TrainingError, match="NaN/inf for 2 consecutive steps"):
         trainer.fit()
