@@ -2,8 +2,9 @@
 
 For a training config (model, data, batch size, workers), measures in one run:
 
-* the DataLoader alone (decode, crop, augment, mask), in images/s;
-* the model's prefill alone (e.g. OpenCV Telea on CPU threads), when it has one;
+* the DataLoader alone (decode, crop, augment, mask, and a CPU prefill such as OpenCV Telea, which
+  the trainer has the loader's workers compute), in images/s;
+* the model's prefill alone on one batch (on CPU threads), when it has one;
 * one optimisation step on a fixed batch already on the device, for channels_last on and off and for
   the config's precision (``auto``: fp16 AMP on CUDA) against fp32;
 * the whole pipeline (loader + step), as ``wavemix-inpaint train`` runs it.
@@ -53,7 +54,7 @@ def main() -> None:
         loader = rate(lambda: next(batches), batch, device, args.seconds)
         print(f"data loader alone:      {loader:8.1f} img/s")
 
-        image, mask = next(batches)
+        image, mask, estimate = next(batches)
         prefill = getattr(trainer.model, "prefill", "none")
         if prefill in PREFILLS:
             fill = PREFILLS[prefill]
@@ -67,7 +68,8 @@ def main() -> None:
                 )
                 trial = Trainer(variant)
                 x, m = (t.contiguous(memory_format=trial.memory_format) for t in (image, mask))
-                step = rate(lambda: trial._train_step(x, m), batch, device, args.seconds)
+                e = None if estimate is None else estimate.contiguous(memory_format=trial.memory_format)
+                step = rate(lambda: trial._train_step(x, m, e), batch, device, args.seconds)
                 print(f"train step, channels_last={channels_last!s:5} precision={precision:4}: {step:8.1f} img/s")
 
         def pipeline() -> None:

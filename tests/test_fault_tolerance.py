@@ -25,10 +25,10 @@ CHILD = textwrap.dedent(
     trainer = Trainer(config)
     if mode == "step":  # die while computing step number `at`
         original = trainer._train_step
-        def dying_step(image, mask):
+        def dying_step(image, mask, estimate=None):
             if trainer.loop.step + 1 == at:
                 os.kill(os.getpid(), signal.SIGKILL)
-            return original(image, mask)
+            return original(image, mask, estimate)
         trainer._train_step = dying_step
     else:  # die half-way through writing the `at`-th training state
         calls = {"n": 0}

@@ -88,3 +88,20 @@ def test_batched_cpu_inpainting_on_threads_matches_one_thread(name):
         torch.set_num_threads(threads)
     assert torch.equal(single, threaded)
     assert torch.equal(threaded[5], masked[5])
+
+
+def test_loader_computed_estimate_gives_the_same_output_as_the_prefill_in_the_model():
+    from wavemix_inpaint.models.prefill import telea_fill
+
+    model = create_model("wavemix-tiny", prefill="telea").eval()
+    with torch.no_grad():
+        for parameter in model.parameters():  # leave the zero-initialised start: a real correction
+            parameter.add_(0.05 * torch.randn_like(parameter))
+    image = torch.rand(2, 3, 32, 32)
+    mask = torch.zeros(2, 1, 32, 32)
+    mask[..., 6:20, 8:28] = 1
+    estimate = telea_fill(image * (1 - mask), mask)
+    with torch.no_grad():
+        assert torch.equal(model(image, mask, estimate=estimate), model(image, mask))
+        with pytest.raises(ValueError, match="divisible"):
+            model(image[..., :30, :30], mask[..., :30, :30], estimate=estimate[..., :30, :30])

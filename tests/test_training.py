@@ -136,3 +136,26 @@ def test_init_from_checkpoint_starts_from_its_weights(image_folder, tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(trainer.model.state_dict().values(), source.state_dict().values()))
     with pytest.raises(Exception, match="architecture mismatch"):
         Trainer(_config(image_folder, tmp_path / "run2", init_from=str(path), model_options={"embed_dim": 16}))
+
+
+def test_cpu_prefill_runs_in_the_data_loader(image_folder, tmp_path, monkeypatch):
+    from wavemix_inpaint.models.prefill import telea_fill
+
+    config = _config(image_folder, tmp_path / "run", model_options={"embed_dim": 8, "prefill": "telea"}, epochs=1,
+                     switch_epoch=1)
+    trainer = Trainer(config)
+    assert trainer.train_set.prefill == "telea" and trainer.val_set.prefill == "telea"
+    image, mask, estimate = next(trainer._batches(0))
+    assert torch.equal(estimate, telea_fill(image * (1 - mask), mask))
+
+    def not_in_the_loop(*args):
+        raise AssertionError("the prefill ran in the training loop, not in the data loader")
+
+    monkeypatch.setattr(trainer.model, "initial_estimate", not_in_the_loop)
+    trainer.fit()  # training steps and validation
+    assert len(_rows(tmp_path / "run")) == 1
+
+
+def test_traceable_prefill_stays_in_the_model(image_folder, tmp_path):
+    config = _config(image_folder, tmp_path / "run", model_options={"embed_dim": 8, "prefill": "push-pull"})
+    assert Trainer(config).train_set.prefill is None

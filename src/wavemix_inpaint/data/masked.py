@@ -1,6 +1,8 @@
 """Pairs images with masks: on-the-fly random masks for training, or a fixed folder of masks for evaluation.
 
-Each item is ``{"image": 3xHxW float in [0, 1], "mask": 1xHxW float (1 = hole), "index": int}``. All
+Each item is ``{"image": 3xHxW float in [0, 1], "mask": 1xHxW float (1 = hole), "index": int}``, plus
+``"estimate"`` (the masked image filled by ``prefill``, e.g. OpenCV Telea) when a prefill is given, so
+that CPU-heavy prefills run in the loader's worker processes rather than in the training loop. All
 randomness is per sample (see :mod:`wavemix_inpaint.data.seeding`): the image source crops with the
 ``image`` stream, the augmentation uses the ``augment`` stream and the mask generator the ``mask``
 stream of ``SeedSequence([seed, epoch, index])``.
@@ -26,6 +28,7 @@ from wavemix_inpaint.data.augment import get_augmentation
 from wavemix_inpaint.data.convert import load_uint8, to_tensor
 from wavemix_inpaint.data.seeding import sample_rngs
 from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.models.prefill import PREFILLS
 
 #: ``gen(rng, height, width) -> float32 HxW array in {0, 1}``, 1 = hole (``wavemix_inpaint.masks`` interface).
 MaskGenerator = Callable[[np.random.Generator, int, int], np.ndarray]
@@ -64,7 +67,8 @@ class MaskedImageDataset(Dataset):
     or any dataset returning 3xHxW float tensors, HxWx3 ``uint8`` arrays, PIL images, or tuples whose
     first element is one of those (such images are quantised to 8 bits). ``mask_generator`` may also
     be a preset name for ``wavemix_inpaint.masks.get_mask_generator``. With ``mask_dir`` item ``i``
-    uses mask file ``i % n_masks`` (sorted), which must have the image's size.
+    uses mask file ``i % n_masks`` (sorted), which must have the image's size. ``prefill`` (a name of
+    ``wavemix_inpaint.models.prefill.PREFILLS``) adds the ``"estimate"`` item.
     """
 
     def __init__(
@@ -75,6 +79,7 @@ class MaskedImageDataset(Dataset):
         seed: int = 0,
         augment: str | ImageAugmentation = "none",
         epoch: int = 0,
+        prefill: str | None = None,
     ) -> None:
         if (mask_generator is None) == (mask_dir is None):
             raise InputError("give exactly one of mask_generator (random masks) or mask_dir (fixed mask files)")
@@ -88,6 +93,9 @@ class MaskedImageDataset(Dataset):
         self.augmentation = get_augmentation(augment) if isinstance(augment, str) else augment
         self.seed = int(seed)
         self.epoch = int(epoch)
+        if prefill is not None and prefill not in PREFILLS:
+            raise InputError(f"unknown prefill {prefill!r}; choose one of {', '.join(PREFILLS)}")
+        self.prefill = prefill
 
     def set_epoch(self, epoch: int) -> None:
         """Select the epoch whose crops, augmentations and random masks ``__getitem__`` returns."""
@@ -118,7 +126,11 @@ class MaskedImageDataset(Dataset):
         rngs = sample_rngs(self.seed, self.epoch, index)
         image = self.augmentation(load_uint8(self.images, index, rngs["image"]), rngs["augment"])
         mask = self._mask(index, rngs["mask"], *image.shape[:2])
-        return {"image": to_tensor(image), "mask": torch.from_numpy(mask)[None], "index": index}
+        item = {"image": to_tensor(image), "mask": torch.from_numpy(mask)[None], "index": index}
+        if self.prefill is not None:  # done here, in the loader's worker processes, not in the model
+            batch_image, batch_mask = item["image"][None], item["mask"][None]
+            item["estimate"] = PREFILLS[self.prefill](batch_image * (1 - batch_mask), batch_mask)[0]
+        return item
 
 
 __all__ = ["MaskGenerator", "MaskedImageDataset", "list_mask_files"]

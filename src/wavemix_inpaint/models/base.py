@@ -44,7 +44,15 @@ class InpaintingModel(nn.Module):
         """Raw prediction (``N x 3 x H x W``) for a masked image and its mask."""
         raise NotImplementedError
 
-    def forward(self, image: Tensor, mask: Tensor, return_raw: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    def forward(
+        self, image: Tensor, mask: Tensor, return_raw: bool = False, estimate: Tensor | None = None
+    ) -> Tensor | tuple[Tensor, Tensor]:
+        """Composited inpainting of ``image`` (``return_raw``: also the raw prediction).
+
+        ``estimate`` is a precomputed first estimate for models whose :meth:`predict` accepts one
+        (WaveMix with a CPU prefill: the training data loader computes the prefill in its worker
+        processes, see ``MaskedImageDataset(prefill=...)``); it must need no padding.
+        """
         if image.ndim != 4 or image.shape[1] != 3:
             raise ValueError(f"image must be N x 3 x H x W, got {tuple(image.shape)}")
         if mask.ndim != 4 or mask.shape[1] != 1 or mask.shape[0] != image.shape[0] or mask.shape[-2:] != image.shape[-2:]:
@@ -52,7 +60,12 @@ class InpaintingModel(nn.Module):
         mask = mask.to(image.dtype)
         height, width = image.shape[-2:]
         masked = image * (1 - mask)
-        raw = self.predict(pad_to_multiple(masked, self.size_multiple), pad_to_multiple(mask, self.size_multiple))
+        if estimate is None:
+            raw = self.predict(pad_to_multiple(masked, self.size_multiple), pad_to_multiple(mask, self.size_multiple))
+        elif height % self.size_multiple or width % self.size_multiple:
+            raise ValueError(f"a precomputed estimate needs H and W divisible by {self.size_multiple}, got {height}x{width}")
+        else:
+            raw = self.predict(masked, mask, estimate=estimate.to(image.dtype))
         raw = raw[..., :height, :width]
         output = composite(raw, image, mask)
         return (output, raw) if return_raw else output

@@ -193,5 +193,6 @@ class WaveMixInpainter(InpaintingModel):
             estimate = stage(estimate, mask) + estimate
         return estimate
 
-    def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
-        return self.refine(self.initial_estimate(masked, mask), mask)
+    def predict(self, masked: Tensor, mask: Tensor, estimate: Tensor | None = None) -> Tensor:
+        """Refine ``estimate`` (default: :meth:`initial_estimate`, i.e. the prefill computed here)."""
+        return self.refine(self.initial_estimate(masked, mask) if estimate is None else estimate, mask)

@@ -40,6 +40,7 @@ from wavemix_inpaint.fileio import atomic_write_text
 from wavemix_inpaint.masks import generate_eval_masks, get_mask_generator
 from wavemix_inpaint.metrics import MetricAccumulator, compute_image_metrics
 from wavemix_inpaint.models import InpaintingModel, count_parameters, create_model
+from wavemix_inpaint.models.prefill import TRACEABLE_PREFILLS
 from wavemix_inpaint.training.config import TrainConfig, make_train_config
 from wavemix_inpaint.training.distributed import DistributedContext, all_reduce_mean, barrier, init_distributed
 from wavemix_inpaint.training.objective import TrainingObjective
@@ -133,10 +134,17 @@ class Trainer:
         if self.dist.is_main and not (mask_dir / "masks.json").exists():
             generate_eval_masks(cfg.val_mask_preset, cfg.image_size, val_count, cfg.seed + 1, mask_dir)
         barrier(self.dist)
+        # A prefill that runs on the CPU (OpenCV Telea) is computed by the loader's worker processes: in the
+        # training loop it would stall a GPU (docs/performance.md). Traceable prefills stay in the model.
+        prefill = getattr(self.model, "prefill", "none")
+        loader_prefill = None if prefill in TRACEABLE_PREFILLS else prefill
         train = MaskedImageDataset(
-            train_images, mask_generator=get_mask_generator(cfg.mask_preset), seed=cfg.seed, augment=cfg.augment
+            train_images, mask_generator=get_mask_generator(cfg.mask_preset), seed=cfg.seed, augment=cfg.augment,
+            prefill=loader_prefill,
+        )  # fmt: skip
+        val = MaskedImageDataset(
+            IndexSubset(val_images, np.arange(val_count)), mask_dir=mask_dir, seed=cfg.seed, prefill=loader_prefill
         )
-        val = MaskedImageDataset(IndexSubset(val_images, np.arange(val_count)), mask_dir=mask_dir, seed=cfg.seed)
         return train, val
 
     def _make_optimizer(self, phase: str) -> torch.optim.Optimizer:
@@ -213,10 +221,11 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
 
     # --------------------------------------------------------------- training
-    def _train_step(self, image: torch.Tensor, mask: torch.Tensor) -> float | None:
-        """One optimisation step; returns the loss, or None when the step was skipped (non-finite loss)."""
+    def _train_step(self, image: torch.Tensor, mask: torch.Tensor, estimate: torch.Tensor | None = None) -> float | None:
+        """One optimisation step; returns the loss, or None when the step was skipped (non-finite loss).
+        ``estimate``: the prefill computed by the data loader (see :meth:`_build_datasets`), if any."""
         with self._autocast():
-            output, raw = self.net(image, mask, return_raw=True)
+            output, raw = self.net(image, mask, return_raw=True, estimate=estimate)
         loss = self.objective.generator_loss(output, raw, image, mask)
         finite = all_reduce_mean(torch.isfinite(loss).float().reshape(1), self.dist).item() == 1.0
         if not finite:
@@ -232,11 +241,14 @@ class Trainer:
         self.objective.discriminator_step(raw, image, mask)
         return loss.item()
 
-    def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
         self.train_set.set_epoch(epoch)
         indices = self._epoch_batches(epoch)[self.loop.batch_in_epoch * self.config.batch_size :]
         for batch in self._loader(Subset(self.train_set, indices), self.config.batch_size):
-            yield self._to_device(batch["image"]), self._to_device(batch["mask"])
+            yield self._to_device(batch["image"]), self._to_device(batch["mask"]), self._estimate(batch)
+
+    def _estimate(self, batch: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        return self._to_device(batch["estimate"]) if "estimate" in batch else None
 
     def _to_device(self, tensor: torch.Tensor) -> torch.Tensor:
         # channels_last (NHWC) makes oneDNN's convolutions, notably their backward passes, >2x faster on CPU
@@ -250,7 +262,7 @@ class Trainer:
         for batch in self._loader(self.val_set, self.config.batch_size):
             image, mask = self._to_device(batch["image"]), self._to_device(batch["mask"])
             with self._autocast():
-                output = self.model(image, mask)
+                output = self.model(image, mask, estimate=self._estimate(batch))
             output = output.float().clamp(0, 1)
             metrics = compute_image_metrics(output, image, mask)
             # per-image loss from the same per-image SSIM (reflect padding) and L1 the training loss uses
@@ -325,8 +337,8 @@ class Trainer:
             )
             recent: list[float] = []
             images_seen, started = 0, time.perf_counter()
-            for image, mask in self._batches(epoch):
-                loss = self._train_step(image, mask)
+            for image, mask, estimate in self._batches(epoch):
+                loss = self._train_step(image, mask, estimate)
                 self.loop.batch_in_epoch += 1
                 if loss is None:
                     bad_steps += 1
