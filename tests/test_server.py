@@ -477,3 +477,13 @@ def test_cli_serve_starts_a_working_server(tmp_path):
         )
         assert response.status_code == 200 and response.json()["width"] == WIDTH
     assert any(f"{base}/" in line for line in output)
+
+
+def test_api_reference_escapes_schema_text():
+    from wavemix_inpaint.server.api_docs import render_api_reference
+
+    spec = {"info": {"title": "t<i>", "description": "use `a<b>`"},
+            "paths": {"/x": {"get": {"summary": "<script>alert(1)</script>", "responses": {"200": {"description": "ok"}}}}}}
+    page = render_api_reference(spec)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<code>a&lt;b&gt;</code>" in page and "t&lt;i&gt;" in page

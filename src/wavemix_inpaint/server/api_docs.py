@@ -8,6 +8,8 @@ with its form fields (type, default, allowed values, description) and response c
 
 from __future__ import annotations
 
+import json
+import re
 from html import escape
 from typing import Any
 
@@ -18,6 +20,11 @@ _STYLE = (
     "td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}"
     "h2{margin-top:2rem;border-bottom:1px solid #ddd}.method{font-weight:bold;text-transform:uppercase}"
 )
+
+
+def _text(markdown: str) -> str:
+    """Escaped text with Markdown `code` spans as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(markdown))
 
 
 def _resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
@@ -47,10 +54,10 @@ def _fields_table(body: dict[str, Any], spec: dict[str, Any]) -> str:
     required = set(schema.get("required", []))
     rows = []
     for name, field in schema.get("properties", {}).items():
-        default = "required" if name in required else escape(repr(field.get("default", "")))
+        default = "required" if name in required else f"<code>{escape(json.dumps(field.get('default')))}</code>"
         rows.append(
             f"<tr><td><code>{escape(name)}</code></td><td>{_field_type(field)}</td><td>{default}</td>"
-            f"<td>{escape(field.get('description', ''))}</td></tr>"
+            f"<td>{_text(field.get('description', ''))}</td></tr>"
         )
     return "<table><tr><th>field</th><th>type</th><th>default</th><th>meaning</th></tr>" + "".join(rows) + "</table>"
 
@@ -58,16 +65,16 @@ def _fields_table(body: dict[str, Any], spec: dict[str, Any]) -> str:
 def _operation(path: str, method: str, operation: dict[str, Any], spec: dict[str, Any]) -> str:
     parts = [f"<h2><span class=method>{escape(method)}</span> <code>{escape(path)}</code></h2>"]
     if operation.get("summary"):
-        parts.append(f"<p><b>{escape(operation['summary'])}</b></p>")
+        parts.append(f"<p><b>{_text(operation['summary'])}</b></p>")
     if operation.get("description"):
-        parts.append(f"<p>{escape(operation['description'])}</p>")
+        parts.append(f"<p>{_text(operation['description'])}</p>")
     for media, content in operation.get("requestBody", {}).get("content", {}).items():
         parts.append(f"<p>Request body: <code>{escape(media)}</code></p>")
         parts.append(_fields_table(content.get("schema", {}), spec))
     responses = operation.get("responses", {})
     if responses:
         items = "".join(
-            f"<tr><td><code>{escape(code)}</code></td><td>{escape(response.get('description', ''))}</td></tr>"
+            f"<tr><td><code>{escape(code)}</code></td><td>{_text(response.get('description', ''))}</td></tr>"
             for code, response in responses.items()
         )
         parts.append(f"<table><tr><th>status</th><th>response</th></tr>{items}</table>")
@@ -87,7 +94,7 @@ def render_api_reference(spec: dict[str, Any]) -> str:
     return (
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)} API</title>"
         f"<style>{_STYLE}</style></head><body><h1>{escape(title)} API</h1>"
-        f"<p>{escape(info.get('description', ''))}</p>"
+        f"<p>{_text(info.get('description', ''))}</p>"
         f"<p>Example: <code>{escape(example)}</code>. Machine-readable schema: "
         f"<a href=\"/openapi.json\"><code>/openapi.json</code></a>. Web UI: <a href=\"/\">/</a>.</p>"
         + "\n".join(sections)
