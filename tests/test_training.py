@@ -1,4 +1,5 @@
 import csv
+import math
 
 import pytest
 import torch
@@ -159,3 +160,15 @@ def test_cpu_prefill_runs_in_the_data_loader(image_folder, tmp_path, monkeypatch
 def test_traceable_prefill_stays_in_the_model(image_folder, tmp_path):
     config = _config(image_folder, tmp_path / "run", model_options={"embed_dim": 8, "prefill": "push-pull"})
     assert Trainer(config).train_set.prefill is None
+
+
+def test_cosine_schedule_decays_the_adamw_learning_rate_to_zero_at_the_switch(image_folder, tmp_path):
+    config = _config(image_folder, tmp_path / "run", lr_schedule="cosine", epochs=3, switch_epoch=2)
+    Trainer(config).fit()
+    rows = _rows(tmp_path / "run")  # each row logs the lr of its epoch's last step; 4 AdamW steps in all
+    lrs = [float(row["lr"]) for row in rows]
+    assert lrs[0] == pytest.approx(0.5e-3 * (1 + math.cos(math.pi * 1 / 4)))  # step 2 of 4 (1 done before it)
+    assert lrs[1] == pytest.approx(0.5e-3 * (1 + math.cos(math.pi * 3 / 4)))  # step 4 of 4
+    assert rows[2]["phase"] == "sgd" and float(rows[2]["lr"]) == pytest.approx(config.sgd_lr)
+    with pytest.raises(InputError, match="lr_schedule"):
+        _config(image_folder, tmp_path / "bad", lr_schedule="linear")

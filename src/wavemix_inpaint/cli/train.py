@@ -10,7 +10,7 @@ HELP = "train an inpainting model (paper recipe by default; resumable; torchrun 
 # options forwarded to TrainConfig when given (None = keep the config file's / default value)
 FORWARDED = (
     "model", "init_from", "data", "val_data", "output", "image_size", "augment", "mask_preset", "val_mask_preset", "val_size",
-    "batch_size", "epochs", "steps_per_epoch", "switch_epoch", "lr", "precision", "num_workers", "seed", "device",
+    "batch_size", "epochs", "steps_per_epoch", "switch_epoch", "lr", "lr_schedule", "precision", "num_workers", "seed", "device",
     "checkpoint_every", "save_dtype", "time_limit_minutes",
 )  # fmt: skip
 
@@ -36,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps-per-epoch", type=int, help="fixed number of batches per epoch (default: one pass)")
     parser.add_argument("--switch-epoch", type=int, help="epoch at which AdamW is replaced by SGD (default: half)")
     parser.add_argument("--lr", type=float)
+    parser.add_argument("--lr-schedule", choices=["constant", "cosine"],
+                        help="AdamW phase: constant (the paper, default) or cosine decay to 0 at the SGD switch")
     parser.add_argument("--precision", choices=["auto", "fp32", "fp16", "bf16"])
     parser.add_argument("--num-workers", type=int)
     parser.add_argument("--seed", type=int)

@@ -24,6 +24,9 @@ else:  # pragma: no cover
 from wavemix_inpaint.errors import InputError
 
 
+LR_SCHEDULES = ("constant", "cosine")
+
+
 @dataclass
 class TrainConfig:
     """All settings of one training run (field docs in ``docs/training.md``)."""
@@ -44,6 +47,7 @@ class TrainConfig:
     steps_per_epoch: int | None = None
     switch_epoch: int | None = None
     lr: float = 1e-3
+    lr_schedule: str = "constant"  # AdamW phase: constant (the paper) or cosine (decays to 0 at the switch)
     weight_decay: float = 0.01
     betas: tuple[float, float] = (0.9, 0.999)
     eps: float = 1e-8
@@ -77,6 +81,8 @@ class TrainConfig:
             raise InputError("batch_size and epochs must be positive")
         if self.switch_epoch is not None and not 0 <= self.switch_epoch <= self.epochs:
             raise InputError(f"switch_epoch must be between 0 and epochs ({self.epochs})")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise InputError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if self.save_dtype not in ("float32", "float16", "bfloat16"):
             raise InputError("save_dtype must be float32, float16 or bfloat16")
 
@@ -95,7 +101,8 @@ def _coerce(name: str, value: Any) -> Any:
     """Parse a command-line string value for field ``name`` (YAML syntax: numbers, lists, dicts, null)."""
     if not isinstance(value, str):
         return value
-    if name in ("model", "init_from", "data", "output", "augment", "mask_preset", "val_mask_preset", "device", "precision", "loss"):
+    if name in ("model", "init_from", "data", "output", "augment", "mask_preset", "val_mask_preset", "device", "precision",
+                "loss", "lr_schedule"):
         return value
     return yaml.safe_load(value)
 

@@ -190,11 +190,15 @@ class Trainer:
             save_checkpoint(self.model, self.run_dir / "best.safetensors", dtype=dtype, **info)
 
     # ------------------------------------------------------------------ data
+    def _steps_per_epoch(self) -> int:
+        cfg = self.config
+        return cfg.steps_per_epoch or max(1, len(self.train_set) // (cfg.batch_size * self.dist.world_size))
+
     def _epoch_batches(self, epoch: int) -> list[int]:
         """This rank's sample indices for ``epoch``: a seeded permutation, identical on every run."""
         cfg, world = self.config, self.dist.world_size
         global_batch = cfg.batch_size * world
-        steps = cfg.steps_per_epoch or max(1, len(self.train_set) // global_batch)
+        steps = self._steps_per_epoch()
         rng = np.random.default_rng([cfg.seed, epoch, 0x5EED])
         needed = steps * global_batch
         order = np.concatenate([rng.permutation(len(self.train_set)) for _ in range(-(-needed // len(self.train_set)))])
@@ -221,9 +225,20 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
 
     # --------------------------------------------------------------- training
+    def _scheduled_lr(self) -> float:
+        """AdamW learning rate for the next step: ``lr``, or its cosine decay over the AdamW phase."""
+        cfg = self.config
+        if cfg.lr_schedule == "constant":
+            return cfg.lr
+        progress = min(self.loop.step / max(cfg.sgd_from_epoch * self._steps_per_epoch(), 1), 1.0)
+        return 0.5 * cfg.lr * (1.0 + math.cos(math.pi * progress))
+
     def _train_step(self, image: torch.Tensor, mask: torch.Tensor, estimate: torch.Tensor | None = None) -> float | None:
         """One optimisation step; returns the loss, or None when the step was skipped (non-finite loss).
         ``estimate``: the prefill computed by the data loader (see :meth:`_build_datasets`), if any."""
+        if self.loop.phase == "adamw":
+            for group in self.optimizer.param_groups:
+                group["lr"] = self._scheduled_lr()
         with self._autocast():
             output, raw = self.net(image, mask, return_raw=True, estimate=estimate)
         loss = self.objective.generator_loss(output, raw, image, mask)
