@@ -255,6 +255,9 @@ def test_evaluate_cli_paired_comparison_with_a_baseline(eval_setup, tmp_path, no
     assert "Paired comparison with telea" in (out / "results.md").read_text()
     with Image.open(out / "grid.png") as grid:  # both models in the grid
         assert grid.size == grid_size(2, 4, (32, 32))
+    bad = main(["evaluate", "--model", "telea", "--baseline", "nope", "--data", str(folder), "--masks", str(masks),
+                "--output", str(tmp_path / "bad"), "--no-speed", "--no-progress"])  # fmt: skip
+    assert bad == 2 and "unknown model 'nope'" in capsys.readouterr().err and not (tmp_path / "bad").exists()
 
 
 def test_paired_comparison_statistics():

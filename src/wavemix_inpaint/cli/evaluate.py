@@ -110,25 +110,24 @@ def run(args: argparse.Namespace) -> int:
         model = create_model(args.model, **options)
         source = {"model": args.model, "model_options": options}
 
+    baseline = None
+    if args.baseline:  # built first, so an unknown name fails before any evaluation
+        from wavemix_inpaint.models import create_model
+
+        baseline = create_model(args.baseline)
     dataset = build_eval_dataset(args.data, args.masks, split=args.split, limit=args.limit)
     speed = SpeedConfig(
         enabled=not args.no_speed, batches=args.speed_steps, train_steps=args.speed_steps,
         train_set_size=args.train_set_size,
     )  # fmt: skip
-    result = evaluate_model(
-        model, dataset, batch_size=args.batch_size, device=args.device, fid=None if args.no_fid else "auto",
-        fid_weights=args.fid_weights, name=args.name, grid_samples=max(args.grid, 0), speed=speed,
-        num_workers=args.num_workers, progress=not args.no_progress,
+    common = dict(
+        batch_size=args.batch_size, device=args.device, fid=None if args.no_fid else "auto", fid_weights=args.fid_weights,
+        grid_samples=max(args.grid, 0), num_workers=args.num_workers, progress=not args.no_progress,
     )  # fmt: skip
+    result = evaluate_model(model, dataset, name=args.name, speed=speed, **common)
     results = [result]
-    if args.baseline:
-        from wavemix_inpaint.models import create_model
-
-        results.append(evaluate_model(
-            create_model(args.baseline), dataset, batch_size=args.batch_size, device=args.device,
-            fid=None if args.no_fid else "auto", fid_weights=args.fid_weights, grid_samples=max(args.grid, 0),
-            speed=SpeedConfig(enabled=False), num_workers=args.num_workers, progress=not args.no_progress,
-        ))  # fmt: skip
+    if baseline is not None:  # same images, masks and settings; not timed
+        results.append(evaluate_model(baseline, dataset, speed=SpeedConfig(enabled=False), **common))
     config = {
         **source, "baseline": args.baseline, "data": args.data, "split": args.split, "masks": str(args.masks), "limit": args.limit,
         "batch_size": args.batch_size, "device": args.device, "fid_weights": args.fid_weights, "fid": not args.no_fid,

@@ -30,7 +30,8 @@ def paired_comparison(
     for metric, higher_is_better in PAIRED_METRICS.items():
         ours, theirs = model.per_image[metric], baseline.per_image[metric]
         finite = np.isfinite(ours) & np.isfinite(theirs)  # PSNR of a perfect fill is inf: left out
-        diff = ours[finite] - theirs[finite]
+        ours, theirs = ours[finite], theirs[finite]
+        diff = ours - theirs
         if diff.size == 0:
             continue
         picks = np.random.default_rng(seed).integers(0, diff.size, size=(resamples, diff.size))
@@ -39,8 +40,8 @@ def paired_comparison(
         rows.append({
             "metric": metric,
             "higher_is_better": higher_is_better,
-            "model_mean": float(np.mean(ours[finite])),
-            "baseline_mean": float(np.mean(theirs[finite])),
+            "model_mean": float(np.mean(ours)),
+            "baseline_mean": float(np.mean(theirs)),
             "mean_difference": float(np.mean(diff)),
             "ci95": [float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))],
             "win_rate": float((np.sum(better > 0) + 0.5 * np.sum(better == 0)) / diff.size),

@@ -237,8 +237,9 @@ class Trainer:
         """One optimisation step; returns the loss, or None when the step was skipped (non-finite loss).
         ``estimate``: the prefill computed by the data loader (see :meth:`_build_datasets`), if any."""
         if self.loop.phase == "adamw":
+            lr = self._scheduled_lr()
             for group in self.optimizer.param_groups:
-                group["lr"] = self._scheduled_lr()
+                group["lr"] = lr
         with self._autocast():
             output, raw = self.net(image, mask, return_raw=True, estimate=estimate)
         loss = self.objective.generator_loss(output, raw, image, mask)
