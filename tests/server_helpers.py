@@ -30,47 +30,14 @@ def single_torch_thread() -> Iterator[None]:
 
 
 def make_tiny_inpainter():
-    """``Inpainter(create_model("wavemix-tiny"), device="cpu")``, or an equivalent adapter when the
-    :mod:`wavemix_inpaint.inpainter` module is not available."""
+    """``Inpainter(create_model("wavemix-tiny"), device="cpu")`` with fixed random weights."""
     import torch
 
+    from wavemix_inpaint.inpainter import Inpainter
     from wavemix_inpaint.models import create_model
 
     torch.manual_seed(0)
-    model = create_model("wavemix-tiny").eval()
-    try:
-        from wavemix_inpaint.inpainter import Inpainter
-    except ImportError:
-        return TinyAdapter(model)
-    return Inpainter(model, device="cpu")
-
-
-class TinyAdapter:
-    """Minimal stand-in for ``Inpainter``: RGB/RGBA/L in, same mode out, known pixels kept exactly."""
-
-    def __init__(self, model) -> None:
-        import torch
-
-        self.model = model
-        self.device = torch.device("cpu")
-
-    def __call__(self, image: Image.Image, mask: Image.Image, *, invert_mask: bool = False, strategy: str = "crop"):
-        import torch
-
-        rgb = np.asarray(image.convert("RGB"))
-        hole = np.asarray(mask.convert("L")) >= 128
-        if invert_mask:
-            hole = ~hole
-        tensor = torch.from_numpy(rgb.astype(np.float32) / 255.0).permute(2, 0, 1)[None]
-        with torch.inference_mode():
-            out = self.model(tensor, torch.from_numpy(hole.astype(np.float32))[None, None])
-        filled = (out[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255.0).round().astype(np.uint8)
-        result = Image.fromarray(np.where(hole[..., None], filled, rgb), "RGB")
-        if image.mode == "RGBA":
-            result.putalpha(image.getchannel("A"))
-        elif image.mode != "RGB":
-            result = result.convert(image.mode)
-        return result
+    return Inpainter(create_model("wavemix-tiny").eval(), device="cpu")
 
 
 class SlowInpainter:
@@ -81,11 +48,11 @@ class SlowInpainter:
         self.release = threading.Event()
         self.calls = 0
 
-    def __call__(self, image, mask, *, strategy="crop"):
+    def run(self, image, mask, options):
         self.calls += 1
         self.started.set()
         self.release.wait(20)
-        return image.copy()
+        return image.copy(), []
 
 
 def photo(width: int = 64, height: int = 48, seed: int = 0, mode: str = "RGB") -> Image.Image:

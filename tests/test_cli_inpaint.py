@@ -159,10 +159,11 @@ def test_demo_writes_a_new_file_each_run(tmp_path, checkpoint, monkeypatch, caps
     for expected in ("wavemix-demo.png", "wavemix-demo-1.png", "wavemix-demo-2.png"):
         assert _run("demo", "--checkpoint", checkpoint, "--seed", "3") == 0
         out = capsys.readouterr().out
-        assert f"wrote {expected}" in out and "Telea" in out and "dB" in out
-    with Image.open(tmp_path / "wavemix-demo.png") as panel:
+        assert f"wrote demo-output/{expected}" in out and "Telea" in out and "dB" in out
+    folder = tmp_path / "demo-output"  # the README's place for it (ignored by git)
+    with Image.open(folder / "wavemix-demo.png") as panel:
         assert panel.size[0] > 3 * 384 and panel.size[1] >= 384
-    a, b = (np.asarray(Image.open(tmp_path / name)) for name in ("wavemix-demo.png", "wavemix-demo-1.png"))
+    a, b = (np.asarray(Image.open(folder / name)) for name in ("wavemix-demo.png", "wavemix-demo-1.png"))
     np.testing.assert_array_equal(a, b)  # same seed, same picture
 
 

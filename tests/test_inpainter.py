@@ -9,8 +9,9 @@ from PIL import Image
 
 from wavemix_inpaint import pretrained
 from wavemix_inpaint.checkpoint import save_checkpoint
-from wavemix_inpaint.errors import InputError
-from wavemix_inpaint.inpainter import Inpainter, crop_boxes
+from wavemix_inpaint.errors import InputError, NothingKnownError
+from wavemix_inpaint.inference import crop_boxes
+from wavemix_inpaint.inpainter import EMPTY_MASK_NOTICE, InpaintNotice, Inpainter
 from wavemix_inpaint.models import create_model
 
 from conftest import smooth_image
@@ -139,16 +140,30 @@ def test_dilate_grows_the_filled_area(inpainter, image, hole) -> None:
 
 def test_empty_mask_returns_input_without_model_call(inpainter, model, image, monkeypatch) -> None:
     spy = Spy(inpainter.model, monkeypatch)
-    out = inpainter(image, np.zeros((36, 52), np.uint8))
+    with pytest.warns(InpaintNotice, match="unchanged"):
+        out = inpainter(image, np.zeros((36, 52), np.uint8))
     np.testing.assert_array_equal(out, image)
     assert out is not image and spy.shapes == []
     pil = Image.fromarray(image)
-    assert np.array_equal(np.asarray(inpainter(pil, np.zeros((36, 52)))), image)
+    result, notices = inpainter.run(pil, np.zeros((36, 52)))
+    assert np.array_equal(np.asarray(result), image) and notices == [EMPTY_MASK_NOTICE]
 
 
-def test_all_hole_mask(inpainter, image) -> None:
-    out = inpainter(image, np.ones((36, 52), bool))
-    assert out.shape == image.shape and out.dtype == np.uint8
+def test_empty_mask_file_gives_back_the_source_bytes(inpainter, tmp_path) -> None:
+    source = tmp_path / "photo.jpg"
+    Image.fromarray(smooth_image(np.random.default_rng(4), 40, 56)).save(source, quality=70)
+    Image.new("L", (56, 40), 0).save(tmp_path / "mask.png")
+    with pytest.warns(InpaintNotice, match="unchanged"):
+        written = inpainter.inpaint_file(source, tmp_path / "mask.png", tmp_path / "out.jpg")
+    assert written.read_bytes() == source.read_bytes()  # no re-encoding: not one pixel changes
+
+
+def test_all_hole_mask_is_refused_not_blacked_out(inpainter, image) -> None:
+    # nothing is known, so there is nothing to inpaint from: a clear error, not an all-black image
+    with pytest.raises(NothingKnownError, match="nothing is known"):
+        inpainter(image, np.ones((36, 52), bool))
+    with pytest.raises(NothingKnownError, match=r"image 1"):
+        inpainter(torch.rand(2, 3, 8, 8), torch.stack([torch.zeros(1, 8, 8), torch.ones(1, 8, 8)]))
 
 
 def test_invalid_inputs(inpainter, image, hole) -> None:

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from PIL import Image
 
 pytest.importorskip("fastapi", reason="the server tests need: pip install 'wavemix-inpaint[serve]' httpx")
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
@@ -187,10 +188,8 @@ def test_ui_strategies_are_the_ones_the_api_accepts(client):
     offered = re.findall(r'<option value="([a-z]+)"', client.get("/").text)
     schema = json.dumps(client.get("/openapi.json").json())
     assert offered and all(f'"{value}"' in schema for value in offered)
-    try:
-        from wavemix_inpaint.inpainter import STRATEGIES
-    except ImportError:
-        STRATEGIES = offered
+    from wavemix_inpaint.inference import STRATEGIES
+
     assert sorted(offered) == sorted(STRATEGIES)
     _, hole, upload = png_request()
     for value in offered:
@@ -487,3 +486,48 @@ def test_api_reference_escapes_schema_text():
     page = render_api_reference(spec)
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<code>a&lt;b&gt;</code>" in page and "t&lt;i&gt;" in page
+
+
+# ------------------------------------------------------------------------------------------- pipeline options
+
+
+def test_all_white_mask_is_400_nothing_known(client):
+    image = photo(WIDTH, HEIGHT)
+    everything = box_mask(WIDTH, HEIGHT, (0, 0, WIDTH, HEIGHT))
+    response = client.post(URL, files=files(encode(image), encode(everything)))
+    assert response.status_code == 400 and response.json()["error"] == "nothing_known"
+    assert "nothing is known" in response.json()["detail"]
+
+
+def test_empty_mask_gives_back_the_jpeg_bytes_unchanged_with_a_notice(client):
+    jpeg = encode(photo(WIDTH, HEIGHT), "JPEG", quality=80)
+    empty = encode(box_mask(WIDTH, HEIGHT, (0, 0, 0, 0)))
+    response = client.post(URL, files=files(jpeg, empty, "photo.jpg"))
+    assert response.status_code == 200 and response.content == jpeg
+    assert "unchanged" in response.headers["x-notices"]
+    as_json = client.post(URL, files=files(jpeg, empty, "photo.jpg"), headers={"Accept": "application/json"})
+    assert base64.b64decode(as_json.json()["image"]) == jpeg and as_json.json()["notices"]
+
+
+def test_texture_field_adds_detail_inside_only_and_is_seeded(client):
+    textured_photo = photo(WIDTH, HEIGHT)
+    grain = np.random.default_rng(3).integers(-25, 26, (HEIGHT, WIDTH, 1))
+    textured_photo = Image.fromarray(np.clip(np.asarray(textured_photo).astype(int) + grain, 0, 255).astype(np.uint8))
+    hole = np.asarray(box_mask(WIDTH, HEIGHT, BOX)) > 0
+    upload = files(encode(textured_photo), encode(box_mask(WIDTH, HEIGHT, BOX)))
+    results = {}
+    for texture, seed in (("false", 0), ("true", 0), ("true", 0), ("true", 1)):
+        response = client.post(URL, files=upload, data={"texture": texture, "seed": str(seed)})
+        assert response.status_code == 200, response.text
+        results.setdefault((texture, seed), []).append(np.asarray(decode(response.content)).astype(int))
+    smooth, textured = results[("false", 0)][0], results[("true", 0)]
+    assert np.array_equal(textured[0], textured[1])  # same seed, same output
+    assert not np.array_equal(textured[0], results[("true", 1)][0])  # another seed, another texture
+    assert np.array_equal(textured[0][~hole], np.asarray(textured_photo)[~hole])  # known pixels untouched
+    left, top, right, bottom = BOX
+
+    def roughness(pixels: np.ndarray) -> float:  # mean |second difference| well inside the hole
+        inner = pixels[top + 3 : bottom - 3, left + 3 : right - 3]
+        return float(np.abs(np.diff(inner, 2, axis=0)).mean() + np.abs(np.diff(inner, 2, axis=1)).mean())
+
+    assert roughness(textured[0]) > 2 * roughness(smooth)

@@ -55,14 +55,29 @@ def save_checkpoint(
     return path
 
 
+def resolve_checkpoint(path: str | Path) -> Path:
+    """The ``.safetensors`` file meant by ``path``: the file itself; for a training run folder its
+    ``best.safetensors`` (else ``last.safetensors``); for any other folder its only ``.safetensors`` file.
+    The one resolver behind every ``--checkpoint`` (inpaint, serve, evaluate, reproduce, export)."""
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        return path
+    for name in ("best.safetensors", "last.safetensors"):
+        if (path / name).is_file():
+            return path / name
+    candidates = sorted(path.glob("*.safetensors"))
+    if len(candidates) != 1:
+        raise CheckpointError(
+            f"expected a training run folder (best.safetensors) or exactly one .safetensors file in {path}, "
+            f"found {len(candidates)}"
+        )
+    return candidates[0]
+
+
 def read_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    """Read ``(config, tensors)`` from a checkpoint, with a clear :class:`CheckpointError` on failure."""
-    path = Path(path)
-    if path.is_dir():
-        candidates = sorted(path.glob("*.safetensors"))
-        if len(candidates) != 1:
-            raise CheckpointError(f"expected exactly one .safetensors file in {path}, found {len(candidates)}")
-        path = candidates[0]
+    """Read ``(config, tensors)`` from a checkpoint (see :func:`resolve_checkpoint`), with a clear
+    :class:`CheckpointError` on failure."""
+    path = resolve_checkpoint(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
     try:

@@ -13,6 +13,10 @@ class InputError(WavemixError):
     """A file, image, mask or argument given by the user is missing or invalid."""
 
 
+class NothingKnownError(InputError):
+    """The mask covers the whole image: there is no known pixel to inpaint from."""
+
+
 class ImageTooLargeError(InputError):
     """An image has more pixels than the configured limit (refused as a possible decompression bomb)."""
 

@@ -70,6 +70,8 @@ from wavemix_inpaint.masks.io import mask_from_image
 
 DEFAULT_MAX_PIXELS = 100_000_000
 """Default decompression-bomb limit: images with more pixels are refused (100 megapixels)."""
+SERVER_MAX_PIXELS = 40_000_000
+"""The web server's default limit (40 megapixels: it holds several decoded images at once)."""
 
 IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 """Extensions treated as images when scanning folders."""

@@ -23,34 +23,46 @@ Large images (``strategy``):
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Literal, Protocol, Union
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
 from wavemix_inpaint.device import select_device
-from wavemix_inpaint.inference import fuse_conv_bn
-from wavemix_inpaint.errors import InputError
-from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, prepare_mask, read_image, read_mask, save_image
+from wavemix_inpaint.inference import FillResult, InpaintOptions, fill, fuse_conv_bn
+from wavemix_inpaint.errors import InputError, NothingKnownError
+from wavemix_inpaint.fileio import atomic_write_bytes
+from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, format_for_path, prepare_mask, read_image, read_mask, save_image
 from wavemix_inpaint.masks.io import binarize_mask, mask_from_image
 
 Strategy = Literal["crop", "full", "resize"]
-STRATEGIES: tuple[str, ...] = ("crop", "full", "resize")
-DEFAULT_CROP_MARGIN = 128
 PRECISIONS = ("fp32", "bf16")
-DEFAULT_CROP_TRIGGER = 800
-DEFAULT_RESIZE_LIMIT = 1280
 
 ImageLike = Union[Image.Image, np.ndarray, Tensor]
 MaskLike = Union[Image.Image, np.ndarray, Tensor, str, os.PathLike]
-Box = tuple[int, int, int, int]
-"""``(top, bottom, left, right)``, half-open, in pixels."""
-
 _LUMA = (0.299, 0.587, 0.114)
+
+
+EMPTY_MASK_NOTICE = "the mask marks no pixel to fill: the image is returned unchanged"
+
+
+class InpaintNotice(UserWarning):
+    """Something the user should know about how a result was made (it is still a valid result)."""
+
+
+def check_something_known(holes: np.ndarray) -> None:
+    """Refuse masks that leave no known pixel in an image: there is nothing to inpaint from."""
+    for index, hole in enumerate(holes.reshape(-1, *holes.shape[-2:])):
+        if hole.all():
+            where = f" (image {index})" if len(holes) > 1 else ""
+            raise NothingKnownError(
+                f"the mask covers the whole image{where}: nothing is known, so nothing can be inpainted "
+                "(white = fill; use --invert-mask / invert_mask=True if your mask marks the pixels to keep)"
+            )
 
 
 class InpaintBackend(Protocol):
@@ -60,50 +72,6 @@ class InpaintBackend(Protocol):
     size_multiple: int
 
     def __call__(self, image: Tensor, mask: Tensor) -> Tensor: ...
-
-
-# --------------------------------------------------------------------------------------- crop windows
-
-
-def _grow(low: int, high: int, margin: int, size: int) -> tuple[int, int]:
-    """Grow ``[low, high)`` by ``margin`` each side, shifting inward at the borders, within ``[0, size)``."""
-    low, high = low - margin, high + margin
-    if low < 0:
-        high, low = high - low, 0
-    if high > size:
-        low, high = low - (high - size), size
-    return max(low, 0), min(high, size)
-
-
-def _overlap(a: Box, b: Box) -> bool:
-    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
-
-
-def crop_boxes(hole: np.ndarray, margin: int = DEFAULT_CROP_MARGIN) -> list[Box]:
-    """Disjoint windows covering every hole pixel of a (H, W) mask: one per connected hole region
-    (8-connectivity), grown by ``margin`` and shifted inward at borders; overlapping windows merged."""
-    import cv2
-
-    hole = np.asarray(hole) > 0.5
-    height, width = hole.shape
-    count, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
-    boxes: list[Box] = []
-    for index in range(1, count):
-        left, top, box_w, box_h = (int(v) for v in stats[index, :4])
-        boxes.append((*_grow(top, top + box_h, margin, height), *_grow(left, left + box_w, margin, width)))
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(boxes)):
-            for j in range(i + 1, len(boxes)):
-                if _overlap(boxes[i], boxes[j]):
-                    a, b = boxes[i], boxes.pop(j)
-                    boxes[i] = (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
-                    merged = True
-                    break
-            if merged:
-                break
-    return sorted(boxes)
 
 
 # --------------------------------------------------------------------------------------- conversions
@@ -334,89 +302,60 @@ class Inpainter:
 
     # -- inference ----------------------------------------------------------------------------------
 
-    def __call__(
-        self,
-        image: ImageLike,
-        mask: MaskLike,
-        *,
-        invert_mask: bool = False,
-        dilate: int = 0,
-        strategy: Strategy = "crop",
-        crop_margin: int = DEFAULT_CROP_MARGIN,
-        crop_trigger: int = DEFAULT_CROP_TRIGGER,
-        resize_limit: int = DEFAULT_RESIZE_LIMIT,
-    ) -> ImageLike:
+    def __call__(self, image: ImageLike, mask: MaskLike, options: InpaintOptions | None = None, **changes: Any) -> ImageLike:
         """Fill the holes of ``image``; returns the same type (numpy: same dtype and shape).
 
         ``image``: PIL image, numpy ``H x W [x 3|4]`` (uint8, uint16 or float in [0, 1]; a 4th
         channel is passed through as alpha) or tensor ``[N x] 3 x H x W`` (float in [0, 1] or uint8).
         ``mask``: PIL image, numpy ``H x W`` (bool, 0/1, 0/255, float), tensor ``H x W``,
         ``1 x H x W`` or ``N x 1 x H x W``, or a file path; 1 = hole unless ``invert_mask``.
-        ``dilate`` grows the holes by that many pixels. See the module doc for the strategies.
+        ``options`` (an :class:`~wavemix_inpaint.inference.InpaintOptions`) and/or its fields as keywords
+        (``strategy="crop"``, ``texture=True``, ``dilate=3``, ...). Notices (e.g. a texture that could not
+        be made) are issued as :class:`InpaintNotice` warnings; :meth:`run` returns them instead.
         """
-        _check_options(strategy, crop_margin, crop_trigger, resize_limit)
+        filled, notices = self.run(image, mask, options, **changes)
+        for notice in notices:
+            warnings.warn(notice, InpaintNotice, stacklevel=2)
+        return filled
+
+    def run(
+        self, image: ImageLike, mask: MaskLike, options: InpaintOptions | None = None, **changes: Any
+    ) -> tuple[ImageLike, list[str]]:
+        """Like :meth:`__call__`, but returns ``(result, notices)``."""
+        options = (options or InpaintOptions()).replace(**changes)
         converted = _Converted(image)
         count = int(converted.tensor.shape[0])
         holes = _mask_to_array(mask, count)
         if holes.shape[-2:] != converted.shape:
             (mh, mw), (ih, iw) = holes.shape[-2:], converted.shape
             raise InputError(f"mask is {mw}x{mh} but the image is {iw}x{ih} (width x height)")
-        holes = np.stack([prepare_mask(h, invert=invert_mask, dilate=dilate) > 0.5 for h in holes])
+        holes = np.stack([prepare_mask(h, invert=options.invert_mask, dilate=options.dilate) > 0.5 for h in holes])
         if holes.shape[0] != count:
             holes = np.repeat(holes, count, axis=0)
         if not holes.any():
-            return converted.copy()
-        filled = self.inpaint_tensor(
-            converted.tensor,
-            torch.from_numpy(holes[:, None]),
-            strategy=strategy,
-            crop_margin=crop_margin,
-            crop_trigger=crop_trigger,
-            resize_limit=resize_limit,
-        )
-        return converted.restore(filled, holes)
+            return converted.copy(), [EMPTY_MASK_NOTICE]
+        check_something_known(holes)
+        result = self.fill_tensor(converted.tensor, torch.from_numpy(holes[:, None]), options)
+        return converted.restore(result.image, holes), result.notices
 
-    def inpaint_tensor(
-        self,
-        image: Tensor,
-        mask: Tensor,
-        *,
-        strategy: Strategy = "crop",
-        crop_margin: int = DEFAULT_CROP_MARGIN,
-        crop_trigger: int = DEFAULT_CROP_TRIGGER,
-        resize_limit: int = DEFAULT_RESIZE_LIMIT,
-    ) -> Tensor:
+    def inpaint_tensor(self, image: Tensor, mask: Tensor, options: InpaintOptions | None = None, **changes: Any) -> Tensor:
         """Low-level call: ``N x 3 x H x W`` float in [0, 1] and ``N x 1 x H x W`` mask (> 0.5 = hole)
         -> composited float32 CPU tensor (known pixels are the input's)."""
-        _check_options(strategy, crop_margin, crop_trigger, resize_limit)
+        return self.fill_tensor(image, mask, (options or InpaintOptions()).replace(**changes)).image
+
+    def fill_tensor(self, image: Tensor, mask: Tensor, options: InpaintOptions) -> FillResult:
+        """The pipeline (:func:`wavemix_inpaint.inference.fill`) run with this inpainter's network."""
         image = image.detach().to("cpu", torch.float32)
         hole = mask.detach().to("cpu") > 0.5
-        out = image.clone()
-        todo = [index for index in range(image.shape[0]) if bool(hole[index].any())]
-        if not todo:
-            return out
-        height, width = image.shape[-2:]
-        longest = max(height, width)
-        if strategy == "crop" and longest > crop_trigger:
-            for index in todo:
-                for top, bottom, left, right in crop_boxes(hole[index, 0].numpy(), crop_margin):
-                    window = (slice(index, index + 1), slice(None), slice(top, bottom), slice(left, right))
-                    out[window] = self._run(image[window], hole[window].float())
-        elif strategy == "resize" and longest > resize_limit:
-            scale = resize_limit / longest
-            size = (max(1, round(height * scale)), max(1, round(width * scale)))
-            picked = torch.tensor(todo)
-            small = F.interpolate(image[picked], size=size, mode="bicubic", antialias=True, align_corners=False)
-            small_hole = (F.interpolate(hole[picked].float(), size=size, mode="area") > 0).float()
-            result = self._run(small.clamp(0, 1), small_hole)
-            large = F.interpolate(result, size=(height, width), mode="bicubic", align_corners=False).clamp(0, 1)
-            out[picked] = torch.where(hole[picked], large, image[picked])
-        else:
-            picked = torch.tensor(todo)
-            out[picked] = self._run(image[picked], hole[picked].float())
-        return out
+        return fill(self._run, image, hole, options, can_refine=self.can_refine)
 
-    def _run(self, image: Tensor, mask: Tensor) -> Tensor:
+    @property
+    def can_refine(self) -> bool:
+        """Whether the network was trained to refine a filled first estimate (WaveMix with a prefill):
+        coarse-to-fine filling hands it the upsampled coarser fill as that estimate."""
+        return self.model is not None and getattr(self.model, "prefill", "none") != "none"
+
+    def _run(self, image: Tensor, mask: Tensor, estimate: Tensor | None = None) -> Tensor:
         """One network call on a (padded by the model) window; composited, clamped, float32 CPU."""
         try:
             with torch.inference_mode():
@@ -424,7 +363,8 @@ class Inpainter:
                     # bf16 autocast: ~2-3x faster on CPUs with AMX / AVX512-BF16 and on recent GPUs, at
                     # about 1e-3 mean deviation from fp32 (docs/performance.md); off by default
                     with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-                        result = self.model(_nhwc(image, self.device), _nhwc(mask, self.device))
+                        first = None if estimate is None else _nhwc(estimate, self.device)
+                        result = self.model(_nhwc(image, self.device), _nhwc(mask, self.device), estimate=first)
                 else:
                     assert self.backend is not None
                     result = self.backend(image, mask)
@@ -441,22 +381,24 @@ class Inpainter:
         image: str | os.PathLike,
         mask: str | os.PathLike | np.ndarray,
         output: str | os.PathLike,
+        options: InpaintOptions | None = None,
         *,
-        invert_mask: bool = False,
-        dilate: int = 0,
         resize_mask: bool = False,
         quality: int | str | None = None,
         lossless: bool | None = None,
         overwrite: bool = False,
         max_pixels: int | None = DEFAULT_MAX_PIXELS,
-        **options: Any,
+        **changes: Any,
     ) -> Path:
         """Read ``image`` and ``mask`` files, inpaint, and write ``output`` keeping the source's format,
         mode, alpha, metadata and (for JPEG) quantisation (see :mod:`wavemix_inpaint.imageio`).
 
         ``mask`` may also be a (H, W) array (1 = hole). Never writes onto ``image`` or ``mask``;
-        an existing ``output`` is refused unless ``overwrite``. ``options`` go to :meth:`__call__`.
+        an existing ``output`` is refused unless ``overwrite``. ``options`` / ``changes`` as in
+        :meth:`__call__`. An empty mask gives back the input file's bytes unchanged (no re-encoding)
+        when the output has the input's format, with an :class:`InpaintNotice`.
         """
+        options = (options or InpaintOptions()).replace(**changes)
         output = Path(output)
         for source in (image, mask):
             if isinstance(source, (str, os.PathLike)) and _same_file(output, Path(source)):
@@ -470,12 +412,18 @@ class Inpainter:
                 raise InputError(
                     f"mask is {hole.shape[1]}x{hole.shape[0]} but the image is {loaded.width}x{loaded.height}"
                 )
-            hole = prepare_mask(hole, invert=invert_mask, dilate=dilate)
+            hole = prepare_mask(hole, invert=options.invert_mask, dilate=options.dilate)
         else:
             hole = read_mask(
-                mask, size=loaded.size, invert=invert_mask, dilate=dilate, resize=resize_mask, max_pixels=max_pixels
-            )
-        result = self(loaded.pixels, hole, **options)
+                mask, size=loaded.size, invert=options.invert_mask, dilate=options.dilate, resize=resize_mask,
+                max_pixels=max_pixels,
+            )  # fmt: skip
+        if not hole.any() and isinstance(image, (str, os.PathLike)) and format_for_path(output) == loaded.format:
+            warnings.warn(EMPTY_MASK_NOTICE, InpaintNotice, stacklevel=2)
+            return atomic_write_bytes(output, Path(image).read_bytes(), overwrite=overwrite)
+        result, notices = self.run(loaded.pixels, hole, options.replace(invert_mask=False, dilate=0))
+        for notice in notices:
+            warnings.warn(notice, InpaintNotice, stacklevel=2)
         return save_image(output, result, loaded, mask=hole, quality=quality, lossless=lossless, overwrite=overwrite)
 
 
@@ -490,12 +438,3 @@ def _same_file(a: Path, b: Path) -> bool:
     except OSError:
         pass
     return a.resolve() == b.resolve()
-
-
-def _check_options(strategy: str, crop_margin: int, crop_trigger: int, resize_limit: int) -> None:
-    if strategy not in STRATEGIES:
-        raise InputError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
-    for name, value, low in (("crop_margin", crop_margin, 0), ("crop_trigger", crop_trigger, 1), ("resize_limit", resize_limit, 8)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
-

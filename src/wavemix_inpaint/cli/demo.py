@@ -1,7 +1,7 @@
 """``wavemix-inpaint demo``: inpaint the bundled sample photo with a seeded random mask.
 
-Writes a side-by-side PNG (masked input | result | original) next to the current folder's
-``wavemix-demo.png`` (never replacing a file: ``-1``, ``-2``... are appended) and prints the PSNR
+Writes a side-by-side PNG (masked input | result | original) to ``demo-output/wavemix-demo.png`` under
+the current folder (never replacing a file: ``-1``, ``-2``... are appended) and prints the PSNR
 and SSIM of the hole pixels against the original, for the model and for OpenCV's Telea inpainting
 on the same mask.
 """
@@ -16,7 +16,7 @@ from wavemix_inpaint.cli.inpaint import add_model_arguments, load_inpainter
 HELP = "inpaint a bundled sample photo with a random mask and write a side-by-side comparison PNG"
 
 SAMPLE = "astronaut.jpg"
-DEFAULT_OUTPUT = "wavemix-demo.png"
+DEFAULT_OUTPUT = "demo-output/wavemix-demo.png"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
     labels = None if args.no_labels else ["masked input", f"{inpainter.description.split(' (')[0]} result", "original"]
     canvas = _panel([masked, result, original], labels)
+    output.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG")
     while True:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from wavemix_inpaint.inference.options import add_option_arguments, options_from_args
+
 HELP = (
     "evaluate a checkpoint or a preset (e.g. a classical method) on a fixed mask set: SSIM, PSNR, L1, L2, FID, "
     "hole-size bins, measured speed; writes results.json, results.md and grid.png"
@@ -52,9 +54,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
         "--baseline", metavar="MODEL",
-        help="also evaluate this preset (e.g. telea) on the same images and masks and add a paired comparison: "
+        help="also evaluate this preset (e.g. telea), checkpoint, or 'same' (the evaluated model again, e.g. with "
+        "other --baseline-option pipeline settings) on the same images and masks and add a paired comparison: "
         "mean per-image difference with a 95%% bootstrap CI and the share of images each model wins",
     )  # fmt: skip
+    parser.add_argument(
+        "--pipeline", action="store_true",
+        help="evaluate the model the way `inpaint` runs it (coarse-to-fine, --texture, crop windows; options below) "
+        "instead of one plain network call",
+    )  # fmt: skip
+    add_option_arguments(parser, skip=("invert_mask", "dilate"))
+    parser.add_argument(
+        "--baseline-option", action="append", default=[], metavar="KEY=VALUE",
+        help="with --pipeline: a pipeline option that differs for a trainable baseline, e.g. texture=false (repeatable)",
+    )  # fmt: skip
+
+
+def _build_baseline(args: argparse.Namespace, model):  # noqa: ANN001, ANN202 - models, imported lazily
+    """The ``--baseline`` model: a preset, a checkpoint, or ``same``; trainable ones go through the pipeline
+    (with ``--baseline-option`` changes) when ``--pipeline`` is given."""
+    from pathlib import Path
+
+    from wavemix_inpaint.checkpoint import load_model
+    from wavemix_inpaint.cli.train import _model_options
+    from wavemix_inpaint.errors import InputError
+    from wavemix_inpaint.models import create_model, list_models
+
+    if args.baseline == "same":
+        baseline = model
+    elif args.baseline in list_models():
+        baseline = create_model(args.baseline)
+    elif Path(args.baseline).expanduser().exists():
+        baseline = load_model(args.baseline)
+    else:
+        raise InputError(
+            f"unknown model {args.baseline!r} for --baseline: use 'same', a checkpoint file or folder, or a preset "
+            f"({', '.join(list_models())})"
+        )
+    changes = _model_options(args.baseline_option)
+    if args.baseline_option and not args.pipeline:
+        raise InputError("--baseline-option needs --pipeline")
+    if not (args.pipeline and getattr(baseline, "trainable", True)):
+        return baseline
+    from wavemix_inpaint.evaluation.pipeline_model import PipelineModel
+
+    return PipelineModel(baseline, options_from_args(args).replace(**changes))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         if options:
             raise InputError("--model-option only applies to --model (a checkpoint records its architecture)")
         from wavemix_inpaint.checkpoint import load_model
-        from wavemix_inpaint.reproduce.runner import resolve_checkpoint
+        from wavemix_inpaint.checkpoint import resolve_checkpoint
 
         checkpoint = resolve_checkpoint(args.checkpoint)
         model = load_model(checkpoint)
@@ -110,14 +154,15 @@ def run(args: argparse.Namespace) -> int:
         model = create_model(args.model, **options)
         source = {"model": args.model, "model_options": options}
 
-    baseline = None
-    if args.baseline:  # built first, so an unknown name fails before any evaluation
-        from wavemix_inpaint.models import create_model
+    baseline = _build_baseline(args, model) if args.baseline else None  # before any evaluation: fails fast
+    if args.pipeline:
+        from wavemix_inpaint.evaluation.pipeline_model import PipelineModel
 
-        baseline = create_model(args.baseline)
+        model = PipelineModel(model, options_from_args(args), name=args.name)
+        source["pipeline"] = model.options.__dict__
     dataset = build_eval_dataset(args.data, args.masks, split=args.split, limit=args.limit)
     speed = SpeedConfig(
-        enabled=not args.no_speed, batches=args.speed_steps, train_steps=args.speed_steps,
+        enabled=not args.no_speed, training=not args.pipeline, batches=args.speed_steps, train_steps=args.speed_steps,
         train_set_size=args.train_set_size,
     )  # fmt: skip
     common = dict(

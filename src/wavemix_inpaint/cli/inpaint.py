@@ -22,6 +22,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from wavemix_inpaint.inference.options import add_option_arguments, options_from_args
+
 HELP = "inpaint an image (or a folder of images) given a mask; keeps format, quality, alpha and metadata"
 
 
@@ -84,18 +86,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--output", required=True, help="output file (one image) or folder (several images)")
     add_model_arguments(parser)
-    parser.add_argument("--invert-mask", action="store_true", help="the mask marks the pixels to keep, not the holes")
-    parser.add_argument("--dilate", type=_non_negative, default=0, metavar="N", help="grow the holes by N pixels (default: 0)")
-    parser.add_argument(
-        "--strategy",
-        choices=("crop", "full", "resize"),
-        default="crop",
-        help="large images: crop = inpaint a window around each hole region (default), resize = downscale, "
-        "full = whole image at once",
-    )
-    parser.add_argument("--crop-margin", type=_non_negative, default=128, metavar="PX", help="context around each hole region (default: 128)")
-    parser.add_argument("--crop-trigger", type=_positive, default=800, metavar="PX", help="crop only above this long side (default: 800)")
-    parser.add_argument("--resize-limit", type=_positive, default=1280, metavar="PX", help="resize: long side to work at (default: 1280)")
+    add_option_arguments(parser)
     parser.add_argument("--resize-mask", action="store_true", help="nearest-resize masks whose size differs from the image")
     parser.add_argument(
         "--quality",
@@ -218,6 +209,21 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _inpaint_job(inpainter, job: Job, options, file_settings: dict, write=print) -> Path:  # noqa: ANN001
+    """Inpaint one job, printing the pipeline's notices (e.g. an empty mask, a skipped texture)."""
+    import warnings
+
+    from wavemix_inpaint.inpainter import InpaintNotice
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InpaintNotice)
+        written = inpainter.inpaint_file(job.image, job.mask, job.output, options, **file_settings)
+    for warning in caught:
+        if issubclass(warning.category, InpaintNotice):
+            write(f"notice: {job.label}: {warning.message}", file=sys.stderr)
+    return written
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -226,18 +232,13 @@ def run(args: argparse.Namespace) -> int:
     image, mask, output = Path(args.image), Path(args.mask), Path(args.output)
     single = image.is_file()
     jobs = plan_jobs(image, mask, output, output_is_dir=args.output.endswith(("/", os.sep)))
-    options = dict(
-        invert_mask=args.invert_mask,
-        dilate=args.dilate,
+    options = options_from_args(args)
+    file_settings = dict(
         resize_mask=args.resize_mask,
         quality=args.quality,
         lossless=True if args.lossless else None,
         overwrite=args.overwrite,
         max_pixels=args.max_pixels or None,
-        strategy=args.strategy,
-        crop_margin=args.crop_margin,
-        crop_trigger=args.crop_trigger,
-        resize_limit=args.resize_limit,
     )
     if single:
         job = jobs[0]
@@ -247,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"skipped {job.output} (exists)")
             return 0
         inpainter = load_inpainter(args)
-        written = inpainter.inpaint_file(job.image, job.mask, job.output, **options)
+        written = _inpaint_job(inpainter, job, options, file_settings)
         print(f"wrote {written}")
         return 0
 
@@ -261,7 +262,7 @@ def run(args: argparse.Namespace) -> int:
         message = job.error
         if message is None:
             try:
-                inpainter.inpaint_file(job.image, job.mask, job.output, **options)
+                _inpaint_job(inpainter, job, options, file_settings, bar.write)
             except (WavemixError, OSError) as error:
                 message = str(error)
         if message is not None:

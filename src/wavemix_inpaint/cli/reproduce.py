@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         from pathlib import Path
 
         from wavemix_inpaint.errors import InputError
-        from wavemix_inpaint.reproduce.runner import resolve_checkpoint
+        from wavemix_inpaint.checkpoint import resolve_checkpoint
 
         checkpoint = resolve_checkpoint(args.checkpoint)
         if not Path(checkpoint).is_file():

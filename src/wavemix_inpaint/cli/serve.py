@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from wavemix_inpaint.cli.inpaint import add_model_arguments, load_inpainter
 from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.inference.options import add_option_arguments, options_from_args
+from wavemix_inpaint.imageio import SERVER_MAX_PIXELS as DEFAULT_MAX_IMAGE_PIXELS
 
 HELP = "start the web UI and REST API (needs: pip install 'wavemix-inpaint[serve]')"
 
@@ -20,10 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "network: there is no authentication)",
     )
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default: 8000)")
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--model", default="default", help="pretrained model name (default: default)")
-    source.add_argument("--checkpoint", metavar="PATH", help="load a .safetensors checkpoint instead of --model")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    add_model_arguments(parser)
+    add_option_arguments(parser, skip=("invert_mask", "dilate"))  # the server's defaults for every request
+    parser.add_argument(
+        "--max-pixels", type=int, default=DEFAULT_MAX_IMAGE_PIXELS, metavar="N",
+        help=f"refuse images with more pixels (decompression-bomb guard; default {DEFAULT_MAX_IMAGE_PIXELS})",
+    )  # fmt: skip
     parser.add_argument(
         "--max-upload-mb", type=float, default=20.0, help="largest accepted request body in MiB (default: 20)"
     )
@@ -50,6 +55,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise InputError("--max-queue must be 0 or more")
     if args.timeout <= 0:
         raise InputError("--timeout must be positive")
+    if args.max_pixels < 1:
+        raise InputError("--max-pixels must be at least 1")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,17 +71,14 @@ def run(args: argparse.Namespace) -> int:
             f"install them with: {INSTALL_HINT}"
         ) from None
 
-    from wavemix_inpaint.inpainter import Inpainter
     from wavemix_inpaint.server import create_app
 
-    if args.checkpoint:
-        print(f"loading checkpoint {args.checkpoint} ...", flush=True)
-        inpainter = Inpainter.from_checkpoint(args.checkpoint, device=args.device)
-        info = {"source": "checkpoint", "file": Path(args.checkpoint).name}
-    else:
-        print(f"loading pretrained model {args.model!r} ...", flush=True)
-        inpainter = Inpainter.from_pretrained(args.model, device=args.device)
-        info = {"source": "pretrained", "pretrained": args.model}
+    options = options_from_args(args)  # validated before the model is loaded
+    print("loading the model ...", flush=True)
+    inpainter = load_inpainter(args)
+    info = {"source": "checkpoint", "file": Path(args.checkpoint).name} if args.checkpoint else (
+        {"source": "onnx", "file": Path(args.onnx).name} if args.onnx else {"source": "pretrained", "pretrained": args.model or "default"}
+    )  # fmt: skip
 
     app = create_app(
         inpainter,
@@ -82,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
         max_concurrency=args.max_concurrency,
         max_queue=args.max_queue,
         request_timeout_s=args.timeout,
+        max_image_pixels=args.max_pixels,
         model_info=info,
+        options=options,
     )
     display_host = f"[{args.host}]" if ":" in args.host else args.host
     if args.host in ("0.0.0.0", "::"):

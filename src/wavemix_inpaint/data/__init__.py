@@ -32,7 +32,7 @@ STL10_PREFIX = "stl10:"
 def build_dataset(
     spec: str,
     split: str,
-    size: int = 96,
+    size: int | tuple[int, int] = 96,
     *,
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     split_seed: int = 0,
@@ -49,7 +49,7 @@ def build_dataset(
     if split not in SPLIT_NAMES:
         raise InputError(f"unknown split {split!r}; choose one of {', '.join(SPLIT_NAMES)}")
     if spec.startswith(STL10_PREFIX):
-        if size != STL10_SIDE:
+        if size not in (STL10_SIDE, (STL10_SIDE, STL10_SIDE)):
             raise InputError(f"STL-10 images are {STL10_SIDE}x{STL10_SIDE}; use size {STL10_SIDE}, not {size}")
         images = STL10Binary(spec[len(STL10_PREFIX) :], "unlabeled", verify_md5=verify_md5)
         return Subset(images, split_indices(len(images), fractions, split_seed)[split])

@@ -85,8 +85,19 @@ def resize_short_side(image: Image.Image, size: int) -> Image.Image:
     return image if new_size == image.size else image.resize(new_size, Image.Resampling.BICUBIC)
 
 
+def _cover(image: Image.Image, height: int, width: int) -> Image.Image:
+    """Bicubic resize (aspect ratio kept) so that the image covers ``height`` x ``width``."""
+    scale = max(height / image.size[1], width / image.size[0])
+    if scale <= 1:
+        return image
+    size = (max(width, round(image.size[0] * scale)), max(height, round(image.size[1] * scale)))
+    return image.resize(size, Image.Resampling.BICUBIC)
+
+
 class ImageFolder(Dataset):
-    """Square ``size`` x ``size`` RGB crops of every image under ``root``; items are 3xHxW floats in [0, 1].
+    """``size`` x ``size`` (or ``(height, width)``) RGB crops of every image under ``root``; items are
+    3xHxW floats in [0, 1]. For a non-square size, images of the other orientation are turned by 90
+    degrees first (so BSDS500's 321x481 portraits and 481x321 landscapes all give 481x321 crops).
 
     With ``min_side_resize`` images whose short side is below ``size`` are upscaled (bicubic) to it;
     otherwise they raise :class:`InputError`. The crop position and the augmentation come from the
@@ -97,7 +108,7 @@ class ImageFolder(Dataset):
     def __init__(
         self,
         root: str | os.PathLike,
-        size: int = 96,
+        size: int | tuple[int, int] = 96,
         crop: str = "random",
         augment: str = "none",
         extensions: Sequence[str] = IMAGE_EXTENSIONS,
@@ -106,10 +117,11 @@ class ImageFolder(Dataset):
     ) -> None:
         if crop not in CROP_MODES:
             raise InputError(f"unknown crop mode {crop!r}; choose one of {', '.join(CROP_MODES)}")
-        if size < 1:
+        self.height, self.width = (int(size), int(size)) if isinstance(size, (int, np.integer)) else map(int, size)
+        if min(self.height, self.width) < 1:
             raise InputError(f"crop size must be positive, got {size}")
         self.root = Path(root).expanduser()
-        self.size = int(size)
+        self.size = min(self.height, self.width)
         self.crop = crop
         self.augmentation = get_augmentation(augment)
         self.min_side_resize = min_side_resize
@@ -120,13 +132,16 @@ class ImageFolder(Dataset):
         return len(self.files)
 
     def _fit(self, image: Image.Image, path: Path) -> Image.Image:
+        width, height = image.size
+        if self.height != self.width and (height > width) != (self.height > self.width):
+            image = image.transpose(Image.Transpose.ROTATE_90)
         if self.crop == "resize-center":
-            return resize_short_side(image, self.size)
-        if min(image.size) >= self.size:
+            return resize_short_side(image, self.size) if self.height == self.width else _cover(image, self.height, self.width)
+        if image.size[0] >= self.width and image.size[1] >= self.height:
             return image
         if not self.min_side_resize:
-            raise InputError(f"image {path} is {image.size[0]}x{image.size[1]}, smaller than the {self.size} px crop")
-        return resize_short_side(image, self.size)
+            raise InputError(f"image {path} is {image.size[0]}x{image.size[1]}, smaller than the {self.width}x{self.height} crop")
+        return _cover(image, self.height, self.width)
 
     def get_uint8(self, index: int, rng: np.random.Generator | None = None) -> np.ndarray:
         """The (augmented) ``size`` x ``size`` x 3 ``uint8`` crop of image ``index``."""
@@ -136,10 +151,10 @@ class ImageFolder(Dataset):
         image = np.asarray(self._fit(open_rgb(path), path))
         height, width = image.shape[:2]
         if self.crop == "random":
-            top, left = int(rng.integers(0, height - self.size + 1)), int(rng.integers(0, width - self.size + 1))
+            top, left = int(rng.integers(0, height - self.height + 1)), int(rng.integers(0, width - self.width + 1))
         else:
-            top, left = (height - self.size) // 2, (width - self.size) // 2
-        patch = np.ascontiguousarray(image[top : top + self.size, left : left + self.size])
+            top, left = (height - self.height) // 2, (width - self.width) // 2
+        patch = np.ascontiguousarray(image[top : top + self.height, left : left + self.width])
         return self.augmentation(patch, rng)
 
     def __getitem__(self, index: int) -> Tensor:

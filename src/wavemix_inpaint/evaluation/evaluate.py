@@ -10,6 +10,11 @@ Every number is computed on the **composited** output (known pixels copied from 
 * ``*_hole``: the same restricted to hole pixels (images without holes are skipped for those);
 * FID between all outputs and all ground-truth images (Inception-v3 pool3, pytorch-fid weights), or
   ``None`` with the reason when the weights are not available locally (nothing is ever downloaded);
+* realism, with no downloaded weights (:mod:`wavemix_inpaint.metrics.texture`): ``texture_distance``
+  (Haar-subband W1 distance inside the hole, lower is better), ``haar_psi`` (whole image, higher is
+  better), ``detail_ratio`` (the hole's fine-detail energy over the truth's, as a data-set ratio; 1 =
+  as much detail as the photo), ``hole_colour_error`` (8-bit levels) and ``hole_colour_within_5``
+  (share of images whose hole colour is within 5 levels of the truth's);
 * LaMa-style hole-size bins: 10 equal bins of hole fraction (0-10 %, ..., 90-100 %) with the image count,
   the mean metrics and (with FID) a per-bin FID for bins of at least two images.
 
@@ -42,12 +47,16 @@ from wavemix_inpaint.metrics import (
     frechet_distance,
     load_fid_inception,
 )
+from wavemix_inpaint.metrics.texture import compute_realism_metrics, detail_ratio
 from wavemix_inpaint.models import count_parameters
 
-#: per-image metrics, in report order
+#: per-image metrics, in report order (the realism metrics of :mod:`wavemix_inpaint.metrics.texture` last)
 METRIC_NAMES: tuple[str, ...] = (
     "ssim", "ssim_valid", "psnr", "l1", "l2", "ssim_hole", "psnr_hole", "l1_hole", "l2_hole",
+    "texture_distance", "haar_psi", "hole_colour_error", "detail", "detail_truth",
 )  # fmt: skip
+#: a fill whose mean colour is within this many 8-bit levels of the truth's counts as colour-faithful
+COLOUR_TOLERANCE = 5.0
 INCEPTION_NAME = "FIDInceptionV3 (pt_inception-2015-12-05 weights, pool3 2048-d)"
 
 
@@ -280,7 +289,7 @@ def evaluate_model(
             mask = (batch["mask"].to(device) > 0.5).to(torch.float32)
             output = model(image, mask)
             output = output.float().clamp(0.0, 1.0)
-            metrics = compute_image_metrics(output, image, mask)
+            metrics = {**compute_image_metrics(output, image, mask), **compute_realism_metrics(output, image, mask)}
             for key in METRIC_NAMES:
                 if key in metrics:
                     per_image.setdefault(key, []).append(metrics[key].detach().double().cpu().numpy())
@@ -314,6 +323,12 @@ def evaluate_model(
             column = column[~np.isnan(column)]
             means[key] = float(column.mean()) if column.size else math.nan
             stds[key] = float(column.std()) if column.size else math.nan
+        if "detail" in values:  # data-set ratios, not means of per-image ratios (near-flat holes would rule)
+            means["detail_ratio"] = detail_ratio(torch.from_numpy(values["detail"][indices]),
+                                                 torch.from_numpy(values["detail_truth"][indices]))  # fmt: skip
+            colour = values["hole_colour_error"][indices]
+            colour = colour[~np.isnan(colour)]
+            means["hole_colour_within_5"] = float(np.mean(colour <= COLOUR_TOLERANCE)) if colour.size else math.nan
         return means, stds
 
     means, stds = _summary(slice(None))
@@ -418,7 +433,9 @@ def build_eval_dataset(
     """Images of ``data`` (folder: centre crops; ``stl10:PATH``: the split) paired with the fixed masks.
 
     Image ``i`` gets mask file ``i`` (sorted), so ``min(#images, #masks, limit)`` pairs are evaluated and
-    no mask is reused. The image size is the masks' size unless ``image_size`` is given (it must match).
+    no mask is reused. The image size is the masks' size unless ``image_size`` is given (it must match);
+    with non-square masks (e.g. 481x321 for full BSDS500 photos) images of the other orientation are
+    turned by 90 degrees.
     """
     from wavemix_inpaint.data import MaskedImageDataset, Subset, build_dataset, list_mask_files
 
@@ -426,11 +443,9 @@ def build_eval_dataset(
     if not folder.is_dir():
         raise InputError(missing_masks_message(folder))
     height, width = read_mask_size(folder)
-    if height != width:
-        raise InputError(f"masks in {folder} are {width}x{height}; evaluation needs square masks")
-    if image_size is not None and image_size != height:
+    if image_size is not None and (image_size, image_size) != (height, width):
         raise InputError(f"--image-size {image_size} does not match the {width}x{height} masks in {folder}")
-    images = build_dataset(data, split, height)
+    images = build_dataset(data, split, height if height == width else (height, width))
     count = min(len(images), len(list_mask_files(folder)))
     if limit is not None:
         if limit < 1:

@@ -16,8 +16,10 @@ from wavemix_inpaint.evaluation.evaluate import EvalResult
 #: metric -> True when higher is better
 PAIRED_METRICS: dict[str, bool] = {
     "psnr_hole": True, "ssim_hole": True, "l1_hole": False, "psnr": True, "ssim": True,
+    "texture_distance": False, "haar_psi": True, "hole_colour_error": False,
 }  # fmt: skip
-LABELS = {"psnr_hole": "PSNR hole (dB)", "ssim_hole": "SSIM hole", "l1_hole": "L1 hole", "psnr": "PSNR", "ssim": "SSIM"}
+LABELS = {"psnr_hole": "PSNR hole (dB)", "ssim_hole": "SSIM hole", "l1_hole": "L1 hole", "psnr": "PSNR", "ssim": "SSIM",
+          "texture_distance": "texture distance", "haar_psi": "HaarPSI", "hole_colour_error": "hole colour error"}  # fmt: skip
 
 
 def paired_comparison(
@@ -28,6 +30,8 @@ def paired_comparison(
         raise ValueError(f"paired comparison needs the same images: {model.num_images} vs {baseline.num_images}")
     rows = []
     for metric, higher_is_better in PAIRED_METRICS.items():
+        if metric not in model.per_image or metric not in baseline.per_image:
+            continue
         ours, theirs = model.per_image[metric], baseline.per_image[metric]
         finite = np.isfinite(ours) & np.isfinite(theirs)  # PSNR of a perfect fill is inf: left out
         ours, theirs = ours[finite], theirs[finite]

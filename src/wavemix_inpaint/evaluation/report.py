@@ -134,6 +134,22 @@ def extra_metrics_markdown(results: Sequence[EvalResult]) -> str:
     return markdown_table(header, rows)
 
 
+def realism_markdown(results: Sequence[EvalResult]) -> str:
+    """Realism metrics: texture distance, detail ratio, HaarPSI and the hole's colour faithfulness."""
+    header = ("Model", "texture distance ↓", "detail ratio (1 = photo)", "HaarPSI ↑", "hole colour error ↓",
+              "colour within 5 levels ↑")  # fmt: skip
+    rows = []
+    for result in results:
+        m = result.metrics
+        within = m.get("hole_colour_within_5")
+        rows.append([
+            result.model, fmt(m.get("texture_distance"), ".4f"), fmt(m.get("detail_ratio"), ".2f"),
+            fmt(m.get("haar_psi"), ".4f"), fmt(m.get("hole_colour_error"), ".2f"),
+            "n/a" if _missing(within) else f"{100 * within:.0f}%",
+        ])  # fmt: skip
+    return markdown_table(header, rows)
+
+
 def bins_markdown(result: EvalResult, skip_empty: bool = False) -> str:
     """LaMa-style per-hole-size table for one model."""
     header = ("hole area", "images", "SSIM ↑", "PSNR (dB) ↑", "L1 ↓", "L2 ↓", "SSIM hole ↑", "FID ↓")
@@ -213,6 +229,12 @@ def results_markdown(
     parts += [table1_markdown(results), ""]
     parts += [f"- {note}" for note in footnotes(results)] + [""]
     parts += ["## Further metrics", "", extra_metrics_markdown(results), ""]
+    parts += ["## Realism (no downloaded weights)", "", realism_markdown(results), "",
+              "- texture distance: mean 1-D Wasserstein distance between the Haar detail coefficients (LH, HL, HH, "
+              "levels 1-3, luminance) inside the hole of the output and of the photo; detail ratio: squared 3x3 "
+              "Laplacian energy inside the hole (eroded 5x5), output over photo, summed over images; HaarPSI: "
+              "Reisenhofer et al. 2018, whole image; hole colour error: largest per-channel difference of the "
+              "hole's mean colour, 8-bit levels.", ""]  # fmt: skip
     if bins:
         parts += ["## By hole size (LaMa bins of hole area)", ""]
         if len(results) > 1:

@@ -103,3 +103,25 @@ class SquareMaskGenerator(MaskGenerator):
 
     def __repr__(self) -> str:
         return f"SquareMaskGenerator({self.size})"
+
+
+class LargeHoleGenerator(MaskGenerator):
+    """A square box whose side is ``low``-``high`` of the image's short side (at a uniformly random
+    position fully inside), plus whatever ``strokes`` draws: the "large hole in a full photo" case."""
+
+    def __init__(self, strokes: MaskGenerator, low: float = 0.25, high: float = 0.40) -> None:
+        if not 0 < low <= high < 1:
+            raise InputError(f"box fractions must satisfy 0 < low <= high < 1, got {low}, {high}")
+        self.strokes, self.low, self.high = strokes, float(low), float(high)
+
+    def __call__(self, rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+        check_shape(height, width)
+        side = max(1, int(round(rng.uniform(self.low, self.high) * min(height, width))))
+        top = int(rng.integers(0, height - side + 1))
+        left = int(rng.integers(0, width - side + 1))
+        mask = np.asarray(self.strokes(rng, height, width), np.float32).copy()
+        mask[top : top + side, left : left + side] = 1.0
+        return mask
+
+    def __repr__(self) -> str:
+        return f"LargeHoleGenerator({self.strokes!r}, {self.low}, {self.high})"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from wavemix_inpaint.errors import InputError
 from wavemix_inpaint.masks.base import (
     CanvasResizeGenerator,
+    LargeHoleGenerator,
     MaskGenerator,
     NonEmptyMaskGenerator,
     SquareMaskGenerator,
@@ -86,6 +87,15 @@ _PRESETS: dict[str, _Preset] = {
         "LaMa random_thin_256 eval masks, strokes only (mean area ~0.30)",
         lambda: lama_mixed(IrregularParams(max_len=40, max_width=10, min_times=4, max_times=50), None),
         True,
+    ),
+    "large": _Preset(
+        "a square box of 25-40% of the short side plus 1-3 LaMa thick strokes (full-resolution photos)",
+        lambda: LargeHoleGenerator(
+            CanvasResizeGenerator(
+                lama_mixed(IrregularParams(max_len=200, max_width=100, min_times=1, max_times=3), None), LAMA_CANVAS
+            )
+        ),
+        False,
     ),
     "wavemix-paper-96": _Preset(
         "WaveMix authors' 96-px training masks, drawn natively; ~9% are empty (kept)",

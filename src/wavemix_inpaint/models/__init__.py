@@ -13,6 +13,7 @@ from wavemix_inpaint.models.classical import (
     BiharmonicInpainter,
     ClassicalInpainter,
     OpenCVInpainter,
+    PatchMatchInpainter,
     navier_stokes,
     telea,
 )
@@ -88,6 +89,12 @@ register_model(
 register_model("telea", telea, "OpenCV Telea fast-marching inpainting (no parameters, CPU)", radius=3.0)
 register_model("navier-stokes", navier_stokes, "OpenCV Navier-Stokes inpainting (no parameters, CPU)", radius=3.0)
 register_model("biharmonic", BiharmonicInpainter, "scikit-image biharmonic inpainting (no parameters, CPU, slow)")
+register_model(
+    "patchmatch",
+    PatchMatchInpainter,
+    "PatchMatch texture copying (pypatchmatch, 7x7 patches, seeded; optional: pip install pypatchmatch)",
+    patch_size=3,
+)
 
 __all__ = [
     "BiharmonicInpainter",
@@ -97,6 +104,7 @@ __all__ = [
     "ModelSpec",
     "NLayerDiscriminator",
     "OpenCVInpainter",
+    "PatchMatchInpainter",
     "UNetInpainter",
     "WaveMixInpainter",
     "composite",

@@ -50,8 +50,9 @@ class InpaintingModel(nn.Module):
         """Composited inpainting of ``image`` (``return_raw``: also the raw prediction).
 
         ``estimate`` is a precomputed first estimate for models whose :meth:`predict` accepts one
-        (WaveMix with a CPU prefill: the training data loader computes the prefill in its worker
-        processes, see ``MaskedImageDataset(prefill=...)``); it must need no padding.
+        (WaveMix: the training data loader computes a CPU prefill in its worker processes, see
+        ``MaskedImageDataset(prefill=...)``; coarse-to-fine inference passes the upsampled coarser fill,
+        see :mod:`wavemix_inpaint.models.pyramid`).
         """
         if image.ndim != 4 or image.shape[1] != 3:
             raise ValueError(f"image must be N x 3 x H x W, got {tuple(image.shape)}")
@@ -59,13 +60,12 @@ class InpaintingModel(nn.Module):
             raise ValueError(f"mask must be N x 1 x H x W matching the image, got {tuple(mask.shape)}")
         mask = mask.to(image.dtype)
         height, width = image.shape[-2:]
-        masked = image * (1 - mask)
+        masked = pad_to_multiple(image * (1 - mask), self.size_multiple)
+        padded_mask = pad_to_multiple(mask, self.size_multiple)
         if estimate is None:
-            raw = self.predict(pad_to_multiple(masked, self.size_multiple), pad_to_multiple(mask, self.size_multiple))
-        elif height % self.size_multiple or width % self.size_multiple:
-            raise ValueError(f"a precomputed estimate needs H and W divisible by {self.size_multiple}, got {height}x{width}")
+            raw = self.predict(masked, padded_mask)
         else:
-            raw = self.predict(masked, mask, estimate=estimate.to(image.dtype))
+            raw = self.predict(masked, padded_mask, estimate=pad_to_multiple(estimate.to(image.dtype), self.size_multiple))
         raw = raw[..., :height, :width]
         output = composite(raw, image, mask)
         return (output, raw) if return_raw else output

@@ -3,6 +3,10 @@
 * ``telea``: OpenCV ``cv2.inpaint(..., cv2.INPAINT_TELEA)`` (fast marching, Telea 2004).
 * ``navier-stokes``: OpenCV ``cv2.INPAINT_NS`` (Bertalmio et al. 2001).
 * ``biharmonic``: scikit-image ``restoration.inpaint_biharmonic(..., channel_axis=-1)``.
+* ``patchmatch``: PatchMatch inpainting (Barnes et al. 2009) from the maintained ``pypatchmatch`` package
+  (InvokeAI's build of PyPatchMatch; optional: ``pip install pypatchmatch``), patch_size 3 (7x7 patches),
+  re-seeded for every image so results are deterministic. It copies real texture but picks its sources
+  by appearance alone; see :mod:`wavemix_inpaint.texture` for the network-guided version.
 
 They have no parameters (``count_parameters`` gives 0) and cannot be trained (``trainable = False``).
 Each image of the batch is processed on the CPU with NumPy (images in parallel on
@@ -18,10 +22,13 @@ the biharmonic solver has nothing to solve from).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import torch
 from torch import Tensor
 
+from wavemix_inpaint.errors import InputError
 from wavemix_inpaint.models.base import InpaintingModel
 from wavemix_inpaint.parallel import map_threaded
 
@@ -84,6 +91,42 @@ class BiharmonicInpainter(ClassicalInpainter):
         from skimage.restoration import inpaint_biharmonic
 
         return inpaint_biharmonic(image, hole, channel_axis=-1)
+
+
+class PatchMatchInpainter(ClassicalInpainter):
+    """``patchmatch.patch_match.inpaint`` per image (8-bit, single-threaded C++; calls are serialised so
+    that the library's global random seed makes every result reproducible)."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, patch_size: int = 3, seed: int = 0) -> None:
+        super().__init__()
+        if patch_size < 1:
+            raise ValueError(f"patch_size must be positive, got {patch_size}")
+        self.patch_size = int(patch_size)
+        self.seed = int(seed)
+        _patch_match()  # fail at construction, with the install command, when the package is missing
+
+    def inpaint_array(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        patch_match = _patch_match()
+        image8 = np.round(image * 255.0).astype(np.uint8) * (~hole)[..., None].astype(np.uint8)
+        with self._lock:
+            patch_match.set_random_seed(self.seed)
+            filled = patch_match.inpaint(np.ascontiguousarray(image8), hole.astype(np.uint8) * 255, patch_size=self.patch_size)
+        return filled.astype(np.float64) / 255.0
+
+    def extra_repr(self) -> str:
+        return f"patch_size={self.patch_size}, seed={self.seed}"
+
+
+def _patch_match():  # noqa: ANN202 - the pypatchmatch module
+    try:
+        from patchmatch import patch_match
+    except ImportError:
+        raise InputError("the patchmatch baseline needs the pypatchmatch package: pip install pypatchmatch") from None
+    if not getattr(patch_match, "patchmatch_available", True):
+        raise InputError("pypatchmatch is installed but its compiled library could not be loaded")
+    return patch_match
 
 
 def telea(radius: float = 3.0) -> OpenCVInpainter:

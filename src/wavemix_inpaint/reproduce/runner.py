@@ -251,29 +251,16 @@ def train_models(plan: dict[str, Any], output: Path, device: str, progress: bool
     return records
 
 
-def _checkpoint_of(run_dir: Path) -> Path:
-    best = run_dir / "best.safetensors"
-    return best if best.is_file() else run_dir / "last.safetensors"
-
-
 def build_model(plan_model: dict[str, Any], output: Path):
     """The model to evaluate: trained checkpoint (best by validation), given checkpoint or preset as built."""
     from wavemix_inpaint.checkpoint import load_model
     from wavemix_inpaint.models import create_model
 
     if plan_model["train"]:
-        return load_model(_checkpoint_of(output / "runs" / slug(plan_model["name"])))
+        return load_model(output / "runs" / slug(plan_model["name"]))
     if plan_model.get("checkpoint"):
-        return load_model(resolve_checkpoint(plan_model["checkpoint"]))
+        return load_model(plan_model["checkpoint"])
     return create_model(plan_model["preset"], **plan_model.get("options", {}))
-
-
-def resolve_checkpoint(path: str | Path) -> Path:
-    """A ``.safetensors`` file, or a training run folder (its ``best.safetensors``, else ``last``)."""
-    path = Path(path).expanduser()
-    if path.is_dir() and ((path / "best.safetensors").is_file() or (path / "last.safetensors").is_file()):
-        return _checkpoint_of(path)
-    return path
 
 
 def evaluate_models(

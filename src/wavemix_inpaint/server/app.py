@@ -39,15 +39,16 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wavemix_inpaint.errors import ImageTooLargeError, InputError, WavemixError
-from wavemix_inpaint.imageio import LoadedImage, encode_image, prepare_mask, read_image, read_mask, upright_mask
+from wavemix_inpaint.errors import ImageTooLargeError, InputError, NothingKnownError, WavemixError
+from wavemix_inpaint.inference import InpaintOptions
+from wavemix_inpaint.imageio import SERVER_MAX_PIXELS, LoadedImage, encode_image, prepare_mask, read_image, read_mask, upright_mask
 from wavemix_inpaint.server.api_docs import render_api_reference
 
 logger = logging.getLogger("wavemix_inpaint.server")
 
 API_PREFIX = "/api/v1"
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
+DEFAULT_MAX_IMAGE_PIXELS = SERVER_MAX_PIXELS
 
 Strategy = Literal["crop", "resize", "full"]
 OutputFormat = Literal["same", "png", "jpeg", "webp"]
@@ -77,9 +78,9 @@ _DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; fra
 
 
 class InpaintFn(Protocol):
-    """What :func:`create_app` needs: the :class:`~wavemix_inpaint.inpainter.Inpainter` call signature."""
+    """What :func:`create_app` needs: :meth:`~wavemix_inpaint.inpainter.Inpainter.run`."""
 
-    def __call__(self, image: np.ndarray, mask: np.ndarray, *, strategy: str = "crop") -> np.ndarray: ...
+    def run(self, image: np.ndarray, mask: np.ndarray, options: InpaintOptions) -> tuple[np.ndarray, list[str]]: ...
 
 
 class ErrorBody(BaseModel):
@@ -97,6 +98,7 @@ class InpaintJSON(BaseModel):
     width: int
     height: int
     elapsed_ms: float
+    notices: list[str] = []
 
 
 class ApiError(Exception):
@@ -342,13 +344,19 @@ def _wants_json(accept: str | None) -> bool:
     return json_q > 0 and json_q >= image_q
 
 
-def _encode(pixels: np.ndarray, hole: np.ndarray, source: LoadedImage, output_format: str, quality: int) -> tuple[bytes, str, str]:
-    """Encode the result like its source (mode, alpha, metadata; known pixels exact); returns (bytes, media type, extension)."""
+def _encode(
+    pixels: np.ndarray, hole: np.ndarray, source: LoadedImage, output_format: str, quality: int, original: bytes
+) -> tuple[bytes, str, str]:
+    """Encode the result like its source (mode, alpha, metadata; known pixels exact); returns (bytes, media
+    type, extension). With an empty hole and the source's own format, the ``original`` bytes come back
+    unchanged (re-encoding a JPEG would change its pixels)."""
     if output_format == "same":
         fmt = source.format if source.format in _FORMATS else "PNG"
     else:
         fmt = _REQUESTED_FORMATS[output_format]
     media_type, extension = _FORMATS[fmt]
+    if not hole.any() and fmt == source.format:
+        return original, media_type, extension
     return encode_image(pixels, fmt, source, mask=hole, quality=quality), media_type, extension
 
 
@@ -447,6 +455,7 @@ def create_app(
     request_timeout_s: float | None = 60.0,
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
     model_info: dict[str, Any] | None = None,
+    options: InpaintOptions | None = None,
 ) -> FastAPI:
     """Build the web app around ``inpainter`` (an :class:`~wavemix_inpaint.inpainter.Inpainter` or any
     callable with its signature).
@@ -454,8 +463,11 @@ def create_app(
     ``max_upload_bytes`` bounds the whole request body, ``max_image_pixels`` the decoded image,
     ``max_concurrency`` the inferences running at once (worker threads), ``max_queue`` the requests
     waiting for one, and ``request_timeout_s`` (``None``: no limit) the total time of one request,
-    queueing included. ``model_info`` overrides what ``/api/v1/models`` reports as loaded.
+    queueing included. ``model_info`` overrides what ``/api/v1/models`` reports as loaded. ``options``
+    are the server's default :class:`~wavemix_inpaint.inference.InpaintOptions` (a request's form fields
+    override ``strategy``, ``texture`` and ``seed``).
     """
+    defaults = options or InpaintOptions()
     if max_upload_bytes < 1 or max_concurrency < 1 or max_queue < 0 or max_image_pixels < 1:
         raise ValueError("max_upload_bytes, max_concurrency and max_image_pixels must be >= 1, max_queue >= 0")
     if request_timeout_s is not None and request_timeout_s <= 0:
@@ -553,6 +565,11 @@ def create_app(
             OutputFormat, Form(description="output format; `same` keeps the input's (PNG for other formats)")
         ] = "same",
         quality: Annotated[int, Form(ge=1, le=100, description="JPEG/WebP quality")] = 95,
+        texture: Annotated[
+            bool | None, Form(description="add detail copied from the photo to the network's fill (default: the "
+                              "server's setting, see `GET /api/v1/models`)")
+        ] = None,
+        seed: Annotated[int, Form(ge=0, description="random seed of the texture stage")] = 0,
     ) -> Response:
         started = time.perf_counter()
         deadline = None if request_timeout_s is None else started + request_timeout_s
@@ -573,7 +590,7 @@ def create_app(
                 _prepare_inputs, image_bytes, image.filename, mask_bytes, mask.filename, max_image_pixels
             )
             hole = prepare_mask(mask_array, invert=invert_mask)
-            del image_bytes, mask_bytes
+            del mask_bytes
             remaining = None if deadline is None else max(0.0, deadline - time.perf_counter())
             try:
                 counted = False  # acquire() takes us out of `waiting` whatever happens
@@ -581,24 +598,27 @@ def create_app(
             except asyncio.TimeoutError:
                 raise ApiError(504, "timeout", _timeout_detail(request_timeout_s, "waiting in the queue")) from None
 
-            def work() -> tuple[bytes, str, str, int, int, float]:
+            def work() -> tuple[bytes, str, str, int, int, float, list[str]]:
                 begin = time.perf_counter()
-                result = inpainter(source.pixels, hole, strategy=strategy)
+                chosen = defaults.replace(strategy=strategy, seed=seed, texture=defaults.texture if texture is None else texture)
+                result, notices = inpainter.run(source.pixels, hole, chosen)
                 elapsed = time.perf_counter() - begin
                 queue.record(elapsed)
                 if not isinstance(result, np.ndarray) or result.shape != source.pixels.shape:
                     raise RuntimeError("the inpainter returned an image of the wrong type or size")
-                data, media_type, extension = _encode(result, hole, source, format, quality)
-                return data, media_type, extension, source.width, source.height, elapsed
+                data, media_type, extension = _encode(result, hole, source, format, quality, image_bytes)
+                return data, media_type, extension, source.width, source.height, elapsed, notices
 
             future = queue.run(work)
             remaining = None if deadline is None else max(0.0, deadline - time.perf_counter())
             try:
-                data, media_type, extension, width, height, elapsed = await asyncio.wait_for(
+                data, media_type, extension, width, height, elapsed, notices = await asyncio.wait_for(
                     asyncio.shield(future), remaining
                 )
             except asyncio.TimeoutError:
                 raise ApiError(504, "timeout", _timeout_detail(request_timeout_s, "inpainting")) from None
+            except NothingKnownError as error:
+                raise ApiError(400, "nothing_known", str(error)) from None
             except WavemixError as error:
                 if "out of memory" in str(error).lower():
                     raise ApiError(507, "out_of_memory", str(error)) from None
@@ -624,6 +644,7 @@ def create_app(
                     "width": width,
                     "height": height,
                     "elapsed_ms": elapsed_ms,
+                    "notices": notices,
                 },
                 headers={"Vary": "Accept", "Cache-Control": "no-store"},
             )
@@ -635,6 +656,7 @@ def create_app(
                 "X-Elapsed-Ms": str(elapsed_ms),
                 "X-Image-Width": str(width),
                 "X-Image-Height": str(height),
+                **({"X-Notices": " | ".join(notices)} if notices else {}),
                 "Vary": "Accept",
                 "Cache-Control": "no-store",
             },
@@ -647,6 +669,7 @@ def create_app(
             "architectures": _list_architectures(),
             "pretrained": _list_pretrained(),
             "limits": limits,
+            "options": asdict(defaults),
         }
 
     @app.get("/healthz", summary="Liveness and load")

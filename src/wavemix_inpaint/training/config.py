@@ -48,6 +48,7 @@ class TrainConfig:
     switch_epoch: int | None = None
     lr: float = 1e-3
     lr_schedule: str = "constant"  # AdamW phase: constant (the paper) or cosine (decays to 0 at the switch)
+    coarse_estimate_prob: float = 0.0  # share of samples refining the model's own half-resolution fill
     weight_decay: float = 0.01
     betas: tuple[float, float] = (0.9, 0.999)
     eps: float = 1e-8
@@ -83,6 +84,8 @@ class TrainConfig:
             raise InputError(f"switch_epoch must be between 0 and epochs ({self.epochs})")
         if self.lr_schedule not in LR_SCHEDULES:
             raise InputError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
+        if not 0.0 <= self.coarse_estimate_prob <= 1.0:
+            raise InputError(f"coarse_estimate_prob must be between 0 and 1, got {self.coarse_estimate_prob}")
         if self.save_dtype not in ("float32", "float16", "bfloat16"):
             raise InputError("save_dtype must be float32, float16 or bfloat16")
 

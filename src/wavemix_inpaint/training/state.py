@@ -32,6 +32,8 @@ class LoopState:
     best_epoch: int = -1
     epoch_loss_sum: float = 0.0
     epoch_loss_count: int = 0
+    images_seen: int = 0  # training crops seen by all ranks, over the whole run (resumes included)
+    cpu_seconds: float = 0.0  # CPU time of the main training process, over the whole run
 
 
 def save_training_state(path: Path, loop: LoopState, payload: dict[str, Any]) -> None:

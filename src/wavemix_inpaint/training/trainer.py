@@ -41,6 +41,7 @@ from wavemix_inpaint.masks import generate_eval_masks, get_mask_generator
 from wavemix_inpaint.metrics import MetricAccumulator, compute_image_metrics
 from wavemix_inpaint.models import InpaintingModel, count_parameters, create_model
 from wavemix_inpaint.models.prefill import TRACEABLE_PREFILLS
+from wavemix_inpaint.models.pyramid import downsample_pair, upsample_fill
 from wavemix_inpaint.training.config import TrainConfig, make_train_config
 from wavemix_inpaint.training.distributed import DistributedContext, all_reduce_mean, barrier, init_distributed
 from wavemix_inpaint.training.objective import TrainingObjective
@@ -49,6 +50,7 @@ from wavemix_inpaint.training.state import LoopState, load_training_state, save_
 CSV_FIELDS = (
     "epoch", "step", "phase", "lr", "train_loss", "val_loss", "val_ssim", "val_ssim_valid", "val_psnr",
     "val_l1", "val_l2", "val_ssim_hole", "val_psnr_hole", "val_l1_hole", "val_l2_hole", "epoch_seconds", "train_images_per_second", "is_best",
+    "images_seen", "cpu_seconds",
 )  # fmt: skip
 SAVE_DTYPES = {"float32": None, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
@@ -93,6 +95,8 @@ class Trainer:
             load_state_strict(self.model, tensors, config.init_from)
         if not getattr(self.model, "trainable", True):
             raise InputError(f"model {config.model!r} is a classical method with nothing to train; evaluate it directly")
+        if config.coarse_estimate_prob > 0 and not hasattr(self.model, "refine"):
+            raise InputError(f"coarse_estimate_prob needs a model that refines an estimate (WaveMix), not {config.model!r}")
         self.net: nn.Module = self._wrap(self.model) if self.dist.enabled else self.model
         self.objective = TrainingObjective(
             config.loss, config.ssim_weight, config.l1_weight, config.adversarial_weight,
@@ -240,6 +244,8 @@ class Trainer:
             lr = self._scheduled_lr()
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
+        if self.config.coarse_estimate_prob > 0:
+            estimate = self._with_coarse_estimates(image, mask, estimate)
         with self._autocast():
             output, raw = self.net(image, mask, return_raw=True, estimate=estimate)
         loss = self.objective.generator_loss(output, raw, image, mask)
@@ -256,6 +262,26 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         self.objective.discriminator_step(raw, image, mask)
         return loss.item()
+
+    @torch.no_grad()
+    def _with_coarse_estimates(self, image: torch.Tensor, mask: torch.Tensor, estimate: torch.Tensor | None) -> torch.Tensor:
+        """The batch's first estimates, where a random ``coarse_estimate_prob`` share of the samples get
+        the model's own fill at half resolution, upsampled: what coarse-to-fine inference feeds the
+        finer levels (:mod:`wavemix_inpaint.models.pyramid`)."""
+        if estimate is None:
+            estimate = self.model.initial_estimate(image * (1 - mask), mask)
+        chosen = torch.rand(image.shape[0]) < self.config.coarse_estimate_prob  # the global RNG: resumable
+        if not bool(chosen.any()):
+            return estimate
+        picked = chosen.nonzero()[:, 0].to(image.device)
+        small_image, small_mask = downsample_pair(image[picked], mask[picked])
+        self.model.eval()
+        with self._autocast():
+            coarse = self.model(small_image, small_mask)
+        self.model.train()
+        estimate = estimate.clone()
+        estimate[picked] = upsample_fill(coarse, image[picked], mask[picked]).to(estimate.dtype)
+        return estimate
 
     def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
         self.train_set.set_epoch(epoch)
@@ -308,11 +334,15 @@ class Trainer:
     def _write_row(self, row: dict[str, Any]) -> None:
         path = self.run_dir / "metrics.csv"
         new = not path.exists()
+        fields = CSV_FIELDS
+        if not new:  # a run started by an older version keeps its columns
+            with open(path, newline="", encoding="utf-8") as handle:
+                fields = tuple(next(csv.reader(handle), CSV_FIELDS))
         with open(path, "a", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+            writer = csv.DictWriter(handle, fieldnames=fields)
             if new:
                 writer.writeheader()
-            writer.writerow({key: row.get(key, "") for key in CSV_FIELDS})
+            writer.writerow({key: row.get(key, "") for key in fields})
         if self.writer is not None:
             for key, value in row.items():
                 if isinstance(value, (int, float)) and key not in ("epoch", "step"):
@@ -352,10 +382,13 @@ class Trainer:
                 dynamic_ncols=True,
             )
             recent: list[float] = []
-            images_seen, started = 0, time.perf_counter()
+            images_seen, started, cpu_mark = 0, time.perf_counter(), time.process_time()
             for image, mask, estimate in self._batches(epoch):
                 loss = self._train_step(image, mask, estimate)
                 self.loop.batch_in_epoch += 1
+                self.loop.images_seen += image.shape[0] * self.dist.world_size
+                self.loop.cpu_seconds += time.process_time() - cpu_mark  # training only, not validation
+                cpu_mark = time.process_time()
                 if loss is None:
                     bad_steps += 1
                     if bad_steps >= cfg.max_bad_steps:
@@ -402,7 +435,7 @@ class Trainer:
                 "epoch": epoch + 1, "step": self.loop.step, "phase": self.loop.phase,
                 "lr": self.optimizer.param_groups[0]["lr"], "train_loss": train_loss, **metrics,
                 "epoch_seconds": seconds, "train_images_per_second": images_seen / max(seconds, 1e-9),
-                "is_best": int(is_best),
+                "is_best": int(is_best), "images_seen": self.loop.images_seen, "cpu_seconds": round(self.loop.cpu_seconds, 1),
             }  # fmt: skip
             if self.dist.is_main:
                 self._write_row(row)

@@ -28,6 +28,7 @@
     clear: $("clear-btn"),
     compare: $("compare-btn"),
     strategy: $("strategy"),
+    texture: $("texture"),
     run: $("run-btn"),
     stage: $("stage"),
     empty: $("empty-state"),
@@ -523,6 +524,7 @@
     form.append("image", state.image.blob, state.image.name);
     form.append("mask", mask, "mask.png");
     form.append("strategy", el.strategy.value);
+    form.append("texture", el.texture.checked ? "true" : "false");
     setBusy(true);
     const started = performance.now();
     const ticker = setInterval(() => {
@@ -550,7 +552,9 @@
       document.body.dataset.runs = String(state.runs);
       const serverMs = response.headers.get("X-Elapsed-Ms");
       const total = ((performance.now() - started) / 1000).toFixed(1);
+      const notices = response.headers.get("X-Notices");
       setStatus(`Done in ${total} s${serverMs ? ` (model ${Math.round(Number(serverMs))} ms)` : ""}. ` +
+        (notices ? `Note: ${notices}. ` : "") +
         "Keep painting to edit the result, hold Compare to see the previous image, Undo to go back.");
     } catch (error) {
       showError(error.message);
@@ -685,6 +689,7 @@
       const params = loaded.parameters ? ` · ${(loaded.parameters / 1e6).toFixed(2)} M params` : "";
       el.modelInfo.textContent = `${loaded.name || "model"}${loaded.device ? ` · ${loaded.device}` : ""}${params}`;
       if (info.limits && info.limits.max_upload_bytes) state.maxUploadBytes = info.limits.max_upload_bytes;
+      if (info.options) el.texture.checked = Boolean(info.options.texture);
     } catch (error) {
       el.modelInfo.textContent = "server unreachable";
     }

@@ -1,0 +1,90 @@
+"""One options object for every way of inpainting: the CLI, the server and the Python API build an
+:class:`InpaintOptions` and pass it down to the one pipeline (:mod:`wavemix_inpaint.inference.pipeline`).
+
+The command-line flags are generated from the fields (name, type, default and the ``help`` metadata), so
+a new option appears in ``inpaint`` and ``serve`` by adding one field here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from wavemix_inpaint.errors import InputError
+
+STRATEGIES: tuple[str, ...] = ("crop", "full", "resize")
+#: texture is on by default only if it wins the measurements (docs/results.md, "Texture stage")
+TEXTURE_DEFAULT = False
+
+
+def _option(default: Any, help: str, **extra: Any) -> Any:  # noqa: A002 - argparse's word
+    return field(default=default, metadata={"help": help, **extra})
+
+
+@dataclass(frozen=True)
+class InpaintOptions:
+    """How to inpaint one image (every field has a ``--flag`` of the same name in ``inpaint``)."""
+
+    invert_mask: bool = _option(False, "the mask marks the pixels to keep, not the holes")
+    dilate: int = _option(0, "grow the holes by N pixels", metavar="N", low=0)
+    strategy: str = _option(
+        "crop", "large images: crop = inpaint a window around each hole region, resize = downscale, "
+        "full = whole image at once", choices=STRATEGIES,
+    )  # fmt: skip
+    crop_margin: int = _option(128, "context around each hole region, in pixels", metavar="PX", low=0)
+    crop_trigger: int = _option(800, "crop only images whose long side exceeds this", metavar="PX", low=1)
+    resize_limit: int = _option(1280, "resize: the long side to work at", metavar="PX", low=8)
+    coarse_to_fine: bool = _option(
+        True, "fill holes thicker than the network's training scale at a coarser level first, then refine "
+        "at every finer level (no effect on ONNX models)",
+    )  # fmt: skip
+    texture: bool = _option(TEXTURE_DEFAULT, "add detail copied from the photo to the network's fill (texture stage)")
+    seed: int = _option(0, "random seed of the texture stage (same seed, same output)", low=0)
+
+    def __post_init__(self) -> None:
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            if spec.type == "bool":
+                if not isinstance(value, bool):
+                    raise InputError(f"{spec.name} must be true or false, got {value!r}")
+            elif spec.type == "int":
+                low = spec.metadata.get("low", 0)
+                if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                    raise InputError(f"{spec.name} must be an integer >= {low}, got {value!r}")
+            elif "choices" in spec.metadata and value not in spec.metadata["choices"]:
+                raise InputError(f"unknown {spec.name} {value!r}; use one of {', '.join(spec.metadata['choices'])}")
+
+    def replace(self, **changes: Any) -> InpaintOptions:
+        """A copy with ``changes``; unknown names raise :class:`InputError` listing the valid ones."""
+        unknown = sorted(set(changes) - {spec.name for spec in dataclasses.fields(self)})
+        if unknown:
+            valid = ", ".join(spec.name for spec in dataclasses.fields(self))
+            raise InputError(f"unknown inpainting option(s) {', '.join(unknown)}; valid: {valid}")
+        return dataclasses.replace(self, **changes)
+
+
+def add_option_arguments(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
+    """Add one flag per :class:`InpaintOptions` field (``--no-NAME`` for booleans that default to true)."""
+    for spec in dataclasses.fields(InpaintOptions):
+        if spec.name in skip:
+            continue
+        flag = "--" + spec.name.replace("_", "-")
+        meta = spec.metadata
+        help_text = f"{meta['help']} (default: {spec.default})"
+        if spec.type == "bool":
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            kind = int if spec.type == "int" else str
+            parser.add_argument(flag, type=kind, default=None, choices=meta.get("choices"), metavar=meta.get("metavar"), help=help_text)
+
+
+def options_from_args(args: argparse.Namespace, base: InpaintOptions | None = None) -> InpaintOptions:
+    """The :class:`InpaintOptions` given on the command line (unset flags keep ``base``'s values)."""
+    given = {
+        spec.name: getattr(args, spec.name)
+        for spec in dataclasses.fields(InpaintOptions)
+        if getattr(args, spec.name, None) is not None
+    }
+    return (base or InpaintOptions()).replace(**given)

@@ -1,0 +1,98 @@
+"""The one inference pipeline: (image, holes, options) -> filled image, whatever the caller.
+
+Per image::
+
+    windows   crop: one window per far-apart hole region (its box + crop_margin); full: the whole image;
+              resize: the whole image, downscaled to resize_limit for the network
+    smooth    per window, coarse to fine (models.pyramid) when the hole is thicker than the network's
+              training scale and the model can refine a given estimate; else one network call
+    texture   per window at full resolution, when asked: detail copied from the photo (texture.py);
+              a hole with too little known region around it keeps its smooth fill, with a notice
+
+Tensors are ``N x 3 x H x W`` float32 CPU in [0, 1] and ``N x 1 x H x W`` bool holes; results are
+composited (known pixels are the input's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from wavemix_inpaint.inference.options import InpaintOptions
+from wavemix_inpaint.inference.windows import crop_boxes
+from wavemix_inpaint.models.pyramid import coarse_to_fine, pyramid_levels
+
+#: ``refine(image, mask, estimate)`` -> composited fill of one window (``estimate`` None: the model's own start)
+Refine = Callable[[Tensor, Tensor, "Tensor | None"], Tensor]
+
+
+@dataclass
+class FillResult:
+    """The filled images and what the user should be told about how they were made."""
+
+    image: Tensor
+    notices: list[str] = field(default_factory=list)
+
+
+def fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> FillResult:
+    """Fill ``hole`` in ``image`` following ``options``; ``can_refine``: the model accepts an estimate
+    (coarse-to-fine needs it)."""
+    result = FillResult(image.clone())
+    height, width = image.shape[-2:]
+    for index in range(image.shape[0]):
+        if not bool(hole[index].any()):
+            continue
+        picture, holes = image[index : index + 1], hole[index : index + 1].float()
+        if options.strategy == "resize" and max(height, width) > options.resize_limit:
+            filled = _resized_fill(refine, picture, holes, options, can_refine)
+            result.image[index : index + 1] = _with_texture(filled, holes, options, result.notices)
+            continue
+        whole = [(0, height, 0, width)]
+        boxes = crop_boxes(holes[0, 0].numpy(), options.crop_margin) if _crops(options, height, width) else whole
+        for top, bottom, left, right in boxes:
+            window_image, window_hole = picture[..., top:bottom, left:right], holes[..., top:bottom, left:right]
+            filled = _smooth_fill(refine, window_image, window_hole, options, can_refine)
+            result.image[index : index + 1, :, top:bottom, left:right] = _with_texture(
+                filled, window_hole, options, result.notices
+            )
+    return result
+
+
+def _crops(options: InpaintOptions, height: int, width: int) -> bool:
+    return options.strategy == "crop" and max(height, width) > options.crop_trigger
+
+
+def _smooth_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Tensor:
+    levels = pyramid_levels(hole[0, 0].numpy()) if options.coarse_to_fine and can_refine else 0
+    return coarse_to_fine(refine, image, hole, levels)
+
+
+def _resized_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Tensor:
+    """Downscale (antialiased bicubic; a pixel is a hole if any of its area is), fill, upscale, paste."""
+    height, width = image.shape[-2:]
+    scale = options.resize_limit / max(height, width)
+    size = (max(1, round(height * scale)), max(1, round(width * scale)))
+    small = F.interpolate(image, size=size, mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
+    small_hole = (F.interpolate(hole, size=size, mode="area") > 0).float()
+    filled = _smooth_fill(refine, small, small_hole, options, can_refine)
+    large = F.interpolate(filled, size=(height, width), mode="bicubic", align_corners=False).clamp(0, 1)
+    return torch.where(hole > 0.5, large, image)
+
+
+def _with_texture(filled: Tensor, hole: Tensor, options: InpaintOptions, notices: list[str]) -> Tensor:
+    """``filled`` plus copied photo detail (when ``options.texture``); falls back to ``filled`` with a notice."""
+    if not options.texture:
+        return filled
+    from wavemix_inpaint.texture import TextureUnavailable, synthesize_texture
+
+    smooth = filled[0].permute(1, 2, 0).numpy()
+    try:
+        textured = synthesize_texture(smooth, hole[0, 0].numpy() > 0.5, seed=options.seed)
+    except TextureUnavailable as reason:
+        notices.append(f"texture skipped ({reason}): the smooth fill is kept")
+        return filled
+    return torch.from_numpy(textured).permute(2, 0, 1)[None]

@@ -1,0 +1,277 @@
+"""The texture stage: structure from the network, fine detail copied from the photo itself.
+
+A network trained with an L1/SSIM loss fills a hole with the *mean* of the plausible fills: the right
+colours and edges, but no grain, so foliage, fur, stone or water come out as a smear. PatchMatch-style
+fills (Photoshop's Content-Aware Fill, GIMP's Resynthesizer) copy real texture from the photo, but pick
+their sources by appearance alone and get the large-scale structure wrong. This stage does both::
+
+    smooth  = the network's composited fill (N x 3 x H x W in [0, 1])
+    detail  = smooth - GaussianBlur(smooth, detail_sigma)          (the photo's grain, on known pixels)
+    guide   = [GaussianBlur(smooth, guide_sigma),  local detail amplitude, filled into the hole]
+    NNF     = PatchMatch: for every hole pixel, the known pixel whose patch best matches it on the guide
+              (+ on the detail already synthesised around it, so copies join up; a few iterations)
+    output  = smooth + strength * detail[NNF]   inside the hole; the input elsewhere
+
+The guide makes the texture follow the network's structure: a source is chosen because its blurred
+colour matches the network's prediction *and* its neighbourhood is about as busy as the photo around
+that part of the hole (the amplitude map is the known region's detail amplitude, smoothly extended into
+the hole). Each hole pixel takes the detail of exactly one source pixel (no averaging of overlapping
+patches, which would blur the grain away); PatchMatch's propagation keeps neighbouring sources coherent.
+
+The search is our own PatchMatch (Barnes et al. 2009) in numba: pypatchmatch, the maintained C++
+package, takes no guide image (``shared/research/texture.md``). It is deterministic for a given seed,
+whatever the number of threads: random numbers come from a hash of (seed, iteration, pixel), and rows
+are processed in parallel with vertical propagation from the previous iteration (Jacobi) and
+horizontal propagation within the row (Gauss-Seidel).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+try:  # numba is a dependency; the import is guarded only to give a clear error
+    import numba
+except ImportError:  # pragma: no cover
+    numba = None
+
+
+@dataclass(frozen=True)
+class TextureSettings:
+    """Knobs of the texture stage (defaults chosen on BSDS500 ``val``, see docs/results.md)."""
+
+    strength: float = 1.0  # how much of the copied detail is added (1 = the photo's own amplitude)
+    detail_sigma: float = 1.5  # Gaussian sigma separating detail (grain) from structure, in pixels
+    guide_sigma: float = 3.0  # blur of the structure guide
+    patch_radius: int = 3  # 7x7 patches
+    iterations: int = 4
+    amplitude_weight: float = 2.0  # weight of the "how busy" guide channel against the colour channels
+    detail_weight: float = 1.0  # weight of the already-synthesised detail (coherence of the copies)
+    max_search_side: int = 768  # the search runs at most at this resolution (offsets are then scaled up)
+    min_sources: int = 64  # fewer usable source pixels than this: no texture (the smooth fill is kept)
+
+
+class TextureUnavailable(Exception):
+    """The hole has too little usable known region around it to copy texture from."""
+
+
+# --------------------------------------------------------------------------------------- numba kernels
+
+
+def _build_kernels():  # noqa: ANN202 - compiled lazily so importing the package stays fast
+    if numba is None:  # pragma: no cover
+        raise ImportError("the texture stage needs numba: pip install numba")
+
+    @numba.njit(inline="always")
+    def hash_uniform(seed, iteration, y, x, k):
+        """A deterministic uniform number in [0, 1) from five integers (splitmix64 finaliser)."""
+        z = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+        z ^= np.uint64(iteration * 1000003 + k) * np.uint64(0xBF58476D1CE4E5B9)
+        z ^= np.uint64(y * 65537 + x) * np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+        return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+    @numba.njit(inline="always")
+    def patch_cost(guide, detail, state, ty, tx, sy, sx, radius, detail_weight, use_hole_detail, best):
+        height, width = guide.shape[0], guide.shape[1]
+        channels, detail_channels = guide.shape[2], detail.shape[2]
+        total = 0.0
+        for dy in range(-radius, radius + 1):
+            y = ty + dy
+            if y < 0 or y >= height:
+                continue
+            for dx in range(-radius, radius + 1):
+                x = tx + dx
+                if x < 0 or x >= width:
+                    continue
+                for c in range(channels):
+                    diff = guide[y, x, c] - guide[sy + dy, sx + dx, c]
+                    total += diff * diff
+                if state[y, x] == 2 or (state[y, x] == 1 and use_hole_detail):
+                    for c in range(detail_channels):
+                        diff = detail[y, x, c] - detail[sy + dy, sx + dx, c]
+                        total += detail_weight * diff * diff
+            if total >= best:
+                return total
+        return total
+
+    @numba.njit(parallel=True)
+    def patchmatch(guide, detail, state, hole, valid, sources, radius, iterations, detail_weight, seed, max_jump):
+        """NNF (absolute source coordinates, H x W x 2) for the hole pixels; ``detail`` is updated in place
+        in the hole with the copied detail after every iteration. ``state``: 2 where the detail is the
+        photo's own, 1 in the hole (its detail counts from the second iteration on), 0 elsewhere."""
+        height, width = hole.shape
+        nnf = np.zeros((height, width, 2), dtype=np.int32)
+        cost = np.full((height, width), np.inf, dtype=np.float64)
+        count = sources.shape[0]
+        for y in numba.prange(height):
+            for x in range(width):
+                if hole[y, x]:
+                    pick = int(hash_uniform(seed, 0, y, x, 0) * count)
+                    nnf[y, x, 0], nnf[y, x, 1] = sources[pick, 0], sources[pick, 1]
+        for iteration in range(iterations):
+            use_hole_detail = iteration > 0
+            previous = nnf.copy()
+            forward = iteration % 2 == 0
+            for row in numba.prange(height):
+                y = np.int64(row)
+                for step in range(width):
+                    x = np.int64(step) if forward else np.int64(width - 1 - step)
+                    if not hole[y, x]:
+                        continue
+                    by, bx = nnf[y, x, 0], nnf[y, x, 1]
+                    best = patch_cost(guide, detail, state, y, x, by, bx, radius, detail_weight, use_hole_detail, np.inf)
+                    # propagation: the neighbours' sources, shifted (horizontal: this row, already updated;
+                    # vertical: the previous iteration's field, so rows can run in parallel deterministically)
+                    for k in range(4):
+                        ny, nx, fresh = y, x, False
+                        if k == 0:
+                            nx, fresh = (x - 1 if forward else x + 1), True
+                        elif k == 1:
+                            ny = y - 1
+                        elif k == 2:
+                            ny = y + 1
+                        else:
+                            nx = x + 1 if forward else x - 1
+                        if ny < 0 or ny >= height or nx < 0 or nx >= width or not hole[ny, nx]:
+                            continue
+                        if fresh:
+                            cy, cx = nnf[ny, nx, 0] + (y - ny), nnf[ny, nx, 1] + (x - nx)
+                        else:
+                            cy, cx = previous[ny, nx, 0] + (y - ny), previous[ny, nx, 1] + (x - nx)
+                        if cy < 0 or cy >= height or cx < 0 or cx >= width or not valid[cy, cx]:
+                            continue
+                        candidate = patch_cost(guide, detail, state, y, x, cy, cx, radius, detail_weight, use_hole_detail, best)
+                        if candidate < best:
+                            best, by, bx = candidate, cy, cx
+                    # random search around the best source, in shrinking windows
+                    jump = max_jump
+                    k = 1
+                    while jump >= 1:
+                        cy = by + int((2.0 * hash_uniform(seed, iteration + 1, y, x, k) - 1.0) * jump)
+                        cx = bx + int((2.0 * hash_uniform(seed, iteration + 1, y, x, k + 1) - 1.0) * jump)
+                        k += 2
+                        if 0 <= cy < height and 0 <= cx < width and valid[cy, cx]:
+                            candidate = patch_cost(guide, detail, state, y, x, cy, cx, radius, detail_weight, use_hole_detail, best)
+                            if candidate < best:
+                                best, by, bx = candidate, cy, cx
+                        jump //= 2
+                    nnf[y, x, 0], nnf[y, x, 1] = by, bx
+                    cost[y, x] = best
+            for y in numba.prange(height):
+                for x in range(width):
+                    if hole[y, x]:
+                        for c in range(detail.shape[2]):
+                            detail[y, x, c] = detail[nnf[y, x, 0], nnf[y, x, 1], c]
+        return nnf
+
+    return patchmatch
+
+
+_KERNELS: dict[str, object] = {}
+
+
+def _patchmatch():  # noqa: ANN202
+    if "patchmatch" not in _KERNELS:
+        _KERNELS["patchmatch"] = _build_kernels()
+    return _KERNELS["patchmatch"]
+
+
+# ------------------------------------------------------------------------------------------ the stage
+
+
+def _blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(image, (0, 0), sigmaX=sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT)
+
+
+def _amplitude_guide(detail: np.ndarray, reliable: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarray:
+    """Local detail amplitude (RMS over a ~``sigma`` neighbourhood) of the reliable known pixels, extended
+    smoothly into the rest of the image (a normalised blur from the reliable pixels, coarse to fine)."""
+    energy = (detail**2).sum(axis=2)
+    weight = reliable.astype(np.float32)
+    value = _blur(energy * weight, sigma)
+    norm = _blur(weight, sigma)
+    amplitude = np.sqrt(np.where(norm > 1e-3, value / np.maximum(norm, 1e-3), 0.0)).astype(np.float32)
+    defined = norm > 0.05
+    if defined.all():
+        return amplitude
+    filled = amplitude.copy()
+    scale = sigma
+    while not defined.all() and scale < 4 * max(hole.shape):  # normalised blurs of growing width
+        scale *= 2
+        wide_value, wide_norm = _blur(amplitude * defined, scale), _blur(defined.astype(np.float32), scale)
+        reach = wide_norm > 1e-4
+        take = reach & ~defined
+        filled[take] = wide_value[take] / wide_norm[take]
+        defined = defined | reach
+    return filled
+
+
+def _search_scale(shape: tuple[int, int], max_side: int) -> int:
+    """Integer factor by which the search resolution is reduced (1 = full resolution)."""
+    return max(1, math.ceil(max(shape) / max_side))
+
+
+def synthesize_texture(
+    smooth: np.ndarray, hole: np.ndarray, seed: int = 0, settings: TextureSettings = TextureSettings()
+) -> np.ndarray:
+    """Add copied photo detail to ``smooth`` (H x W x 3 float32 in [0, 1], the composited smooth fill)
+    inside ``hole`` (H x W bool); returns a new array. Raises :class:`TextureUnavailable` when the known
+    region offers fewer than ``settings.min_sources`` usable sources."""
+    smooth = np.ascontiguousarray(smooth, dtype=np.float32)
+    hole = np.asarray(hole, dtype=bool)
+    detail = smooth - _blur(smooth, settings.detail_sigma)
+    # detail is only trustworthy where the blur did not reach into the hole
+    guard = int(math.ceil(3 * settings.detail_sigma))
+    reliable = cv2.erode((~hole).astype(np.uint8), np.ones((2 * guard + 1, 2 * guard + 1), np.uint8)) > 0
+    detail[~reliable] = 0.0
+    amplitude = _amplitude_guide(detail, reliable, hole, 2 * settings.guide_sigma)
+    guide = np.concatenate([_blur(smooth, settings.guide_sigma), settings.amplitude_weight * amplitude[..., None]], axis=2)
+
+    factor = _search_scale(hole.shape, settings.max_search_side)
+    if factor > 1:  # search on a reduced grid; each reduced pixel stands for a factor x factor block
+        size = (math.ceil(hole.shape[1] / factor), math.ceil(hole.shape[0] / factor))
+        s_guide = cv2.resize(guide, size, interpolation=cv2.INTER_AREA)
+        s_detail = cv2.resize(detail, size, interpolation=cv2.INTER_AREA) * factor
+        s_hole = cv2.resize(hole.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+        s_hole |= cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+        s_reliable = cv2.resize(reliable.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.999
+    else:
+        s_guide, s_detail, s_hole, s_reliable = guide, detail.copy(), hole, reliable
+    radius = settings.patch_radius
+    valid = cv2.erode(s_reliable.astype(np.uint8), np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)) > 0
+    valid[:radius], valid[-radius:], valid[:, :radius], valid[:, -radius:] = False, False, False, False
+    sources = np.argwhere(valid).astype(np.int32)
+    if len(sources) < settings.min_sources or not s_hole.any():
+        raise TextureUnavailable(f"only {len(sources)} usable source pixels around the hole")
+    state = np.where(s_hole, 1, np.where(s_reliable, 2, 0)).astype(np.int8)
+    nnf = _patchmatch()(
+        np.ascontiguousarray(s_guide, dtype=np.float32), np.ascontiguousarray(s_detail, dtype=np.float32),
+        state, s_hole, valid, sources, radius, settings.iterations, settings.detail_weight, int(seed),
+        max(s_hole.shape),
+    )  # fmt: skip
+    copied = _copy_detail(detail, hole, nnf, factor)
+    out = smooth.copy()
+    out[hole] = np.clip(smooth[hole] + settings.strength * copied[hole], 0.0, 1.0)
+    return out
+
+
+def _copy_detail(detail: np.ndarray, hole: np.ndarray, nnf: np.ndarray, factor: int) -> np.ndarray:
+    """Full-resolution detail for the hole: pixel (y, x) takes the detail of its source, found on the
+    (possibly reduced) search grid and scaled back up (offsets keep the position inside the block)."""
+    ys, xs = np.nonzero(hole)
+    grid_y, grid_x = np.minimum(ys // factor, nnf.shape[0] - 1), np.minimum(xs // factor, nnf.shape[1] - 1)
+    source_y = nnf[grid_y, grid_x, 0].astype(np.int64) * factor + ys % factor
+    source_x = nnf[grid_y, grid_x, 1].astype(np.int64) * factor + xs % factor
+    source_y = np.clip(source_y, 0, hole.shape[0] - 1)
+    source_x = np.clip(source_x, 0, hole.shape[1] - 1)
+    copied = np.zeros_like(detail)
+    copied[ys, xs] = detail[source_y, source_x]
+    return copied
