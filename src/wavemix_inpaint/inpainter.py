@@ -208,7 +208,8 @@ class _Converted:
             where = torch.from_numpy(hole)[:, None].to(source.device)
             out = torch.where(where, fill, source)
             return out if self.batched else out[0]
-        fill = filled[0].permute(1, 2, 0).numpy()
+        # only the hole's pixels are converted: a 12-megapixel photo with a small hole stays cheap
+        fill = filled[0].permute(1, 2, 0).numpy()[hole[0]]  # K x 3 (K x 1 for grey)
         if self.grey:
             fill = fill[..., 0]
         array = self.array
@@ -216,14 +217,13 @@ class _Converted:
             fill = np.clip(np.rint(fill.astype(np.float64) * self.scale), 0, self.scale).astype(array.dtype)
         else:
             fill = fill.astype(array.dtype)
+        out = array.copy()
         if array.ndim == 2:
-            out = np.where(hole[0], fill, array)
+            out[hole[0]] = fill
         elif self.grey:  # grey + alpha
-            out = array.copy()
-            out[..., 0] = np.where(hole[0], fill, array[..., 0])
+            out[..., 0][hole[0]] = fill
         else:
-            out = array.copy()
-            out[..., :3] = np.where(hole[0][..., None], fill, array[..., :3])
+            out[..., :3][hole[0]] = fill
         if self.kind == "pil":
             return Image.fromarray(out, self.pil_mode)
         return out

@@ -33,10 +33,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-try:  # numba is a dependency; the import is guarded only to give a clear error
-    import numba
-except ImportError:  # pragma: no cover
-    numba = None
+import numba
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,7 @@ class TextureSettings:
     iterations: int = 4
     amplitude_weight: float = 2.0  # weight of the "how busy" guide channel against the colour channels
     detail_weight: float = 1.0  # weight of the already-synthesised detail (coherence of the copies)
-    max_search_side: int = 768  # the search runs at most at this resolution (offsets are then scaled up)
+    max_search_pixels: int = 40_000  # larger holes are searched on a coarser grid (offsets scaled back up)
     min_sources: int = 64  # fewer usable source pixels than this: no texture (the smooth fill is kept)
 
 
@@ -59,129 +56,124 @@ class TextureUnavailable(Exception):
 
 
 # --------------------------------------------------------------------------------------- numba kernels
+# Compiled on first use and cached on disk (numba's cache=True), so later processes start at once.
 
 
-def _build_kernels():  # noqa: ANN202 - compiled lazily so importing the package stays fast
-    if numba is None:  # pragma: no cover
-        raise ImportError("the texture stage needs numba: pip install numba")
+@numba.njit(cache=True, inline="always")
+def _hash_uniform(seed, iteration, y, x, k):  # noqa: ANN001, ANN202
+    """A deterministic uniform number in [0, 1) from five integers (splitmix64 finaliser)."""
+    z = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+    z ^= np.uint64(iteration * 1000003 + k) * np.uint64(0xBF58476D1CE4E5B9)
+    z ^= np.uint64(y * 65537 + x) * np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
-    @numba.njit(inline="always")
-    def hash_uniform(seed, iteration, y, x, k):
-        """A deterministic uniform number in [0, 1) from five integers (splitmix64 finaliser)."""
-        z = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
-        z ^= np.uint64(iteration * 1000003 + k) * np.uint64(0xBF58476D1CE4E5B9)
-        z ^= np.uint64(y * 65537 + x) * np.uint64(0x94D049BB133111EB)
-        z ^= z >> np.uint64(30)
-        z *= np.uint64(0xBF58476D1CE4E5B9)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(0x94D049BB133111EB)
-        z ^= z >> np.uint64(31)
-        return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
-    @numba.njit(inline="always")
-    def patch_cost(guide, detail, state, ty, tx, sy, sx, radius, detail_weight, use_hole_detail, best):
-        height, width = guide.shape[0], guide.shape[1]
-        channels, detail_channels = guide.shape[2], detail.shape[2]
-        total = 0.0
-        for dy in range(-radius, radius + 1):
-            y = ty + dy
-            if y < 0 or y >= height:
+@numba.njit(cache=True, inline="always")
+def _patch_cost(guide, detail, state, ty, tx, sy, sx, radius, detail_weight, use_hole_detail, best):  # noqa: ANN001, ANN202
+    """Squared distance between the target patch at (ty, tx) and the source patch at (sy, sx): guide
+    channels everywhere, detail where it is known (``state``), stopping early once above ``best``."""
+    height, width = guide.shape[0], guide.shape[1]
+    channels, detail_channels = guide.shape[2], detail.shape[2]
+    total = 0.0
+    for dy in range(-radius, radius + 1):
+        y = ty + dy
+        if y < 0 or y >= height:
+            continue
+        for dx in range(-radius, radius + 1):
+            x = tx + dx
+            if x < 0 or x >= width:
                 continue
-            for dx in range(-radius, radius + 1):
-                x = tx + dx
-                if x < 0 or x >= width:
-                    continue
-                for c in range(channels):
-                    diff = guide[y, x, c] - guide[sy + dy, sx + dx, c]
-                    total += diff * diff
-                if state[y, x] == 2 or (state[y, x] == 1 and use_hole_detail):
-                    for c in range(detail_channels):
-                        diff = detail[y, x, c] - detail[sy + dy, sx + dx, c]
-                        total += detail_weight * diff * diff
-            if total >= best:
-                return total
-        return total
+            for c in range(channels):
+                diff = guide[y, x, c] - guide[sy + dy, sx + dx, c]
+                total += diff * diff
+            if state[y, x] == 2 or (state[y, x] == 1 and use_hole_detail):
+                for c in range(detail_channels):
+                    diff = detail[y, x, c] - detail[sy + dy, sx + dx, c]
+                    total += detail_weight * diff * diff
+        if total >= best:
+            return total
+    return total
 
-    @numba.njit(parallel=True)
-    def patchmatch(guide, detail, state, hole, valid, sources, radius, iterations, detail_weight, seed, max_jump):
-        """NNF (absolute source coordinates, H x W x 2) for the hole pixels; ``detail`` is updated in place
-        in the hole with the copied detail after every iteration. ``state``: 2 where the detail is the
-        photo's own, 1 in the hole (its detail counts from the second iteration on), 0 elsewhere."""
-        height, width = hole.shape
-        nnf = np.zeros((height, width, 2), dtype=np.int32)
-        cost = np.full((height, width), np.inf, dtype=np.float64)
-        count = sources.shape[0]
-        for y in numba.prange(height):
+
+@numba.njit(cache=True)
+def _improve_row(guide, detail, state, hole, valid, nnf, previous, y, forward, radius, detail_weight, seed, iteration, max_jump):  # noqa: ANN001, ANN202
+    """One PatchMatch sweep along row ``y``: propagation from the neighbours, then random search."""
+    height, width = hole.shape
+    use_hole_detail = iteration > 0
+    for step in range(width):
+        x = np.int64(step) if forward else np.int64(width - 1 - step)
+        if not hole[y, x]:
+            continue
+        by, bx = nnf[y, x, 0], nnf[y, x, 1]
+        best = _patch_cost(guide, detail, state, y, x, by, bx, radius, detail_weight, use_hole_detail, np.inf)
+        # propagation: the neighbours' sources, shifted (horizontal: this row, already updated; vertical:
+        # the previous iteration's field, so rows can run in parallel deterministically)
+        for k in range(4):
+            ny, nx, fresh = y, x, False
+            if k == 0:
+                nx, fresh = (x - 1 if forward else x + 1), True
+            elif k == 1:
+                ny = y - 1
+            elif k == 2:
+                ny = y + 1
+            else:
+                nx = x + 1 if forward else x - 1
+            if ny < 0 or ny >= height or nx < 0 or nx >= width or not hole[ny, nx]:
+                continue
+            if fresh:
+                cy, cx = nnf[ny, nx, 0] + (y - ny), nnf[ny, nx, 1] + (x - nx)
+            else:
+                cy, cx = previous[ny, nx, 0] + (y - ny), previous[ny, nx, 1] + (x - nx)
+            if cy < 0 or cy >= height or cx < 0 or cx >= width or not valid[cy, cx]:
+                continue
+            candidate = _patch_cost(guide, detail, state, y, x, cy, cx, radius, detail_weight, use_hole_detail, best)
+            if candidate < best:
+                best, by, bx = candidate, cy, cx
+        # random search around the best source, in shrinking windows
+        jump = max_jump
+        k = 1
+        while jump >= 1:
+            cy = by + int((2.0 * _hash_uniform(seed, iteration + 1, y, x, k) - 1.0) * jump)
+            cx = bx + int((2.0 * _hash_uniform(seed, iteration + 1, y, x, k + 1) - 1.0) * jump)
+            k += 2
+            if 0 <= cy < height and 0 <= cx < width and valid[cy, cx]:
+                candidate = _patch_cost(guide, detail, state, y, x, cy, cx, radius, detail_weight, use_hole_detail, best)
+                if candidate < best:
+                    best, by, bx = candidate, cy, cx
+            jump //= 2
+        nnf[y, x, 0], nnf[y, x, 1] = by, bx
+
+
+@numba.njit(cache=True, parallel=True)
+def _patchmatch(guide, detail, state, hole, valid, sources, radius, iterations, detail_weight, seed, max_jump):  # noqa: ANN001, ANN202
+    """NNF (absolute source coordinates, H x W x 2) for the hole pixels; ``detail`` is updated in place in
+    the hole with the copied detail after every iteration. ``state``: 2 where the detail is the photo's
+    own, 1 in the hole (its detail counts from the second iteration on), 0 elsewhere."""
+    height, width = hole.shape
+    nnf = np.zeros((height, width, 2), dtype=np.int32)
+    count = sources.shape[0]
+    for row in numba.prange(height):
+        for x in range(width):
+            if hole[row, x]:
+                pick = int(_hash_uniform(seed, 0, row, x, 0) * count)
+                nnf[row, x, 0], nnf[row, x, 1] = sources[pick, 0], sources[pick, 1]
+    for iteration in range(iterations):
+        previous = nnf.copy()
+        forward = iteration % 2 == 0
+        for row in numba.prange(height):
+            _improve_row(guide, detail, state, hole, valid, nnf, previous, np.int64(row), forward, radius,
+                         detail_weight, seed, iteration, max_jump)  # fmt: skip
+        for row in numba.prange(height):
             for x in range(width):
-                if hole[y, x]:
-                    pick = int(hash_uniform(seed, 0, y, x, 0) * count)
-                    nnf[y, x, 0], nnf[y, x, 1] = sources[pick, 0], sources[pick, 1]
-        for iteration in range(iterations):
-            use_hole_detail = iteration > 0
-            previous = nnf.copy()
-            forward = iteration % 2 == 0
-            for row in numba.prange(height):
-                y = np.int64(row)
-                for step in range(width):
-                    x = np.int64(step) if forward else np.int64(width - 1 - step)
-                    if not hole[y, x]:
-                        continue
-                    by, bx = nnf[y, x, 0], nnf[y, x, 1]
-                    best = patch_cost(guide, detail, state, y, x, by, bx, radius, detail_weight, use_hole_detail, np.inf)
-                    # propagation: the neighbours' sources, shifted (horizontal: this row, already updated;
-                    # vertical: the previous iteration's field, so rows can run in parallel deterministically)
-                    for k in range(4):
-                        ny, nx, fresh = y, x, False
-                        if k == 0:
-                            nx, fresh = (x - 1 if forward else x + 1), True
-                        elif k == 1:
-                            ny = y - 1
-                        elif k == 2:
-                            ny = y + 1
-                        else:
-                            nx = x + 1 if forward else x - 1
-                        if ny < 0 or ny >= height or nx < 0 or nx >= width or not hole[ny, nx]:
-                            continue
-                        if fresh:
-                            cy, cx = nnf[ny, nx, 0] + (y - ny), nnf[ny, nx, 1] + (x - nx)
-                        else:
-                            cy, cx = previous[ny, nx, 0] + (y - ny), previous[ny, nx, 1] + (x - nx)
-                        if cy < 0 or cy >= height or cx < 0 or cx >= width or not valid[cy, cx]:
-                            continue
-                        candidate = patch_cost(guide, detail, state, y, x, cy, cx, radius, detail_weight, use_hole_detail, best)
-                        if candidate < best:
-                            best, by, bx = candidate, cy, cx
-                    # random search around the best source, in shrinking windows
-                    jump = max_jump
-                    k = 1
-                    while jump >= 1:
-                        cy = by + int((2.0 * hash_uniform(seed, iteration + 1, y, x, k) - 1.0) * jump)
-                        cx = bx + int((2.0 * hash_uniform(seed, iteration + 1, y, x, k + 1) - 1.0) * jump)
-                        k += 2
-                        if 0 <= cy < height and 0 <= cx < width and valid[cy, cx]:
-                            candidate = patch_cost(guide, detail, state, y, x, cy, cx, radius, detail_weight, use_hole_detail, best)
-                            if candidate < best:
-                                best, by, bx = candidate, cy, cx
-                        jump //= 2
-                    nnf[y, x, 0], nnf[y, x, 1] = by, bx
-                    cost[y, x] = best
-            for y in numba.prange(height):
-                for x in range(width):
-                    if hole[y, x]:
-                        for c in range(detail.shape[2]):
-                            detail[y, x, c] = detail[nnf[y, x, 0], nnf[y, x, 1], c]
-        return nnf
-
-    return patchmatch
-
-
-_KERNELS: dict[str, object] = {}
-
-
-def _patchmatch():  # noqa: ANN202
-    if "patchmatch" not in _KERNELS:
-        _KERNELS["patchmatch"] = _build_kernels()
-    return _KERNELS["patchmatch"]
+                if hole[row, x]:
+                    for c in range(detail.shape[2]):
+                        detail[row, x, c] = detail[nnf[row, x, 0], nnf[row, x, 1], c]
+    return nnf
 
 
 # ------------------------------------------------------------------------------------------ the stage
@@ -214,9 +206,10 @@ def _amplitude_guide(detail: np.ndarray, reliable: np.ndarray, hole: np.ndarray,
     return filled
 
 
-def _search_scale(shape: tuple[int, int], max_side: int) -> int:
-    """Integer factor by which the search resolution is reduced (1 = full resolution)."""
-    return max(1, math.ceil(max(shape) / max_side))
+def _search_scale(hole_pixels: int, max_pixels: int) -> int:
+    """Integer factor by which the search resolution is reduced (1 = full resolution) so that the hole
+    has at most about ``max_pixels`` pixels on the search grid."""
+    return max(1, math.ceil(math.sqrt(hole_pixels / max_pixels)))
 
 
 def synthesize_texture(
@@ -235,7 +228,7 @@ def synthesize_texture(
     amplitude = _amplitude_guide(detail, reliable, hole, 2 * settings.guide_sigma)
     guide = np.concatenate([_blur(smooth, settings.guide_sigma), settings.amplitude_weight * amplitude[..., None]], axis=2)
 
-    factor = _search_scale(hole.shape, settings.max_search_side)
+    factor = _search_scale(int(hole.sum()), settings.max_search_pixels)
     if factor > 1:  # search on a reduced grid; each reduced pixel stands for a factor x factor block
         size = (math.ceil(hole.shape[1] / factor), math.ceil(hole.shape[0] / factor))
         s_guide = cv2.resize(guide, size, interpolation=cv2.INTER_AREA)
@@ -252,7 +245,7 @@ def synthesize_texture(
     if len(sources) < settings.min_sources or not s_hole.any():
         raise TextureUnavailable(f"only {len(sources)} usable source pixels around the hole")
     state = np.where(s_hole, 1, np.where(s_reliable, 2, 0)).astype(np.int8)
-    nnf = _patchmatch()(
+    nnf = _patchmatch(
         np.ascontiguousarray(s_guide, dtype=np.float32), np.ascontiguousarray(s_detail, dtype=np.float32),
         state, s_hole, valid, sources, radius, settings.iterations, settings.detail_weight, int(seed),
         max(s_hole.shape),
