@@ -175,3 +175,58 @@ def test_models_lists_pretrained(tmp_path, checkpoint, monkeypatch, capsys) -> N
     assert _run("models") == 0
     out = capsys.readouterr().out
     assert "pretrained weights" in out and "default.safetensors" in out and "present (wavemix-tiny)" in out
+
+
+def test_all_white_mask_exits_2_with_one_clear_line(tmp_path, checkpoint, capsys) -> None:
+    image = _photo(tmp_path / "photo.png")
+    Image.new("L", (44, 32), 255).save(tmp_path / "white.png")
+    out = tmp_path / "out.png"
+    assert _run("inpaint", "--image", image, "--mask", tmp_path / "white.png", "--output", out, "--checkpoint", checkpoint) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: the mask covers the whole image") and error.count("\n") == 1
+    assert not out.exists()
+
+
+def test_empty_mask_copies_the_input_and_says_so(tmp_path, checkpoint, capsys) -> None:
+    image = _photo(tmp_path / "photo.jpg", quality=70)
+    Image.new("L", (44, 32), 0).save(tmp_path / "empty.png")
+    out = tmp_path / "out.jpg"
+    assert _run("inpaint", "--image", image, "--mask", tmp_path / "empty.png", "--output", out, "--checkpoint", checkpoint) == 0
+    assert "notice: " in capsys.readouterr().err and out.read_bytes() == image.read_bytes()
+
+
+def test_unwritable_output_fails_before_any_work(tmp_path, checkpoint, capsys, monkeypatch) -> None:
+    from wavemix_inpaint.inpainter import Inpainter
+
+    calls = []
+    monkeypatch.setattr(Inpainter, "inpaint_file", lambda *a, **k: calls.append(a))
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output folder should be")
+    image, mask = _photo(tmp_path / "in" / "a.png"), _mask(tmp_path / "mask.png")
+    _photo(tmp_path / "in" / "b.png", seed=1)
+    for output in (blocker / "out.png", blocker / "folder/"):
+        source = image if output.suffix else image.parent
+        assert _run("inpaint", "--image", source, "--mask", mask, "--output", str(output), "--checkpoint", checkpoint) == 2
+        error = capsys.readouterr().err
+        assert error.startswith("error: cannot write into the output folder") and error.count("\n") == 1
+    assert calls == []  # the model never ran
+
+
+def test_texture_flag_is_seeded_and_changes_only_the_hole(tmp_path, checkpoint) -> None:
+    rng = np.random.default_rng(5)
+    grainy = np.clip(smooth_image(rng, 48, 64).astype(int) + rng.integers(-30, 31, (48, 64, 1)), 0, 255).astype(np.uint8)
+    Image.fromarray(grainy).save(tmp_path / "grainy.png")
+    mask = np.zeros((48, 64), np.uint8)
+    mask[14:34, 18:46] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    outputs = {}
+    for name, flags in (("smooth", ["--no-texture"]), ("a", ["--texture"]), ("b", ["--texture"]), ("c", ["--texture", "--seed", "9"])):
+        out = tmp_path / f"{name}.png"
+        assert _run("inpaint", "--image", tmp_path / "grainy.png", "--mask", tmp_path / "mask.png", "--output", out,
+                    "--checkpoint", checkpoint, *flags) == 0  # fmt: skip
+        outputs[name] = np.asarray(Image.open(out)).astype(int)
+    hole = mask > 0
+    assert np.array_equal(outputs["a"], outputs["b"]) and not np.array_equal(outputs["a"], outputs["c"])
+    for result in outputs.values():
+        assert np.array_equal(result[~hole], grainy[~hole])
+    assert not np.array_equal(outputs["a"][hole], outputs["smooth"][hole])

@@ -23,8 +23,11 @@ def atomic_path(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Pat
     target = Path(path)
     if not overwrite and target.exists():
         raise InputError(f"refusing to overwrite existing file {target} (choose another output path)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise InputError(f"cannot write {target}: {error.strerror or error}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -36,6 +39,18 @@ def atomic_path(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Pat
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def check_writable_folder(folder: str | os.PathLike) -> None:
+    """Make sure files can be created in ``folder`` (creating it if needed), before any work is done:
+    an :class:`InputError` naming the folder and the reason otherwise."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise InputError(f"cannot write into the output folder {folder}: {error.strerror or error}") from None
 
 
 def _umask() -> int:

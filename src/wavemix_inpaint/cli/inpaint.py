@@ -228,6 +228,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from wavemix_inpaint.errors import InputError, WavemixError
+    from wavemix_inpaint.fileio import check_writable_folder
 
     image, mask, output = Path(args.image), Path(args.mask), Path(args.output)
     single = image.is_file()
@@ -240,6 +241,8 @@ def run(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         max_pixels=args.max_pixels or None,
     )
+    for folder in sorted({job.output.parent for job in jobs if job.error is None}):
+        check_writable_folder(folder)  # before the model runs on anything
     if single:
         job = jobs[0]
         if job.error:

@@ -1,0 +1,160 @@
+"""The texture stage and the coarse-to-fine pyramid: real behaviour on small synthetic photos."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from wavemix_inpaint.inference import InpaintOptions, fill
+from wavemix_inpaint.inpainter import InpaintNotice, Inpainter
+from wavemix_inpaint.metrics.texture import detail_energy
+from wavemix_inpaint.models import create_model
+from wavemix_inpaint.models.pyramid import coarse_to_fine, downsample_pair, hole_thickness, pyramid_levels, upsample_fill
+from wavemix_inpaint.texture import TextureSettings, TextureUnavailable, synthesize_texture
+
+
+def grainy_photo(height: int = 64, width: int = 80, seed: int = 0) -> np.ndarray:
+    """A two-region photo: smooth sky on top, grainy ground below (float32 H x W x 3 in [0, 1])."""
+    rng = np.random.default_rng(seed)
+    image = np.zeros((height, width, 3), np.float32)
+    image[: height // 2] = (0.55, 0.7, 0.9)
+    image[height // 2 :] = (0.35, 0.45, 0.2)
+    image[height // 2 :] += 0.12 * rng.standard_normal((height - height // 2, width, 1)).astype(np.float32)
+    return np.clip(image, 0, 1)
+
+
+def smooth_fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """What a smooth network gives: each hole pixel gets its region's mean colour."""
+    out = image.copy()
+    half = image.shape[0] // 2
+    for rows in (slice(0, half), slice(half, None)):
+        region = hole[rows]
+        out[rows][region] = image[rows][~region].mean(axis=0)
+    return out
+
+
+@pytest.fixture
+def scene() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    image = grainy_photo()
+    hole = np.zeros(image.shape[:2], bool)
+    hole[20:50, 25:55] = True
+    return image, hole, smooth_fill(image, hole)
+
+
+def test_texture_adds_grain_where_the_photo_has_grain_and_keeps_sky_smooth(scene):
+    image, hole, smooth = scene
+    out = synthesize_texture(smooth, hole, seed=0)
+    assert np.array_equal(out[~hole], smooth[~hole])  # known pixels untouched
+    ground, sky = hole.copy(), hole.copy()
+    ground[:36], sky[28:] = False, False  # hole rows well inside each region
+    as_tensor = lambda a: torch.from_numpy(a).permute(2, 0, 1)[None]  # noqa: E731
+    energy = lambda a, m: float(detail_energy(as_tensor(a), torch.from_numpy(m)[None, None], erode=3))  # noqa: E731
+    assert energy(out, ground) > 0.4 * energy(image, ground)  # the ground gets real grain...
+    assert energy(out, sky) < 0.1 * energy(image, ground)  # ...the sky stays smooth
+    mean_shift = np.abs(out[hole].mean(axis=0) - smooth[hole].mean(axis=0)).max()
+    assert mean_shift < 0.02  # detail only: the network's colours are kept
+
+
+def test_texture_is_deterministic_for_a_seed_whatever_the_threads(scene):
+    import numba
+
+    _, hole, smooth = scene
+    first = synthesize_texture(smooth, hole, seed=3)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        single = synthesize_texture(smooth, hole, seed=3)
+    finally:
+        numba.set_num_threads(previous)
+    assert np.array_equal(first, single)
+    assert not np.array_equal(first, synthesize_texture(smooth, hole, seed=4))
+
+
+def test_texture_on_a_coarser_search_grid_for_large_holes():
+    image = grainy_photo(160, 200)
+    hole = np.zeros(image.shape[:2], bool)
+    hole[50:130, 60:140] = True
+    smooth = smooth_fill(image, hole)
+    out = synthesize_texture(smooth, hole, settings=TextureSettings(max_search_pixels=800))  # 6400 px: factor 3
+    assert np.array_equal(out[~hole], smooth[~hole])
+    ground = hole.copy()
+    ground[:90] = False
+    assert out[ground].std(axis=0).mean() > 0.5 * image[ground].std(axis=0).mean()
+
+
+def test_texture_refuses_when_nothing_usable_is_left(scene):
+    _, _, smooth = scene
+    almost_all = np.ones(smooth.shape[:2], bool)
+    almost_all[:3] = False
+    with pytest.raises(TextureUnavailable):
+        synthesize_texture(smooth, almost_all)
+
+
+def test_pipeline_falls_back_to_the_smooth_fill_with_a_notice():
+    inpainter = Inpainter(create_model("wavemix-tiny").eval(), device="cpu")
+    image = (grainy_photo() * 255).astype(np.uint8)
+    almost_all = np.ones(image.shape[:2], bool)
+    almost_all[:2, :2] = False
+    with pytest.warns(InpaintNotice, match="texture skipped"):
+        textured = inpainter(image, almost_all, texture=True)
+    assert np.array_equal(textured, inpainter(image, almost_all, texture=False))
+
+
+# ------------------------------------------------------------------------------------------ the pyramid
+
+
+def test_thickness_and_levels():
+    hole = np.zeros((400, 400), bool)
+    hole[100:300, 100:300] = True  # 200 px box: ~100 px from its centre to the known pixels
+    assert 95 <= hole_thickness(hole) <= 101
+    assert pyramid_levels(hole, target_thickness=12) == 3  # 100 / 2^3 ~ 12.5, and 400 / 8 = 50 >= 48
+    assert pyramid_levels(hole, target_thickness=200) == 0
+    thin = np.zeros((400, 400), bool)
+    thin[:, 198:202] = True  # a long thin stroke needs no pyramid at any size
+    assert pyramid_levels(thin) == 0
+    assert pyramid_levels(hole[:100, :100] | True, target_thickness=1) == 1  # the short side limits the depth
+
+
+def test_downsample_and_upsample_keep_known_pixels_and_mark_partial_holes():
+    image = torch.rand(1, 3, 9, 11)
+    mask = torch.zeros(1, 1, 9, 11)
+    mask[..., 4, 5] = 1
+    small_image, small_mask = downsample_pair(image, mask)
+    assert small_image.shape[-2:] == (5, 6) and small_mask.sum() == 1 and small_mask[0, 0, 2, 2] == 1
+    estimate = upsample_fill(torch.zeros_like(small_image), image, mask)
+    assert torch.equal(estimate[mask.expand_as(image) < 0.5], image[mask.expand_as(image) < 0.5])
+    assert estimate[0, :, 4, 5].abs().sum() == 0
+
+
+def test_coarse_to_fine_fills_the_coarsest_level_first_then_refines_every_level():
+    calls = []
+
+    def refine(image, mask, estimate):
+        calls.append((tuple(image.shape[-2:]), estimate is None))
+        start = estimate if estimate is not None else image * (1 - mask) + 0.5 * mask
+        return torch.where(mask > 0.5, start, image)
+
+    image, mask = torch.rand(1, 3, 64, 96), torch.zeros(1, 1, 64, 96)
+    mask[..., 10:50, 20:70] = 1
+    out = coarse_to_fine(refine, image, mask, levels=2)
+    assert calls == [((16, 24), True), ((32, 48), False), ((64, 96), False)]
+    assert torch.equal(out[mask.expand_as(out) < 0.5], image[mask.expand_as(image) < 0.5])
+
+
+def test_the_pipeline_uses_the_pyramid_only_for_models_trained_to_refine_an_estimate():
+    image, hole = torch.rand(1, 3, 200, 200), torch.zeros(1, 1, 200, 200, dtype=torch.bool)
+    hole[..., 40:160, 40:160] = True
+    shapes = []
+
+    def refine(window, mask, estimate):
+        shapes.append(tuple(window.shape[-2:]))
+        return window
+
+    fill(refine, image, hole, InpaintOptions(), can_refine=True)
+    assert shapes[0] == (50, 50) and shapes[-1] == (200, 200)
+    shapes.clear()
+    fill(refine, image, hole, InpaintOptions(), can_refine=False)
+    assert shapes == [(200, 200)]
+    assert Inpainter(create_model("wavemix-tiny", prefill="telea"), device="cpu").can_refine
+    assert not Inpainter(create_model("wavemix-tiny"), device="cpu").can_refine  # zeros in the hole: trained on those
