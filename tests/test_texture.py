@@ -137,8 +137,10 @@ def test_coarse_to_fine_fills_the_coarsest_level_first_then_refines_every_level(
 
     image, mask = torch.rand(1, 3, 64, 96), torch.zeros(1, 1, 64, 96)
     mask[..., 10:50, 20:70] = 1
-    out = coarse_to_fine(refine, image, mask, levels=2)
+    levels = coarse_to_fine(refine, image, mask, levels=2)
     assert calls == [((16, 24), True), ((32, 48), False), ((64, 96), False)]
+    assert [tuple(fill.shape[-2:]) for _, _, fill in levels] == [(16, 24), (32, 48), (64, 96)]
+    out = levels[-1][2]
     assert torch.equal(out[mask.expand_as(out) < 0.5], image[mask.expand_as(image) < 0.5])
 
 

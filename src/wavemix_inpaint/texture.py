@@ -251,6 +251,7 @@ def synthesize_texture(
         max(s_hole.shape),
     )  # fmt: skip
     copied = _copy_detail(detail, hole, nnf, factor)
+    copied[hole] -= copied[hole].mean(axis=0)  # detail only: the network's mean colour stays
     out = smooth.copy()
     out[hole] = np.clip(smooth[hole] + settings.strength * copied[hole], 0.0, 1.0)
     return out

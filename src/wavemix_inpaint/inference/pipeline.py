@@ -24,7 +24,7 @@ from torch import Tensor
 
 from wavemix_inpaint.inference.options import InpaintOptions
 from wavemix_inpaint.inference.windows import crop_boxes
-from wavemix_inpaint.models.pyramid import coarse_to_fine, pyramid_levels
+from wavemix_inpaint.models.pyramid import coarse_to_fine, pyramid_levels, upsample_fill
 
 #: ``refine(image, mask, estimate)`` -> composited fill of one window (``estimate`` None: the model's own start)
 Refine = Callable[[Tensor, Tensor, "Tensor | None"], Tensor]
@@ -49,16 +49,14 @@ def fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, c
         picture, holes = image[index : index + 1], hole[index : index + 1].float()
         if options.strategy == "resize" and max(height, width) > options.resize_limit:
             filled = _resized_fill(refine, picture, holes, options, can_refine)
-            result.image[index : index + 1] = _with_texture(filled, holes, options, result.notices)
+            result.image[index : index + 1] = _with_texture([(picture, holes, filled)], options, result.notices)
             continue
         whole = [(0, height, 0, width)]
         boxes = crop_boxes(holes[0, 0].numpy(), options.crop_margin) if _crops(options, height, width) else whole
         for top, bottom, left, right in boxes:
             window_image, window_hole = picture[..., top:bottom, left:right], holes[..., top:bottom, left:right]
-            filled = _smooth_fill(refine, window_image, window_hole, options, can_refine)
-            result.image[index : index + 1, :, top:bottom, left:right] = _with_texture(
-                filled, window_hole, options, result.notices
-            )
+            levels = _smooth_fill(refine, window_image, window_hole, options, can_refine)
+            result.image[index : index + 1, :, top:bottom, left:right] = _with_texture(levels, options, result.notices)
     return result
 
 
@@ -66,7 +64,11 @@ def _crops(options: InpaintOptions, height: int, width: int) -> bool:
     return options.strategy == "crop" and max(height, width) > options.crop_trigger
 
 
-def _smooth_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Tensor:
+Levels = list[tuple[Tensor, Tensor, Tensor]]
+"""``(image, hole, smooth fill)`` per pyramid level, coarsest first (one entry without a pyramid)."""
+
+
+def _smooth_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Levels:
     levels = pyramid_levels(hole[0, 0].numpy()) if options.coarse_to_fine and can_refine else 0
     return coarse_to_fine(refine, image, hole, levels)
 
@@ -78,21 +80,30 @@ def _resized_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintO
     size = (max(1, round(height * scale)), max(1, round(width * scale)))
     small = F.interpolate(image, size=size, mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
     small_hole = (F.interpolate(hole, size=size, mode="area") > 0).float()
-    filled = _smooth_fill(refine, small, small_hole, options, can_refine)
+    filled = _smooth_fill(refine, small, small_hole, options, can_refine)[-1][2]
     large = F.interpolate(filled, size=(height, width), mode="bicubic", align_corners=False).clamp(0, 1)
     return torch.where(hole > 0.5, large, image)
 
 
-def _with_texture(filled: Tensor, hole: Tensor, options: InpaintOptions, notices: list[str]) -> Tensor:
-    """``filled`` plus copied photo detail (when ``options.texture``); falls back to ``filled`` with a notice."""
+def _with_texture(levels: Levels, options: InpaintOptions, notices: list[str]) -> Tensor:
+    """The finest smooth fill plus copied photo detail (when ``options.texture``), one band per pyramid
+    level: each level adds the detail of its own octave on top of the coarser levels' (upsampled), so a
+    hole filled coarse to fine gets texture at every scale it was blurred at. Falls back to the smooth
+    fill with a notice when the photo offers no usable source."""
+    smooth = levels[-1][2]
     if not options.texture:
-        return filled
+        return smooth
     from wavemix_inpaint.texture import TextureUnavailable, synthesize_texture
 
-    smooth = filled[0].permute(1, 2, 0).numpy()
-    try:
-        textured = synthesize_texture(smooth, hole[0, 0].numpy() > 0.5, seed=options.seed)
-    except TextureUnavailable as reason:
-        notices.append(f"texture skipped ({reason}): the smooth fill is kept")
-        return filled
-    return torch.from_numpy(textured).permute(2, 0, 1)[None]
+    carried = None  # detail added so far, at the current level's resolution (hole only)
+    for number, (_, hole, fill) in enumerate(levels, start=1):
+        base = fill if carried is None else (fill + upsample_fill(carried, torch.zeros_like(fill), hole)).clamp(0, 1)
+        try:
+            textured = synthesize_texture(base[0].permute(1, 2, 0).numpy(), hole[0, 0].numpy() > 0.5, seed=options.seed)
+            base = torch.from_numpy(textured).permute(2, 0, 1)[None]
+        except TextureUnavailable as reason:
+            if number == len(levels):  # a coarse level may be too small to copy from; the finest must not
+                notices.append(f"texture skipped ({reason}): the smooth fill is kept")
+                return smooth
+        carried = base - fill
+    return smooth + carried

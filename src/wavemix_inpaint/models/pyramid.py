@@ -78,16 +78,20 @@ def pyramid_levels(
     return min(wanted, allowed)
 
 
-def coarse_to_fine(refine: Refiner, image: Tensor, mask: Tensor, levels: int) -> Tensor:
+def coarse_to_fine(refine: Refiner, image: Tensor, mask: Tensor, levels: int) -> list[tuple[Tensor, Tensor, Tensor]]:
     """Fill ``image`` (``N x 3 x H x W``) at ``levels`` halvings first, then refine at every finer level.
 
-    ``refine`` returns composited fills; with ``levels == 0`` this is one plain call.
+    ``refine`` returns composited fills; with ``levels == 0`` this is one plain call. Returns
+    ``(image, mask, fill)`` for every level, coarsest first (the last fill is the full-resolution
+    result; the texture stage adds detail level by level).
     """
     pyramid = [(image, mask)]
     for _ in range(levels):
         pyramid.append(downsample_pair(*pyramid[-1]))
     coarse_image, coarse_mask = pyramid[-1]
     filled = refine(coarse_image, coarse_mask, None)
+    results = [(coarse_image, coarse_mask, filled)]
     for level_image, level_mask in reversed(pyramid[:-1]):
         filled = refine(level_image, level_mask, upsample_fill(filled, level_image, level_mask))
-    return filled
+        results.append((level_image, level_mask, filled))
+    return results
