@@ -31,6 +31,15 @@ def test_count_parameters_deduplicates_shared_tensors():
     assert sum(p.numel() for _, p in model.named_parameters(remove_duplicate=False)) > single
 
 
+def test_count_parameters_on_the_meta_device():
+    # meta tensors have no storage (every data_ptr is 0): they must not all count as one shared tensor
+    with torch.device("meta"):
+        model = create_model("wavemix-tiny")
+    assert count_parameters(model) == count_parameters(create_model("wavemix-tiny")) > 60_000
+    model.alias = model.stages[0]
+    assert count_parameters(model) == count_parameters(create_model("wavemix-tiny"))
+
+
 @pytest.mark.parametrize("size", [(32, 32), (37, 53), (1, 1), (9, 200)])
 @pytest.mark.parametrize("overrides", [{}, {"dwt_levels": 2}, {"stem_stride": 4}, {"stem_stride": 1}])
 def test_any_size_is_padded_and_cropped(size, overrides):

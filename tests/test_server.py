@@ -531,3 +531,16 @@ def test_texture_field_adds_detail_inside_only_and_is_seeded(client):
         return float(np.abs(np.diff(inner, 2, axis=0)).mean() + np.abs(np.diff(inner, 2, axis=1)).mean())
 
     assert roughness(textured[0]) > 2 * roughness(smooth)
+
+
+def test_healthz_never_reports_more_queued_than_the_queue_limit():
+    from wavemix_inpaint.server.app import _InferenceQueue
+
+    queue = _InferenceQueue(concurrency=1, max_queue=8)
+    queue.running, queue.waiting = 1, 8  # full: the 9th waiting request is refused
+    assert queue.full() and queue.queued == 8
+    queue.running = 0  # the running request ended; 8 still wait and one more may come in
+    assert not queue.full()
+    queue.waiting = 9
+    assert queue.full() and queue.queued == 8  # one of the nine is about to take the free slot
+    queue.shutdown()

@@ -73,7 +73,10 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     for _, parameter in model.named_parameters(remove_duplicate=False):
         if trainable_only and not parameter.requires_grad:
             continue
-        key = (parameter.untyped_storage().data_ptr(), parameter.storage_offset())
+        if parameter.is_meta:  # no storage to compare: tied meta parameters are the same object
+            key = (id(parameter), -1)
+        else:
+            key = (parameter.untyped_storage().data_ptr(), parameter.storage_offset())
         if key in seen:
             continue
         seen.add(key)

@@ -251,6 +251,12 @@ class _InferenceQueue:
     def full(self) -> bool:
         return self.running + self.waiting >= self.concurrency + self.max_queue
 
+    @property
+    def queued(self) -> int:
+        """Requests that wait for a slot: ``waiting`` less the ones a free slot is about to take (a request
+        that is still reading its upload counts as waiting), so it never exceeds ``max_queue``."""
+        return max(0, self.waiting - max(0, self.concurrency - self.running))
+
     def retry_after(self) -> int:
         """Rough seconds until a slot frees: mean inference time x queue length / workers."""
         estimate = self._mean_seconds * (self.waiting + 1) / self.concurrency
@@ -578,7 +584,7 @@ def create_app(
             raise ApiError(
                 503,
                 "busy",
-                f"the server is busy ({queue.running} running, {queue.waiting} waiting); retry in {seconds} s",
+                f"the server is busy ({queue.running} running, {queue.queued} waiting); retry in {seconds} s",
                 headers={"Retry-After": str(seconds)},
             )
         queue.waiting += 1  # counted before the first await, so concurrent requests see it
@@ -680,7 +686,7 @@ def create_app(
             "model": loaded.get("name"),
             "device": loaded.get("device"),
             "running": queue.running,
-            "queued": queue.waiting,
+            "queued": queue.queued,
             "max_concurrency": max_concurrency,
             "max_queue": max_queue,
         }
