@@ -172,3 +172,23 @@ def test_cosine_schedule_decays_the_adamw_learning_rate_to_zero_at_the_switch(im
     assert rows[2]["phase"] == "sgd" and float(rows[2]["lr"]) == pytest.approx(config.sgd_lr)
     with pytest.raises(InputError, match="lr_schedule"):
         _config(image_folder, tmp_path / "bad", lr_schedule="linear")
+
+
+def test_every_train_setting_is_a_flag_and_flags_round_trip():
+    import argparse
+    import dataclasses
+
+    from wavemix_inpaint.cli import train as train_cli
+    from wavemix_inpaint.training.config import TrainConfig, config_flags, config_overrides, make_train_config
+
+    parser = argparse.ArgumentParser()
+    train_cli.add_arguments(parser)
+    flags = {option for action in parser._actions for option in action.option_strings}
+    for spec in dataclasses.fields(TrainConfig):
+        assert spec.metadata["help"], spec.name
+        if spec.name not in ("model_options", "progress"):
+            assert "--" + spec.name.replace("_", "-") in flags, spec.name
+    wanted = make_train_config({"model": "wavemix-tiny", "data": "photos", "lr": 3e-4, "betas": [0.8, 0.99], "switch_epoch": 4,
+                                "channels_last": False, "coarse_estimate_prob": 0.5, "lr_schedule": "cosine"})  # fmt: skip
+    args = parser.parse_args([str(part) for part in config_flags(wanted.to_dict())])
+    assert make_train_config(config_overrides(args)) == dataclasses.replace(wanted, progress=True)

@@ -29,6 +29,7 @@ import yaml
 
 from wavemix_inpaint.errors import InputError
 from wavemix_inpaint.fileio import atomic_write_text
+from wavemix_inpaint.training.config import config_flags
 
 Log = Callable[[str], None]
 PLAN_FILE = "experiment.yaml"
@@ -67,13 +68,6 @@ def train_values(plan: dict[str, Any], model: dict[str, Any], run_dir: Path, dev
     return values
 
 
-_FLAG_FIELDS = (
-    "data", "val_data", "output", "image_size", "augment", "mask_preset", "val_mask_preset", "val_size", "batch_size",
-    "epochs", "steps_per_epoch", "switch_epoch", "lr", "precision", "num_workers", "seed", "device",
-    "checkpoint_every", "time_limit_minutes",
-)  # fmt: skip
-
-
 def plan_commands(plan: dict[str, Any], output: str | Path) -> list[str]:
     """Equivalent ``wavemix-inpaint`` commands (masks, train, evaluate) for the plan, for the record."""
     output = Path(output)
@@ -91,9 +85,7 @@ def plan_commands(plan: dict[str, Any], output: str | Path) -> list[str]:
         parts = ["wavemix-inpaint train", f"--model {q(model['preset'])}"]
         for key, value in model.get("options", {}).items():
             parts.append(f"--model-option {q(f'{key}={json.dumps(value)}')}")
-        for key in _FLAG_FIELDS:
-            if values.get(key) is not None:
-                parts.append(f"--{key.replace('_', '-')} {q(str(values[key]))}")
+        parts += [q(str(part)) for part in config_flags({**values, "model": None})]
         commands.append(" ".join(parts))
     data = plan["data"]
     for model in plan["models"]:

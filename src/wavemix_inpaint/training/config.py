@@ -7,6 +7,7 @@ of the 100 epochs, 96x96 images, LaMa training masks, SSIM+L1 loss 3:1, AMP on C
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import sys
@@ -27,52 +28,61 @@ from wavemix_inpaint.errors import InputError
 LR_SCHEDULES = ("constant", "cosine")
 
 
+def _setting(default: Any = None, help: str = "", factory: Any = None) -> Any:  # noqa: A002 - argparse's word
+    """A :class:`TrainConfig` field with its command-line help (``train`` flags are generated from these)."""
+    if factory is not None:
+        return field(default_factory=factory, metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass
 class TrainConfig:
-    """All settings of one training run (field docs in ``docs/training.md``)."""
+    """All settings of one training run; every field is also a ``wavemix-inpaint train --FIELD-NAME`` flag."""
 
-    model: str = "wavemix-paper"
-    model_options: dict[str, Any] = field(default_factory=dict)
-    init_from: str | None = None
-    data: str = ""
-    val_data: str | None = None
-    output: str = "runs/train"
-    image_size: int = 96
-    augment: str = "distortions"
-    mask_preset: str = "train"
-    val_mask_preset: str = "thick"
-    val_size: int = 400
-    batch_size: int = 40
-    epochs: int = 100
-    steps_per_epoch: int | None = None
-    switch_epoch: int | None = None
-    lr: float = 1e-3
-    lr_schedule: str = "constant"  # AdamW phase: constant (the paper) or cosine (decays to 0 at the switch)
-    coarse_estimate_prob: float = 0.0  # share of samples refining the model's own half-resolution fill
-    weight_decay: float = 0.01
-    betas: tuple[float, float] = (0.9, 0.999)
-    eps: float = 1e-8
-    sgd_lr: float = 1e-3
-    sgd_momentum: float = 0.9
-    loss: str = "ssim-l1"
-    ssim_weight: float = 0.75
-    l1_weight: float = 0.25
-    adversarial_weight: float = 0.0
-    feature_matching_weight: float = 100.0
-    r1_weight: float = 0.001
-    disc_lr: float = 1e-4
-    precision: str = "auto"
-    channels_last: bool = True
-    grad_clip: float | None = None
-    max_bad_steps: int = 20
-    num_workers: int = 2
-    seed: int = 0
-    device: str = "auto"
-    checkpoint_every: int = 0
-    time_limit_minutes: float | None = None
-    save_dtype: str = "float32"
-    tensorboard: bool = True
-    progress: bool = True
+    model: str = _setting("wavemix-paper", "registered model preset (see `wavemix-inpaint models`)")
+    model_options: dict[str, Any] = _setting(help="architecture options (--model-option KEY=VALUE)", factory=dict)
+    init_from: str | None = _setting(None, "start from this checkpoint's weights (fine-tuning; same architecture)")
+    data: str = _setting("", "training images: a folder (recursive) or stl10:PATH")
+    val_data: str | None = _setting(None, "validation images (default: the val split / centre crops of --data)")
+    output: str = _setting("runs/train", "run folder for checkpoints and logs")
+    image_size: int = _setting(96, "training crop size in pixels")
+    augment: str = _setting("distortions", "none, light or distortions")
+    mask_preset: str = _setting("train", "training masks (train, thick, medium, thin, wavemix-paper-96, square:N)")
+    val_mask_preset: str = _setting("thick", "fixed validation masks preset")
+    val_size: int = _setting(400, "number of validation images")
+    batch_size: int = _setting(40, "images per optimisation step (per process)")
+    epochs: int = _setting(100, "epochs to train")
+    steps_per_epoch: int | None = _setting(None, "fixed number of batches per epoch (default: one pass over the data)")
+    switch_epoch: int | None = _setting(None, "epoch at which AdamW is replaced by SGD (default: half)")
+    lr: float = _setting(1e-3, "AdamW learning rate")
+    lr_schedule: str = _setting("constant", "AdamW phase: constant (the paper) or cosine (decays to 0 at the switch)")
+    coarse_estimate_prob: float = _setting(
+        0.0, "share of samples that refine the model's own half-resolution fill (coarse-to-fine training)"
+    )
+    weight_decay: float = _setting(0.01, "AdamW weight decay")
+    betas: tuple[float, float] = _setting((0.9, 0.999), "AdamW betas, e.g. [0.9, 0.999]")
+    eps: float = _setting(1e-8, "AdamW epsilon")
+    sgd_lr: float = _setting(1e-3, "learning rate of the SGD phase")
+    sgd_momentum: float = _setting(0.9, "momentum of the SGD phase")
+    loss: str = _setting("ssim-l1", "ssim-l1 (the paper) or lama (with --adversarial-weight)")
+    ssim_weight: float = _setting(0.75, "weight of 1 - SSIM")
+    l1_weight: float = _setting(0.25, "weight of L1")
+    adversarial_weight: float = _setting(0.0, "PatchGAN weight (0: no discriminator; LaMa: 10)")
+    feature_matching_weight: float = _setting(100.0, "discriminator feature-matching weight (LaMa: 100)")
+    r1_weight: float = _setting(0.001, "R1 gradient penalty weight (LaMa: 0.001)")
+    disc_lr: float = _setting(1e-4, "discriminator Adam learning rate")
+    precision: str = _setting("auto", "auto (fp16 AMP on CUDA, fp32 on CPU), fp32, fp16 or bf16")
+    channels_last: bool = _setting(True, "NHWC memory format (faster convolutions on CPU and GPU)")
+    grad_clip: float | None = _setting(None, "clip the gradient norm to this value")
+    max_bad_steps: int = _setting(20, "stop after this many consecutive non-finite losses")
+    num_workers: int = _setting(2, "data-loading worker processes")
+    seed: int = _setting(0, "seed of crops, augmentations, masks and initial weights")
+    device: str = _setting("auto", "auto, cpu, cuda, cuda:N or mps")
+    checkpoint_every: int = _setting(0, "also save a resumable checkpoint every N steps (0: at epoch ends)")
+    time_limit_minutes: float | None = _setting(None, "stop (resumably) after this much wall time")
+    save_dtype: str = _setting("float32", "dtype of the saved weights: float32, float16 or bfloat16")
+    tensorboard: bool = _setting(True, "write TensorBoard logs")
+    progress: bool = _setting(True, "show progress bars")
 
     def __post_init__(self) -> None:
         self.betas = tuple(self.betas)  # type: ignore[assignment]
@@ -101,13 +111,20 @@ class TrainConfig:
 
 
 def _coerce(name: str, value: Any) -> Any:
-    """Parse a command-line string value for field ``name`` (YAML syntax: numbers, lists, dicts, null)."""
+    """Parse a command-line string value for field ``name``: text fields stay text, the others are read
+    with YAML syntax (numbers, lists, dicts, null), as in the config files."""
     if not isinstance(value, str):
         return value
-    if name in ("model", "init_from", "data", "output", "augment", "mask_preset", "val_mask_preset", "device", "precision",
-                "loss", "lr_schedule"):
+    kind = {spec.name: str(spec.type) for spec in dataclasses.fields(TrainConfig)}.get(name, "")
+    if kind.startswith("str"):
         return value
-    return yaml.safe_load(value)
+    parsed = yaml.safe_load(value)
+    if kind.startswith("float") and isinstance(parsed, str):  # YAML 1.1 reads "1e-08" (no dot) as text
+        try:
+            return float(parsed)
+        except ValueError:
+            pass
+    return parsed
 
 
 def make_train_config(values: dict[str, Any]) -> TrainConfig:
@@ -140,6 +157,46 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"config file {path} must contain a mapping of settings")
     return data
+
+
+#: fields set by their own flags (``--model-option``, ``--no-progress``) rather than ``--FIELD-NAME VALUE``
+_SPECIAL_FLAGS = ("model_options", "progress")
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """One ``--field-name`` flag per :class:`TrainConfig` field (the value is parsed like the config files;
+    booleans get ``--name`` / ``--no-name``); unset flags keep the config file's or the default value."""
+    for spec in dataclasses.fields(TrainConfig):
+        if spec.name in _SPECIAL_FLAGS:
+            continue
+        flag = "--" + spec.name.replace("_", "-")
+        default = spec.default if spec.default is not dataclasses.MISSING else "{}"
+        help_text = f"{spec.metadata['help']} (default: {default})"
+        if str(spec.type) == "bool":
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            parser.add_argument(flag, default=None, metavar=spec.name.upper(), help=help_text)
+
+
+def config_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The :class:`TrainConfig` values given on the command line by :func:`add_config_arguments` flags."""
+    names = (spec.name for spec in dataclasses.fields(TrainConfig) if spec.name not in _SPECIAL_FLAGS)
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+
+
+def config_flags(values: dict[str, Any]) -> list[str]:
+    """The ``train`` flags that reproduce ``values`` (the inverse of :func:`config_overrides`)."""
+    flags = []
+    for spec in dataclasses.fields(TrainConfig):
+        value = values.get(spec.name)
+        if spec.name in _SPECIAL_FLAGS or value is None:
+            continue
+        flag = "--" + spec.name.replace("_", "-")
+        if isinstance(value, bool):
+            flags.append(flag if value else "--no-" + spec.name.replace("_", "-"))
+        else:
+            flags += [flag, value if isinstance(value, str) else json.dumps(value)]
+    return flags
 
 
 def load_train_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig:
