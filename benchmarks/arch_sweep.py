@@ -41,10 +41,18 @@ BASE = {
 }
 #: variant name -> (what changes, model options, other training settings)
 VARIANTS: dict[str, tuple[str, dict, dict]] = {
-    "small-telea": ("the bundled default's architecture: C=32, 2 modules x 5 blocks, 1 DWT level, stem /2, Telea prefill", {}, {}),
+    "small-telea": (
+        "the bundled default's architecture: C=32, 2 modules x 5 blocks, 1 DWT level, stem /2, Telea prefill",
+        {},
+        {},
+    ),
     "small-none": ("no prefill (the paper: the hole starts at zero)", {"prefill": "none"}, {}),
     "small-pushpull": ("push-pull prefill (in-graph, ONNX-exportable)", {"prefill": "push-pull"}, {}),
-    "small-coarse": ("Telea prefill, half the samples refine the model's own half-resolution fill", {}, {"coarse_estimate_prob": 0.5}),
+    "small-coarse": (
+        "Telea prefill, half the samples refine the model's own half-resolution fill",
+        {},
+        {"coarse_estimate_prob": 0.5},
+    ),
     "wide48": ("C=48", {"embed_dim": 48}, {}),
     "one-module-8": ("1 module x 8 blocks", {"num_modules": 1, "blocks_per_module": 8}, {}),
     "dwt2": ("2 DWT levels per block", {"dwt_levels": 2}, {}),

@@ -50,7 +50,9 @@ def median_seconds(fn, repeats: int) -> float:  # noqa: ANN001
 def inpainter(checkpoint: str | None):  # noqa: ANN201
     from wavemix_inpaint import Inpainter
 
-    return Inpainter.from_checkpoint(checkpoint, device="cpu") if checkpoint else Inpainter.from_pretrained("default", device="cpu")
+    return (
+        Inpainter.from_checkpoint(checkpoint, device="cpu") if checkpoint else Inpainter.from_pretrained("default", device="cpu")
+    )
 
 
 def child(args: argparse.Namespace) -> None:

@@ -42,8 +42,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="override the config's num_workers")
     parser.add_argument("--seconds", type=float, default=8.0, help="time each measurement this long")
     args = parser.parse_args()
-    overrides = {"device": args.device, "data": args.data, "val_data": args.data, "num_workers": args.workers,
-                 "init_from": None, "steps_per_epoch": 10**5}  # fmt: skip
+    overrides = {
+        "device": args.device,
+        "data": args.data,
+        "val_data": args.data,
+        "num_workers": args.workers,
+        "init_from": None,
+        "steps_per_epoch": 10**5,
+    }
     with tempfile.TemporaryDirectory() as scratch:
         config = load_train_config(args.config, **overrides, output=scratch, val_size=1, progress=False, tensorboard=False)
         trainer = Trainer(config)
@@ -69,14 +75,16 @@ def main() -> None:
                 trial = Trainer(variant)
                 x, m = (t.contiguous(memory_format=trial.memory_format) for t in (image, mask))
                 e = None if estimate is None else estimate.contiguous(memory_format=trial.memory_format)
-                step = rate(lambda: trial._train_step(x, m, e), batch, device, args.seconds)
+                step = rate(lambda trial=trial, x=x, m=m, e=e: trial._train_step(x, m, e), batch, device, args.seconds)
                 print(f"train step, channels_last={channels_last!s:5} precision={precision:4}: {step:8.1f} img/s")
 
         def pipeline() -> None:
             trainer._train_step(*next(batches))
 
-        print(f"whole pipeline:         {rate(pipeline, batch, device, args.seconds):8.1f} img/s "
-              f"(channels_last={config.channels_last})")  # fmt: skip
+        print(
+            f"whole pipeline:         {rate(pipeline, batch, device, args.seconds):8.1f} img/s "
+            f"(channels_last={config.channels_last})"
+        )
 
 
 if __name__ == "__main__":

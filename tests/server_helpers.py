@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-from PIL import Image
-
 from conftest import smooth_image
+from PIL import Image
 
 
 @contextmanager
@@ -84,7 +83,7 @@ def decode(data: bytes) -> Image.Image:
 
 
 @contextmanager
-def serve_process(tmp_path, *extra_args: str) -> Iterator[tuple[str, "subprocess.Popen[str]", list[str]]]:
+def serve_process(tmp_path, *extra_args: str) -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:
     """Run ``wavemix-inpaint serve`` with a tiny checkpoint on a free loopback port until it answers
     ``/healthz``; yields ``(base_url, process, output_lines)`` and stops it afterwards (``output_lines``
     is filled with the server's output once it has stopped)."""
@@ -102,10 +101,24 @@ def serve_process(tmp_path, *extra_args: str) -> Iterator[tuple[str, "subprocess
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "wavemix_inpaint.cli.main", "serve", "--checkpoint", str(checkpoint),
-               "--device", "cpu", "--port", str(port), "--log-level", "warning", *extra_args]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "wavemix_inpaint.cli.main",
+        "serve",
+        "--checkpoint",
+        str(checkpoint),
+        "--device",
+        "cpu",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        *extra_args,
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}
+    )
     base = f"http://127.0.0.1:{port}"
     output: list[str] = []
     try:

@@ -47,9 +47,7 @@ def test_patchgan_parameter_count_and_grid():
     assert count_parameters(disc) == 6_962_369
     logits, features = disc(torch.rand(2, 3, 96, 96))
     assert logits.shape == (2, 1, 9, 9)
-    assert [tuple(f.shape[1:]) for f in features] == [
-        (64, 49, 49), (128, 25, 25), (256, 13, 13), (512, 7, 7), (512, 8, 8)
-    ]
+    assert [tuple(f.shape[1:]) for f in features] == [(64, 49, 49), (128, 25, 25), (256, 13, 13), (512, 7, 7), (512, 8, 8)]
 
 
 # --------------------------------------------------------------------------- interface

@@ -7,14 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import smooth_image
 from PIL import Image
 
 from wavemix_inpaint import pretrained
 from wavemix_inpaint.checkpoint import save_checkpoint
 from wavemix_inpaint.cli.main import main
 from wavemix_inpaint.models import create_model
-
-from conftest import smooth_image
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +89,24 @@ def test_single_image_errors(tmp_path, checkpoint, capsys) -> None:
         assert message in error and error.startswith("error: "), error
     assert not (tmp_path / "o.png").exists()
     # --resize-mask accepts the smaller mask
-    assert _run("inpaint", "--image", image, "--mask", small_mask, "--output", tmp_path / "o.png",
-                "--checkpoint", checkpoint, "--resize-mask", "--dilate", "2", "--invert-mask") == 0
+    assert (
+        _run(
+            "inpaint",
+            "--image",
+            image,
+            "--mask",
+            small_mask,
+            "--output",
+            tmp_path / "o.png",
+            "--checkpoint",
+            checkpoint,
+            "--resize-mask",
+            "--dilate",
+            "2",
+            "--invert-mask",
+        )
+        == 0
+    )
 
 
 def test_missing_pretrained_weights_suggest_checkpoint(tmp_path, monkeypatch, capsys) -> None:
@@ -121,8 +136,9 @@ def test_folder_with_matched_masks(tmp_path, checkpoint, capsys) -> None:
     assert _run("inpaint", "--image", images, "--mask", masks, "--output", out, "--checkpoint", checkpoint) == 1
     captured = capsys.readouterr()
     assert captured.err.count("refusing to overwrite") == 3 and (out / "d.png").is_file()
-    assert _run("inpaint", "--image", images, "--mask", masks, "--output", out, "--checkpoint", checkpoint,
-                "--skip-existing") == 0
+    assert (
+        _run("inpaint", "--image", images, "--mask", masks, "--output", out, "--checkpoint", checkpoint, "--skip-existing") == 0
+    )
     assert "4 skipped" in capsys.readouterr().out
 
 
@@ -220,10 +236,28 @@ def test_texture_flag_is_seeded_and_changes_only_the_hole(tmp_path, checkpoint) 
     mask[14:34, 18:46] = 255
     Image.fromarray(mask).save(tmp_path / "mask.png")
     outputs = {}
-    for name, flags in (("smooth", ["--no-texture"]), ("a", ["--texture"]), ("b", ["--texture"]), ("c", ["--texture", "--seed", "9"])):
+    for name, flags in (
+        ("smooth", ["--no-texture"]),
+        ("a", ["--texture"]),
+        ("b", ["--texture"]),
+        ("c", ["--texture", "--seed", "9"]),
+    ):
         out = tmp_path / f"{name}.png"
-        assert _run("inpaint", "--image", tmp_path / "grainy.png", "--mask", tmp_path / "mask.png", "--output", out,
-                    "--checkpoint", checkpoint, *flags) == 0  # fmt: skip
+        assert (
+            _run(
+                "inpaint",
+                "--image",
+                tmp_path / "grainy.png",
+                "--mask",
+                tmp_path / "mask.png",
+                "--output",
+                out,
+                "--checkpoint",
+                checkpoint,
+                *flags,
+            )
+            == 0
+        )
         outputs[name] = np.asarray(Image.open(out)).astype(int)
     hole = mask > 0
     assert np.array_equal(outputs["a"], outputs["b"]) and not np.array_equal(outputs["a"], outputs["c"])

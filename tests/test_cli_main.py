@@ -35,8 +35,23 @@ def test_benchmark_rejects_unknown_model(capsys):
 def test_benchmark_measures_tiny_models_side_by_side(tmp_path):
     output = tmp_path / "perf.md"
     output.write_text("# Notes\n\nkept text\n")
-    args = ["benchmark", "--models", "wavemix-tiny,telea", "--batch", "2", "--large-size", "64", "--min-seconds", "0.05",
-            "--threads", "1", "--output", str(output), "--json", str(tmp_path / "perf.json")]  # fmt: skip
+    args = [
+        "benchmark",
+        "--models",
+        "wavemix-tiny,telea",
+        "--batch",
+        "2",
+        "--large-size",
+        "64",
+        "--min-seconds",
+        "0.05",
+        "--threads",
+        "1",
+        "--output",
+        str(output),
+        "--json",
+        str(tmp_path / "perf.json"),
+    ]
     assert main(args) == 0
     text = output.read_text()
     assert "kept text" in text and "| wavemix-tiny | 69,076 |" in text and "| telea | 0 |" in text
@@ -49,8 +64,17 @@ def test_benchmark_table_shows_cuda_peak_memory_on_gpu():
 
     from wavemix_inpaint.benchmark import BenchmarkSettings, ModelBenchmark, markdown_table
 
-    row = asdict(ModelBenchmark(name="unet", parameters=10, gmacs_96=1.0, img_s_96_b40=200.0, peak_rss_mb=900.0,
-                                cuda_peak_mb=321.0, achieved_gflops=400.0))  # fmt: skip
+    row = asdict(
+        ModelBenchmark(
+            name="unet",
+            parameters=10,
+            gmacs_96=1.0,
+            img_s_96_b40=200.0,
+            peak_rss_mb=900.0,
+            cuda_peak_mb=321.0,
+            achieved_gflops=400.0,
+        )
+    )
     machine = {"processor": "x86_64", "threads": 16, "device": "cuda", "torch": "2", "matmul_ceiling_gflops": 4000.0}
     report = {"settings": asdict(BenchmarkSettings(device="cuda", precision="fp16")), "machine": machine}
     table = markdown_table({**report, "models": [row]})

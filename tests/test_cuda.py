@@ -7,8 +7,8 @@ test_training.py also runs on CUDA when there is one.)
 import numpy as np
 import pytest
 import torch
-
 from conftest import smooth_image
+
 from wavemix_inpaint import Inpainter, create_model
 from wavemix_inpaint.checkpoint import load_model
 from wavemix_inpaint.training import Trainer, make_train_config
@@ -59,10 +59,20 @@ def test_default_inpainter_on_cuda_matches_cpu():
 
 def _config(folder, output, **overrides):
     values = dict(
-        model="wavemix-tiny", data=str(folder), output=str(output), image_size=32, batch_size=4, epochs=2,
-        steps_per_epoch=3, switch_epoch=1, val_size=4, num_workers=0, progress=False, tensorboard=False,
+        model="wavemix-tiny",
+        data=str(folder),
+        output=str(output),
+        image_size=32,
+        batch_size=4,
+        epochs=2,
+        steps_per_epoch=3,
+        switch_epoch=1,
+        val_size=4,
+        num_workers=0,
+        progress=False,
+        tensorboard=False,
         device="cuda",
-    )  # fmt: skip
+    )
     values.update(overrides)
     return make_train_config(values)
 
@@ -74,4 +84,3 @@ def test_amp_training_on_cuda_runs_the_paper_recipe(image_folder, tmp_path):
     assert summary["phase"] == "sgd" and np.isfinite(summary["val_loss"])
     reloaded = load_model(tmp_path / "run" / "best.safetensors")
     assert all(torch.isfinite(p).all() for p in reloaded.parameters())
-

@@ -24,11 +24,11 @@ from wavemix_inpaint.data import (
     sample_rngs,
     split_indices,
     split_sizes,
+    stl10,
     worker_init_fn,
     write_stl10_binary,
 )
 from wavemix_inpaint.data import augment as aug
-from wavemix_inpaint.data import stl10
 from wavemix_inpaint.errors import InputError
 
 # --------------------------------------------------------------------------------------------- helpers

@@ -19,12 +19,42 @@ def _free_port() -> int:
 def test_torchrun_two_gloo_processes(image_folder, tmp_path):
     run = tmp_path / "run"
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-        "--master_port", str(_free_port()), "-m", "wavemix_inpaint.cli.main", "train",
-        "--model", "wavemix-tiny", "--model-option", "embed_dim=8", "--data", str(image_folder),
-        "--output", str(run), "--image-size", "32", "--batch-size", "2", "--epochs", "2", "--steps-per-epoch", "2",
-        "--val-size", "4", "--num-workers", "0", "--device", "cpu", "--no-progress",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(_free_port()),
+        "-m",
+        "wavemix_inpaint.cli.main",
+        "train",
+        "--model",
+        "wavemix-tiny",
+        "--model-option",
+        "embed_dim=8",
+        "--data",
+        str(image_folder),
+        "--output",
+        str(run),
+        "--image-size",
+        "32",
+        "--batch-size",
+        "2",
+        "--epochs",
+        "2",
+        "--steps-per-epoch",
+        "2",
+        "--val-size",
+        "4",
+        "--num-workers",
+        "0",
+        "--device",
+        "cpu",
+        "--no-progress",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-3000:]

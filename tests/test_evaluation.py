@@ -127,11 +127,27 @@ def test_fid_with_an_injected_feature_extractor(no_fid_weights):
     assert perfect.fid == pytest.approx(0.0, abs=1e-9) and perfect.fid_reason is None
     assert "custom feature extractor" in perfect.fid_feature_extractor
     cache: dict = {}
-    filled = evaluate_model(FillModel([0.0] * 8), data, batch_size=3, device="cpu", fid=MeanFeatures(),
-                            fid_cache=cache, fid_cache_key="set", speed=NO_SPEED)  # fmt: skip
+    filled = evaluate_model(
+        FillModel([0.0] * 8),
+        data,
+        batch_size=3,
+        device="cpu",
+        fid=MeanFeatures(),
+        fid_cache=cache,
+        fid_cache_key="set",
+        speed=NO_SPEED,
+    )
     assert filled.fid > 0.01 and cache["set"].shape == (8, 6)
-    again = evaluate_model(FillModel([0.0] * 8), data, batch_size=3, device="cpu", fid=MeanFeatures(),
-                           fid_cache=cache, fid_cache_key="set", speed=NO_SPEED)  # fmt: skip
+    again = evaluate_model(
+        FillModel([0.0] * 8),
+        data,
+        batch_size=3,
+        device="cpu",
+        fid=MeanFeatures(),
+        fid_cache=cache,
+        fid_cache_key="set",
+        speed=NO_SPEED,
+    )
     assert again.fid == pytest.approx(filled.fid)
     assert all(row["fid"] is None or row["fid"] >= 0 for row in filled.bins)
 
@@ -183,8 +199,9 @@ def test_grid_has_the_expected_size(tmp_path):
         pixels = np.asarray(reopened)
     # ground-truth column shows the image, masked column paints holes white
     top = 14 + 2
-    np.testing.assert_array_equal(pixels[top : top + 16, 2 + 3 * 22 : 2 + 3 * 22 + 20],
-                                  (image[0].permute(1, 2, 0) * 255).round().to(torch.uint8).numpy())  # fmt: skip
+    np.testing.assert_array_equal(
+        pixels[top : top + 16, 2 + 3 * 22 : 2 + 3 * 22 + 20], (image[0].permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()
+    )
     assert (pixels[top, 2] == 255).all()
     assert qualitative_grid(image, mask, image, labels=False).size == grid_size(3, 3, (16, 20), labels=False)
 
@@ -200,8 +217,24 @@ def test_evaluate_cli_with_checkpoint_and_classical_model(eval_setup, tmp_path, 
     folder, masks = eval_setup
     checkpoint = save_checkpoint(create_model("wavemix-tiny", embed_dim=8), tmp_path / "tiny.safetensors")
     out = tmp_path / "eval"
-    args = ["evaluate", "--checkpoint", str(checkpoint), "--data", str(folder), "--masks", str(masks),
-            "--output", str(out), "--batch-size", "4", "--speed-steps", "1", "--grid", "3", "--no-progress"]  # fmt: skip
+    args = [
+        "evaluate",
+        "--checkpoint",
+        str(checkpoint),
+        "--data",
+        str(folder),
+        "--masks",
+        str(masks),
+        "--output",
+        str(out),
+        "--batch-size",
+        "4",
+        "--speed-steps",
+        "1",
+        "--grid",
+        "3",
+        "--no-progress",
+    ]
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "| wavemix-tiny |" in printed and "results.json" in printed
@@ -220,8 +253,31 @@ def test_evaluate_cli_with_checkpoint_and_classical_model(eval_setup, tmp_path, 
     assert "--overwrite" in capsys.readouterr().err
 
     telea = tmp_path / "telea"
-    assert main(["evaluate", "--model", "telea", "--data", str(folder), "--masks", str(masks), "--output", str(telea),
-                 "--limit", "4", "--batch-size", "4", "--speed-steps", "1", "--grid", "0", "--no-progress"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                "telea",
+                "--data",
+                str(folder),
+                "--masks",
+                str(masks),
+                "--output",
+                str(telea),
+                "--limit",
+                "4",
+                "--batch-size",
+                "4",
+                "--speed-steps",
+                "1",
+                "--grid",
+                "0",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     entry = json.loads((telea / "results.json").read_text())["results"][0]
     assert entry["num_images"] == 4 and entry["parameters"] == 0 and entry["training"] is None
     assert entry["inference"]["images_per_second"] > 0
@@ -230,8 +286,19 @@ def test_evaluate_cli_with_checkpoint_and_classical_model(eval_setup, tmp_path, 
 
 
 def test_evaluate_cli_missing_masks_is_a_clear_error(image_folder, tmp_path, capsys):
-    code = main(["evaluate", "--model", "telea", "--data", str(image_folder), "--masks", str(tmp_path / "nope"),
-                 "--output", str(tmp_path / "out")])  # fmt: skip
+    code = main(
+        [
+            "evaluate",
+            "--model",
+            "telea",
+            "--data",
+            str(image_folder),
+            "--masks",
+            str(tmp_path / "nope"),
+            "--output",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code != 0
     err = capsys.readouterr().err
     assert err.startswith("error: mask folder") and "wavemix-inpaint masks --preset" in err
@@ -241,8 +308,28 @@ def test_evaluate_cli_missing_masks_is_a_clear_error(image_folder, tmp_path, cap
 def test_evaluate_cli_paired_comparison_with_a_baseline(eval_setup, tmp_path, no_fid_weights, capsys):
     folder, masks = eval_setup
     out = tmp_path / "paired"
-    assert main(["evaluate", "--model", "navier-stokes", "--baseline", "telea", "--data", str(folder), "--masks",
-                 str(masks), "--output", str(out), "--no-speed", "--grid", "2", "--no-progress"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                "navier-stokes",
+                "--baseline",
+                "telea",
+                "--data",
+                str(folder),
+                "--masks",
+                str(masks),
+                "--output",
+                str(out),
+                "--no-speed",
+                "--grid",
+                "2",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert "## Paired comparison with telea" in capsys.readouterr().out
     results = json.loads((out / "results.json").read_text())
     assert [entry["model"] for entry in results["results"]] == ["navier-stokes", "telea"]
@@ -255,8 +342,23 @@ def test_evaluate_cli_paired_comparison_with_a_baseline(eval_setup, tmp_path, no
     assert "Paired comparison with telea" in (out / "results.md").read_text()
     with Image.open(out / "grid.png") as grid:  # both models in the grid
         assert grid.size == grid_size(2, 4, (32, 32))
-    bad = main(["evaluate", "--model", "telea", "--baseline", "nope", "--data", str(folder), "--masks", str(masks),
-                "--output", str(tmp_path / "bad"), "--no-speed", "--no-progress"])  # fmt: skip
+    bad = main(
+        [
+            "evaluate",
+            "--model",
+            "telea",
+            "--baseline",
+            "nope",
+            "--data",
+            str(folder),
+            "--masks",
+            str(masks),
+            "--output",
+            str(tmp_path / "bad"),
+            "--no-speed",
+            "--no-progress",
+        ]
+    )
     assert bad == 2 and "unknown model 'nope'" in capsys.readouterr().err and not (tmp_path / "bad").exists()
 
 

@@ -50,8 +50,10 @@ CHILD = textwrap.dedent(
 def _run_child(image_folder, output, mode, at):
     result = subprocess.run(
         [sys.executable, "-c", CHILD, str(image_folder), str(output), mode, str(at)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == -9, result.stderr[-2000:]
 
 

@@ -10,6 +10,7 @@ import zlib
 import cv2
 import numpy as np
 import pytest
+from conftest import smooth_image
 from PIL import Image, ImageCms, ImageOps, JpegImagePlugin, PngImagePlugin
 
 from wavemix_inpaint.errors import InputError
@@ -20,8 +21,6 @@ from wavemix_inpaint.imageio import (
     reset_exif_orientation,
     save_image,
 )
-
-from conftest import smooth_image
 
 
 @pytest.fixture
@@ -43,7 +42,7 @@ def _fill(pixels: np.ndarray, hole: np.ndarray, value: int = 7) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _srgb_icc() -> bytes:
     """One sRGB profile for the whole module (a new one embeds the current time, so bytes differ)."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()

@@ -5,16 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import smooth_image
 from PIL import Image
 
 from wavemix_inpaint import pretrained
 from wavemix_inpaint.checkpoint import save_checkpoint
 from wavemix_inpaint.errors import InputError, NothingKnownError
 from wavemix_inpaint.inference import crop_boxes
-from wavemix_inpaint.inpainter import EMPTY_MASK_NOTICE, InpaintNotice, Inpainter
+from wavemix_inpaint.inpainter import EMPTY_MASK_NOTICE, Inpainter, InpaintNotice
 from wavemix_inpaint.models import create_model
-
-from conftest import smooth_image
 
 
 class Spy:

@@ -341,53 +341,79 @@ def _conv(name: str, cout: int, cin: int, kh: int, kw: int | None = None) -> tup
 
 def _block_a(p: str, cin: int, pool: int) -> list:
     return [
-        _conv(f"{p}.branch1x1", 64, cin, 1), _conv(f"{p}.branch5x5_1", 48, cin, 1),
-        _conv(f"{p}.branch5x5_2", 64, 48, 5), _conv(f"{p}.branch3x3dbl_1", 64, cin, 1),
-        _conv(f"{p}.branch3x3dbl_2", 96, 64, 3), _conv(f"{p}.branch3x3dbl_3", 96, 96, 3),
+        _conv(f"{p}.branch1x1", 64, cin, 1),
+        _conv(f"{p}.branch5x5_1", 48, cin, 1),
+        _conv(f"{p}.branch5x5_2", 64, 48, 5),
+        _conv(f"{p}.branch3x3dbl_1", 64, cin, 1),
+        _conv(f"{p}.branch3x3dbl_2", 96, 64, 3),
+        _conv(f"{p}.branch3x3dbl_3", 96, 96, 3),
         _conv(f"{p}.branch_pool", pool, cin, 1),
-    ]  # fmt: skip
+    ]
 
 
 def _block_c(p: str, c7: int) -> list:
     return [
-        _conv(f"{p}.branch1x1", 192, 768, 1), _conv(f"{p}.branch7x7_1", c7, 768, 1),
-        _conv(f"{p}.branch7x7_2", c7, c7, 1, 7), _conv(f"{p}.branch7x7_3", 192, c7, 7, 1),
-        _conv(f"{p}.branch7x7dbl_1", c7, 768, 1), _conv(f"{p}.branch7x7dbl_2", c7, c7, 7, 1),
-        _conv(f"{p}.branch7x7dbl_3", c7, c7, 1, 7), _conv(f"{p}.branch7x7dbl_4", c7, c7, 7, 1),
-        _conv(f"{p}.branch7x7dbl_5", 192, c7, 1, 7), _conv(f"{p}.branch_pool", 192, 768, 1),
-    ]  # fmt: skip
+        _conv(f"{p}.branch1x1", 192, 768, 1),
+        _conv(f"{p}.branch7x7_1", c7, 768, 1),
+        _conv(f"{p}.branch7x7_2", c7, c7, 1, 7),
+        _conv(f"{p}.branch7x7_3", 192, c7, 7, 1),
+        _conv(f"{p}.branch7x7dbl_1", c7, 768, 1),
+        _conv(f"{p}.branch7x7dbl_2", c7, c7, 7, 1),
+        _conv(f"{p}.branch7x7dbl_3", c7, c7, 1, 7),
+        _conv(f"{p}.branch7x7dbl_4", c7, c7, 7, 1),
+        _conv(f"{p}.branch7x7dbl_5", 192, c7, 1, 7),
+        _conv(f"{p}.branch_pool", 192, 768, 1),
+    ]
 
 
 def _block_e(p: str, cin: int) -> list:
     return [
-        _conv(f"{p}.branch1x1", 320, cin, 1), _conv(f"{p}.branch3x3_1", 384, cin, 1),
-        _conv(f"{p}.branch3x3_2a", 384, 384, 1, 3), _conv(f"{p}.branch3x3_2b", 384, 384, 3, 1),
-        _conv(f"{p}.branch3x3dbl_1", 448, cin, 1), _conv(f"{p}.branch3x3dbl_2", 384, 448, 3),
-        _conv(f"{p}.branch3x3dbl_3a", 384, 384, 1, 3), _conv(f"{p}.branch3x3dbl_3b", 384, 384, 3, 1),
+        _conv(f"{p}.branch1x1", 320, cin, 1),
+        _conv(f"{p}.branch3x3_1", 384, cin, 1),
+        _conv(f"{p}.branch3x3_2a", 384, 384, 1, 3),
+        _conv(f"{p}.branch3x3_2b", 384, 384, 3, 1),
+        _conv(f"{p}.branch3x3dbl_1", 448, cin, 1),
+        _conv(f"{p}.branch3x3dbl_2", 384, 448, 3),
+        _conv(f"{p}.branch3x3dbl_3a", 384, 384, 1, 3),
+        _conv(f"{p}.branch3x3dbl_3b", 384, 384, 3, 1),
         _conv(f"{p}.branch_pool", 192, cin, 1),
-    ]  # fmt: skip
+    ]
 
 
 # Layout of pt_inception-2015-12-05-6726825d.pth: torchvision's Inception3(num_classes=1008,
 # aux_logits=False) state dict (conv without bias + BatchNorm per BasicConv2d, then fc).
 FID_INCEPTION_CONVS = (
     [
-        _conv("Conv2d_1a_3x3", 32, 3, 3), _conv("Conv2d_2a_3x3", 32, 32, 3), _conv("Conv2d_2b_3x3", 64, 32, 3),
-        _conv("Conv2d_3b_1x1", 80, 64, 1), _conv("Conv2d_4a_3x3", 192, 80, 3),
+        _conv("Conv2d_1a_3x3", 32, 3, 3),
+        _conv("Conv2d_2a_3x3", 32, 32, 3),
+        _conv("Conv2d_2b_3x3", 64, 32, 3),
+        _conv("Conv2d_3b_1x1", 80, 64, 1),
+        _conv("Conv2d_4a_3x3", 192, 80, 3),
     ]
-    + _block_a("Mixed_5b", 192, 32) + _block_a("Mixed_5c", 256, 64) + _block_a("Mixed_5d", 288, 64)
+    + _block_a("Mixed_5b", 192, 32)
+    + _block_a("Mixed_5c", 256, 64)
+    + _block_a("Mixed_5d", 288, 64)
     + [
-        _conv("Mixed_6a.branch3x3", 384, 288, 3), _conv("Mixed_6a.branch3x3dbl_1", 64, 288, 1),
-        _conv("Mixed_6a.branch3x3dbl_2", 96, 64, 3), _conv("Mixed_6a.branch3x3dbl_3", 96, 96, 3),
+        _conv("Mixed_6a.branch3x3", 384, 288, 3),
+        _conv("Mixed_6a.branch3x3dbl_1", 64, 288, 1),
+        _conv("Mixed_6a.branch3x3dbl_2", 96, 64, 3),
+        _conv("Mixed_6a.branch3x3dbl_3", 96, 96, 3),
     ]
-    + _block_c("Mixed_6b", 128) + _block_c("Mixed_6c", 160) + _block_c("Mixed_6d", 160) + _block_c("Mixed_6e", 192)
+    + _block_c("Mixed_6b", 128)
+    + _block_c("Mixed_6c", 160)
+    + _block_c("Mixed_6d", 160)
+    + _block_c("Mixed_6e", 192)
     + [
-        _conv("Mixed_7a.branch3x3_1", 192, 768, 1), _conv("Mixed_7a.branch3x3_2", 320, 192, 3),
-        _conv("Mixed_7a.branch7x7x3_1", 192, 768, 1), _conv("Mixed_7a.branch7x7x3_2", 192, 192, 1, 7),
-        _conv("Mixed_7a.branch7x7x3_3", 192, 192, 7, 1), _conv("Mixed_7a.branch7x7x3_4", 192, 192, 3),
+        _conv("Mixed_7a.branch3x3_1", 192, 768, 1),
+        _conv("Mixed_7a.branch3x3_2", 320, 192, 3),
+        _conv("Mixed_7a.branch7x7x3_1", 192, 768, 1),
+        _conv("Mixed_7a.branch7x7x3_2", 192, 192, 1, 7),
+        _conv("Mixed_7a.branch7x7x3_3", 192, 192, 7, 1),
+        _conv("Mixed_7a.branch7x7x3_4", 192, 192, 3),
     ]
-    + _block_e("Mixed_7b", 1280) + _block_e("Mixed_7c", 2048)
-)  # fmt: skip
+    + _block_e("Mixed_7b", 1280)
+    + _block_e("Mixed_7c", 2048)
+)
 
 
 def _expected_fid_state_shapes() -> dict[str, tuple[int, ...]]:

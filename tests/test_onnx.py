@@ -12,14 +12,14 @@ from PIL import Image
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
+from conftest import smooth_image  # noqa: E402
+
 from wavemix_inpaint.checkpoint import load_model, save_checkpoint  # noqa: E402
 from wavemix_inpaint.cli.main import main  # noqa: E402
 from wavemix_inpaint.errors import InputError  # noqa: E402
 from wavemix_inpaint.inpainter import Inpainter  # noqa: E402
 from wavemix_inpaint.models import create_model  # noqa: E402
 from wavemix_inpaint.onnx_runtime import OnnxInpainter  # noqa: E402
-
-from conftest import smooth_image  # noqa: E402
 
 
 @pytest.fixture(scope="module")

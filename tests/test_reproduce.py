@@ -22,19 +22,51 @@ def no_fid_weights(tmp_path, monkeypatch):
 
 def test_table1_small_dry_run_prints_the_plan_and_writes_nothing(image_folder, tmp_path, capsys):
     out = tmp_path / "t1"
-    code = main(["reproduce", "table1", "--scale", "small", "--data", str(image_folder), "--eval-data",
-                 str(image_folder), "--output", str(out), "--dry-run"])  # fmt: skip
+    code = main(
+        [
+            "reproduce",
+            "table1",
+            "--scale",
+            "small",
+            "--data",
+            str(image_folder),
+            "--eval-data",
+            str(image_folder),
+            "--output",
+            str(out),
+            "--dry-run",
+        ]
+    )
     assert code == 0 and not out.exists()
     text = capsys.readouterr().out
-    for expected in ("U-Net (custom CNN)", "LaMa (lama-fourier)", "WaveMix", "telea", "navier-stokes", "biharmonic",
-                     "1,386,280 params", "1,273,651 params", "3,449,667 params", "10,934,544", "27,048,835",
-                     "240 optimizer steps", "batch 16", "wavemix-inpaint train --model wavemix-paper",
-                     "wavemix-inpaint masks --preset thick --size 96 --count 200 --seed 1001",
-                     "wavemix-inpaint evaluate --model telea"):  # fmt: skip
+    for expected in (
+        "U-Net (custom CNN)",
+        "LaMa (lama-fourier)",
+        "WaveMix",
+        "telea",
+        "navier-stokes",
+        "biharmonic",
+        "1,386,280 params",
+        "1,273,651 params",
+        "3,449,667 params",
+        "10,934,544",
+        "27,048,835",
+        "240 optimizer steps",
+        "batch 16",
+        "wavemix-inpaint train --model wavemix-paper",
+        "wavemix-inpaint masks --preset thick --size 96 --count 200 --seed 1001",
+        "wavemix-inpaint evaluate --model telea",
+    ):
         assert expected in text, expected
     plan = yaml.safe_load(text.split("plan (stored as experiment.yaml when run):\n", 1)[1])
-    assert [m["preset"] for m in plan["models"]] == ["unet", "lama-fourier", "wavemix-paper", "telea",
-                                                     "navier-stokes", "biharmonic"]  # fmt: skip
+    assert [m["preset"] for m in plan["models"]] == [
+        "unet",
+        "lama-fourier",
+        "wavemix-paper",
+        "telea",
+        "navier-stokes",
+        "biharmonic",
+    ]
     trained = [m for m in plan["models"] if m["train"]]
     assert all(m["full_size"]["options"] == {} for m in trained)
     assert plan["budget"]["optimizer_steps_per_model"] == 240
@@ -60,8 +92,13 @@ def test_ablation_dry_run_lists_the_grid_of_tables_2_and_3(image_folder, capsys)
     plan = ablation_plan("small", data="a", eval_data="b")
     assert len(plan["models"]) == len(ABLATION_GRID) == 11
     by_name = {m["name"]: m for m in plan["models"]}
-    assert by_name["T3#1"]["options"] == {"blocks_per_module": 7, "embed_dim": 24, "num_modules": 1,
-                                          "dwt_levels": 1, "stem_stride": 2}  # fmt: skip
+    assert by_name["T3#1"]["options"] == {
+        "blocks_per_module": 7,
+        "embed_dim": 24,
+        "num_modules": 1,
+        "dwt_levels": 1,
+        "stem_stride": 2,
+    }
     assert by_name["T3#3"]["options"]["stem_stride"] == 1 and by_name["T3#9"]["options"]["dwt_levels"] == 3
     assert by_name["T2#2"]["train_overrides"]["mask_preset"] == "square:8"
     assert by_name["T3#6"]["mask_sets"] == ["square12"]
@@ -82,18 +119,47 @@ def test_sensitivity_dry_run(image_folder, capsys):
 def test_reproduce_errors_are_one_line(image_folder, tmp_path, capsys):
     assert main(["reproduce", "table1", "--scale", "paper", "--data", str(image_folder), "--dry-run"]) == 2
     assert capsys.readouterr().err.startswith("error: --scale paper trains on STL-10")
-    assert main(["reproduce", "sensitivity", "--checkpoint", str(tmp_path / "missing.safetensors"),
-                 "--eval-data", str(image_folder), "--dry-run"]) == 2  # fmt: skip
+    assert (
+        main(
+            [
+                "reproduce",
+                "sensitivity",
+                "--checkpoint",
+                str(tmp_path / "missing.safetensors"),
+                "--eval-data",
+                str(image_folder),
+                "--dry-run",
+            ]
+        )
+        == 2
+    )
 
 
 @pytest.mark.slow
 def test_table1_tiny_end_to_end(image_folder, tmp_path, no_fid_weights):
     out = tmp_path / "t1"
-    args = ["reproduce", "table1", "--tiny", "--data", str(image_folder), "--eval-data", str(image_folder),
-            "--output", str(out), "--no-progress"]  # fmt: skip
+    args = [
+        "reproduce",
+        "table1",
+        "--tiny",
+        "--data",
+        str(image_folder),
+        "--eval-data",
+        str(image_folder),
+        "--output",
+        str(out),
+        "--no-progress",
+    ]
     assert main(args) == 0
-    for name in ("experiment.yaml", "results.json", "results.md", "grid_thick.png", "grid_thin.png",
-                 "quality_by_hole_size.png", "masks/medium/masks.json"):  # fmt: skip
+    for name in (
+        "experiment.yaml",
+        "results.json",
+        "results.md",
+        "grid_thick.png",
+        "grid_thin.png",
+        "quality_by_hole_size.png",
+        "masks/medium/masks.json",
+    ):
         assert (out / name).is_file(), name
     names = ["U-Net (custom CNN)", "LaMa (lama-fourier)", "WaveMix", "telea", "navier-stokes", "biharmonic"]
     text = (out / "results.md").read_text()
@@ -118,8 +184,25 @@ def test_table1_tiny_end_to_end(image_folder, tmp_path, no_fid_weights):
 
 def test_sensitivity_tiny_end_to_end_with_a_classical_model(image_folder, tmp_path, no_fid_weights):
     out = tmp_path / "sens"
-    assert main(["reproduce", "sensitivity", "--tiny", "--model", "telea", "--eval-data", str(image_folder),
-                 "--squares", "4,12", "--output", str(out), "--no-progress"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "reproduce",
+                "sensitivity",
+                "--tiny",
+                "--model",
+                "telea",
+                "--eval-data",
+                str(image_folder),
+                "--squares",
+                "4,12",
+                "--output",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     text = (out / "results.md").read_text()
     assert "square:4" in text and "square:12" in text and "thick" in text
     results = json.loads((out / "results.json").read_text())

@@ -173,7 +173,7 @@ def test_16_bit_image_and_0_1_mask_use_the_library_rules(client):
     """The server reads and writes images like the CLI (imageio): 16-bit stays 16-bit, 0/1 masks work."""
     from PIL import Image
 
-    grey16 = (np.asarray(photo(WIDTH, HEIGHT).convert("L"), dtype=np.uint16) * 257)
+    grey16 = np.asarray(photo(WIDTH, HEIGHT).convert("L"), dtype=np.uint16) * 257
     zero_one = (np.asarray(box_mask(WIDTH, HEIGHT, BOX)) > 0).astype(np.uint8)  # 0/1, not 0/255
     response = client.post(URL, files=files(encode(Image.fromarray(grey16)), encode(Image.fromarray(zero_one))))
     assert response.status_code == 200, response.text
@@ -464,16 +464,13 @@ async def _raw_get(app, path: str) -> tuple[int, bytes]:
 def test_cli_serve_starts_a_working_server(tmp_path):
     """``wavemix-inpaint serve --checkpoint`` in a subprocess: prints the URL, answers, inpaints."""
     import httpx
-
     from server_helpers import serve_process
 
     with serve_process(tmp_path) as (base, _, output):
         models = httpx.get(f"{base}/api/v1/models").json()
         assert models["loaded"]["file"] == "tiny.safetensors" and models["loaded"]["source"] == "checkpoint"
         _, hole, upload = png_request()
-        response = httpx.post(
-            f"{base}/api/v1/inpaint", files=upload, headers={"Accept": "application/json"}, timeout=60
-        )
+        response = httpx.post(f"{base}/api/v1/inpaint", files=upload, headers={"Accept": "application/json"}, timeout=60)
         assert response.status_code == 200 and response.json()["width"] == WIDTH
     assert any(f"{base}/" in line for line in output)
 
@@ -481,8 +478,10 @@ def test_cli_serve_starts_a_working_server(tmp_path):
 def test_api_reference_escapes_schema_text():
     from wavemix_inpaint.server.api_docs import render_api_reference
 
-    spec = {"info": {"title": "t<i>", "description": "use `a<b>`"},
-            "paths": {"/x": {"get": {"summary": "<script>alert(1)</script>", "responses": {"200": {"description": "ok"}}}}}}
+    spec = {
+        "info": {"title": "t<i>", "description": "use `a<b>`"},
+        "paths": {"/x": {"get": {"summary": "<script>alert(1)</script>", "responses": {"200": {"description": "ok"}}}}},
+    }
     page = render_api_reference(spec)
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<code>a&lt;b&gt;</code>" in page and "t&lt;i&gt;" in page

@@ -5,7 +5,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-
 from server_helpers import box_mask, decode, encode, photo, serve_process
 
 REQUESTS, CLIENTS = 200, 8

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from wavemix_inpaint.inference import InpaintOptions, fill
-from wavemix_inpaint.inpainter import InpaintNotice, Inpainter
+from wavemix_inpaint.inpainter import Inpainter, InpaintNotice
 from wavemix_inpaint.metrics.texture import detail_energy
 from wavemix_inpaint.models import create_model
 from wavemix_inpaint.models.pyramid import coarse_to_fine, downsample_pair, hole_thickness, pyramid_levels, upsample_fill

@@ -48,8 +48,10 @@ def case() -> dict[str, torch.Tensor]:
 
 
 def test_texture_distance_ranks_truth_then_copy_then_noise_and_blur(case):
-    distance = {name: float(wavelet_texture_distance(case[name], case["image"], case["mask"])) for name in
-                ("truth", "copy", "noise", "blur")}  # fmt: skip
+    distance = {
+        name: float(wavelet_texture_distance(case[name], case["image"], case["mask"]))
+        for name in ("truth", "copy", "noise", "blur")
+    }
     assert distance["truth"] == 0.0
     assert distance["copy"] < 0.3 * min(distance["noise"], distance["blur"])
 
@@ -96,7 +98,13 @@ def _reference_haar_psi(reference: np.ndarray, distorted: np.ndarray) -> float:
     sims, weights = [], []
     for o in range(2):
         weights.append(np.maximum(abs(rc[2 + 3 * o]), abs(dc[2 + 3 * o])))
-        sims.append(sum((2 * abs(rc[s + 3 * o]) * abs(dc[s + 3 * o]) + c) / (rc[s + 3 * o] ** 2 + dc[s + 3 * o] ** 2 + c) for s in range(2)) / 2)
+        sims.append(
+            sum(
+                (2 * abs(rc[s + 3 * o]) * abs(dc[s + 3 * o]) + c) / (rc[s + 3 * o] ** 2 + dc[s + 3 * o] ** 2 + c)
+                for s in range(2)
+            )
+            / 2
+        )
     chroma = []
     for a, b in ((ri, di), (rq, dq)):
         a, b = abs(convolve2d(a, np.ones((2, 2)) / 4, mode="same")), abs(convolve2d(b, np.ones((2, 2)) / 4, mode="same"))
@@ -117,7 +125,9 @@ def test_haar_psi_matches_a_scipy_implementation_of_the_paper(case):
 
 
 def test_hole_colour_error_in_8bit_levels(case):
-    shifted = torch.where(case["mask"] > 0.5, (case["image"] + torch.tensor([0.0, 10 / 255, 0.0]).view(1, 3, 1, 1)), case["image"])
+    shifted = torch.where(
+        case["mask"] > 0.5, (case["image"] + torch.tensor([0.0, 10 / 255, 0.0]).view(1, 3, 1, 1)), case["image"]
+    )
     assert float(hole_colour_error(shifted, case["image"], case["mask"])) == pytest.approx(10.0, abs=0.05)
 
 

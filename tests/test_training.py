@@ -51,9 +51,7 @@ def test_training_run_writes_checkpoints_logs_and_switches_to_sgd(image_folder, 
     assert model.config["embed_dim"] == 8
 
 
-@pytest.mark.parametrize(
-    "objective", [{}, {"loss": "lama", "adversarial_weight": 10.0}], ids=["ssim-l1", "lama-adversarial"]
-)
+@pytest.mark.parametrize("objective", [{}, {"loss": "lama", "adversarial_weight": 10.0}], ids=["ssim-l1", "lama-adversarial"])
 def test_resume_reproduces_uninterrupted_run_exactly(image_folder, tmp_path, objective):
     Trainer(_config(image_folder, tmp_path / "full", **objective)).fit()
     interrupted = _config(image_folder, tmp_path / "resumed", **objective)
@@ -98,9 +96,30 @@ def test_config_file_and_overrides(tmp_path):
 
 
 def test_cli_train_and_bad_data(image_folder, tmp_path, capsys):
-    args = ["train", "--model", "wavemix-tiny", "--model-option", "embed_dim=8", "--data", str(image_folder),
-            "--output", str(tmp_path / "run"), "--image-size", "32", "--batch-size", "4", "--epochs", "1",
-            "--steps-per-epoch", "1", "--val-size", "2", "--num-workers", "0", "--no-progress"]  # fmt: skip
+    args = [
+        "train",
+        "--model",
+        "wavemix-tiny",
+        "--model-option",
+        "embed_dim=8",
+        "--data",
+        str(image_folder),
+        "--output",
+        str(tmp_path / "run"),
+        "--image-size",
+        "32",
+        "--batch-size",
+        "4",
+        "--epochs",
+        "1",
+        "--steps-per-epoch",
+        "1",
+        "--val-size",
+        "2",
+        "--num-workers",
+        "0",
+        "--no-progress",
+    ]
     assert main(args) == 0
     assert (tmp_path / "run" / "best.safetensors").exists()
     assert main(["train", "--data", str(tmp_path / "missing"), "--output", str(tmp_path / "r2")]) != 0
@@ -142,8 +161,7 @@ def test_init_from_checkpoint_starts_from_its_weights(image_folder, tmp_path):
 def test_cpu_prefill_runs_in_the_data_loader(image_folder, tmp_path, monkeypatch):
     from wavemix_inpaint.models.prefill import telea_fill
 
-    config = _config(image_folder, tmp_path / "run", model_options={"embed_dim": 8, "prefill": "telea"}, epochs=1,
-                     switch_epoch=1)
+    config = _config(image_folder, tmp_path / "run", model_options={"embed_dim": 8, "prefill": "telea"}, epochs=1, switch_epoch=1)
     trainer = Trainer(config)
     assert trainer.train_set.prefill == "telea" and trainer.val_set.prefill == "telea"
     image, mask, estimate = next(trainer._batches(0))
@@ -188,7 +206,17 @@ def test_every_train_setting_is_a_flag_and_flags_round_trip():
         assert spec.metadata["help"], spec.name
         if spec.name not in ("model_options", "progress"):
             assert "--" + spec.name.replace("_", "-") in flags, spec.name
-    wanted = make_train_config({"model": "wavemix-tiny", "data": "photos", "lr": 3e-4, "betas": [0.8, 0.99], "switch_epoch": 4,
-                                "channels_last": False, "coarse_estimate_prob": 0.5, "lr_schedule": "cosine"})  # fmt: skip
+    wanted = make_train_config(
+        {
+            "model": "wavemix-tiny",
+            "data": "photos",
+            "lr": 3e-4,
+            "betas": [0.8, 0.99],
+            "switch_epoch": 4,
+            "channels_last": False,
+            "coarse_estimate_prob": 0.5,
+            "lr_schedule": "cosine",
+        }
+    )
     args = parser.parse_args([str(part) for part in config_flags(wanted.to_dict())])
     assert make_train_config(config_overrides(args)) == dataclasses.replace(wanted, progress=True)

@@ -97,9 +97,7 @@ def discriminator_loss(
     return loss, stats
 
 
-def feature_matching_loss(
-    fake_features: Sequence[Tensor], real_features: Sequence[Tensor], mask: Tensor | None = None
-) -> Tensor:
+def feature_matching_loss(fake_features: Sequence[Tensor], real_features: Sequence[Tensor], mask: Tensor | None = None) -> Tensor:
     """Mean over layers of the MSE between discriminator features of the fake and the real image.
 
     Real features are detached (they are targets). LaMa uses no mask (``pass_mask`` off); with ``mask``

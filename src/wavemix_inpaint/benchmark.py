@@ -26,7 +26,6 @@ import torch
 from wavemix_inpaint.device import select_device, time_runs
 from wavemix_inpaint.inference import fuse_conv_bn
 
-
 #: autocast dtype of each ``precision`` setting (fp32: no autocast); fp16 is the paper's CUDA AMP
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 

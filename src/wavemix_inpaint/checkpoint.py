@@ -31,9 +31,7 @@ def checkpoint_config(model: InpaintingModel, **extra: Any) -> dict[str, Any]:
     return {"format": FORMAT, "model": model.model_name, "config": model.config, **extra}
 
 
-def save_checkpoint(
-    model: InpaintingModel, path: str | Path, dtype: torch.dtype | None = None, **extra: Any
-) -> Path:
+def save_checkpoint(model: InpaintingModel, path: str | Path, dtype: torch.dtype | None = None, **extra: Any) -> Path:
     """Atomically write ``model``'s weights to ``path`` (``.safetensors``) and its config to ``.json``.
 
     ``dtype`` (e.g. ``torch.float16``) converts floating-point tensors to shrink the file; ``extra``

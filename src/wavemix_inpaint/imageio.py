@@ -58,7 +58,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any
 
 import numpy as np
 from PIL import Image, ImageCms, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
@@ -79,7 +79,7 @@ IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp", ".bmp", "
 DEFAULT_QUALITY = 95
 """JPEG / lossy WebP quality used when the source gives none (a non-JPEG source, or no source)."""
 
-ImageSource = Union[str, os.PathLike, bytes, IO[bytes]]
+ImageSource = str | os.PathLike | bytes | IO[bytes]
 
 _ORIENTATION = 0x0112
 _TRANSPOSE = {
@@ -250,7 +250,7 @@ def reset_exif_orientation(exif: bytes) -> bytes:
     The result always has the ``Exif\\0\\0`` prefix. Unparseable data is returned (prefixed) as is.
     """
     prefix = b"Exif\x00\x00"
-    body = exif[len(prefix):] if exif.startswith(prefix) else exif
+    body = exif[len(prefix) :] if exif.startswith(prefix) else exif
     data = bytearray(body)
     try:
         order = {b"II": "<", b"MM": ">"}[bytes(data[:2])]
@@ -308,8 +308,10 @@ def _metadata(image: Image.Image, orientation: int) -> dict[str, Any]:
             info[key] = source[key]
     exif = source.get("exif")
     if exif:
-        info["exif"] = reset_exif_orientation(exif) if orientation != 1 else (
-            exif if exif.startswith(b"Exif\x00\x00") else b"Exif\x00\x00" + exif
+        info["exif"] = (
+            reset_exif_orientation(exif)
+            if orientation != 1
+            else (exif if exif.startswith(b"Exif\x00\x00") else b"Exif\x00\x00" + exif)
         )
     xmp = source.get("xmp") or source.get("XML:com.adobe.xmp")
     if xmp:
@@ -337,8 +339,7 @@ def _read_16bit_colour(data: bytes, name: str, orientation: int) -> np.ndarray:
         array = array[..., None]
     if orientation != 1:
         channels = [
-            np.asarray(_upright(Image.fromarray(np.ascontiguousarray(array[..., c])), orientation))
-            for c in range(array.shape[2])
+            np.asarray(_upright(Image.fromarray(np.ascontiguousarray(array[..., c])), orientation)) for c in range(array.shape[2])
         ]
         array = np.stack(channels, axis=-1)
     return np.ascontiguousarray(array)
@@ -583,9 +584,7 @@ def _pnginfo(info: dict[str, Any]) -> PngImagePlugin.PngInfo | None:
     return pnginfo
 
 
-def _save_kwargs(
-    fmt: str, like: LoadedImage | None, quality: int | str | None, lossless: bool | None
-) -> dict[str, Any]:
+def _save_kwargs(fmt: str, like: LoadedImage | None, quality: int | str | None, lossless: bool | None) -> dict[str, Any]:
     info = like.info if like is not None else {}
     kwargs: dict[str, Any] = {}
     for key in ("icc_profile", "exif", "dpi"):
@@ -628,9 +627,7 @@ def _save_kwargs(
     return kwargs
 
 
-def _native_output(
-    rgb: np.ndarray, like: LoadedImage, hole: np.ndarray | None
-) -> Image.Image | None:
+def _native_output(rgb: np.ndarray, like: LoadedImage, hole: np.ndarray | None) -> Image.Image | None:
     """The 8-bit result in the source's own mode, known pixels copied from the source."""
     mode = like.mode
     native = like.native if isinstance(like.native, Image.Image) else None

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import Any, Literal, Protocol, Union
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import torch
@@ -33,17 +33,17 @@ from PIL import Image
 from torch import Tensor
 
 from wavemix_inpaint.device import select_device
-from wavemix_inpaint.inference import FillResult, InpaintOptions, fill, fuse_conv_bn
 from wavemix_inpaint.errors import InputError, NothingKnownError
 from wavemix_inpaint.fileio import atomic_write_bytes
 from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, format_for_path, prepare_mask, read_image, read_mask, save_image
+from wavemix_inpaint.inference import FillResult, InpaintOptions, fill, fuse_conv_bn
 from wavemix_inpaint.masks.io import binarize_mask, mask_from_image
 
 Strategy = Literal["crop", "full", "resize"]
 PRECISIONS = ("fp32", "bf16")
 
-ImageLike = Union[Image.Image, np.ndarray, Tensor]
-MaskLike = Union[Image.Image, np.ndarray, Tensor, str, os.PathLike]
+ImageLike = Image.Image | np.ndarray | Tensor
+MaskLike = Image.Image | np.ndarray | Tensor | str | os.PathLike
 _LUMA = (0.299, 0.587, 0.114)
 
 
@@ -83,9 +83,7 @@ def _check_float(values: np.ndarray | Tensor, what: str = "image") -> None:
         raise InputError(f"{what} contains NaN or infinite values")
     low, high = float(values.min()), float(values.max())
     if low < -1e-3 or high > 1 + 1e-3:
-        raise InputError(
-            f"float {what} values must be in [0, 1], got [{low:g}, {high:g}] (divide 8-bit values by 255)"
-        )
+        raise InputError(f"float {what} values must be in [0, 1], got [{low:g}, {high:g}] (divide 8-bit values by 255)")
 
 
 def _scale_of(dtype: Any) -> float | None:
@@ -115,9 +113,7 @@ def _mask_to_array(mask: MaskLike, count: int) -> np.ndarray:
     if array.ndim == 2:
         array = array[None]
     if array.ndim != 3 or array.shape[0] not in (1, count):
-        raise InputError(
-            f"mask has shape {tuple(mask.shape)}; expected H x W, 1 x H x W or N x 1 x H x W (N = {count})"
-        )
+        raise InputError(f"mask has shape {tuple(mask.shape)}; expected H x W, 1 x H x W or N x 1 x H x W (N = {count})")
     return np.stack([binarize_mask(sample, source="mask") > 0.5 for sample in array])
 
 
@@ -139,9 +135,7 @@ class _Converted:
     def _init_pil(self, image: Image.Image) -> None:
         mode = image.mode
         if mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
-            raise InputError(
-                f"PIL mode {mode} (16/32-bit) is not supported here: use imageio.read_image or a uint16 numpy array"
-            )
+            raise InputError(f"PIL mode {mode} (16/32-bit) is not supported here: use imageio.read_image or a uint16 numpy array")
         if mode not in ("RGB", "RGBA", "L", "LA"):
             has_alpha = mode in ("PA", "RGBa", "La") or "transparency" in image.info
             image = image.convert("RGBA" if has_alpha else "RGB")
@@ -272,9 +266,7 @@ class Inpainter:
     # -- constructors -------------------------------------------------------------------------------
 
     @classmethod
-    def from_checkpoint(
-        cls, path: str | os.PathLike, device: str | torch.device = "auto", precision: str = "fp32"
-    ) -> Inpainter:
+    def from_checkpoint(cls, path: str | os.PathLike, device: str | torch.device = "auto", precision: str = "fp32") -> Inpainter:
         """Load a ``.safetensors`` checkpoint written by ``save_checkpoint`` / ``wavemix-inpaint train``."""
         from wavemix_inpaint.checkpoint import load_model
 
@@ -283,9 +275,7 @@ class Inpainter:
         return inpainter
 
     @classmethod
-    def from_pretrained(
-        cls, name: str = "default", device: str | torch.device = "auto", precision: str = "fp32"
-    ) -> Inpainter:
+    def from_pretrained(cls, name: str = "default", device: str | torch.device = "auto", precision: str = "fp32") -> Inpainter:
         """Load bundled weights by name (see :func:`wavemix_inpaint.pretrained.list_pretrained`)."""
         from wavemix_inpaint.pretrained import pretrained_path
 
@@ -409,15 +399,17 @@ class Inpainter:
         if isinstance(mask, np.ndarray):
             hole = binarize_mask(mask, source="mask")
             if hole.shape != loaded.size:
-                raise InputError(
-                    f"mask is {hole.shape[1]}x{hole.shape[0]} but the image is {loaded.width}x{loaded.height}"
-                )
+                raise InputError(f"mask is {hole.shape[1]}x{hole.shape[0]} but the image is {loaded.width}x{loaded.height}")
             hole = prepare_mask(hole, invert=options.invert_mask, dilate=options.dilate)
         else:
             hole = read_mask(
-                mask, size=loaded.size, invert=options.invert_mask, dilate=options.dilate, resize=resize_mask,
+                mask,
+                size=loaded.size,
+                invert=options.invert_mask,
+                dilate=options.dilate,
+                resize=resize_mask,
                 max_pixels=max_pixels,
-            )  # fmt: skip
+            )
         if not hole.any() and isinstance(image, (str, os.PathLike)) and format_for_path(output) == loaded.format:
             warnings.warn(EMPTY_MASK_NOTICE, InpaintNotice, stacklevel=2)
             return atomic_write_bytes(output, Path(image).read_bytes(), overwrite=overwrite)

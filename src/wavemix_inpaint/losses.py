@@ -46,6 +46,5 @@ class InpaintingLoss(nn.Module):
 
     def extra_repr(self) -> str:
         return (
-            f"ssim_weight={self.ssim_weight}, l1_weight={self.l1_weight}, "
-            f"padding={self.padding!r}, data_range={self.data_range}"
+            f"ssim_weight={self.ssim_weight}, l1_weight={self.l1_weight}, padding={self.padding!r}, data_range={self.data_range}"
         )

@@ -43,9 +43,7 @@ def _require(module: str) -> Any:
     try:
         return __import__(module)
     except ImportError:
-        raise InputError(
-            f"the '{module}' package is needed for ONNX support: pip install 'wavemix-inpaint[onnx]'"
-        ) from None
+        raise InputError(f"the '{module}' package is needed for ONNX support: pip install 'wavemix-inpaint[onnx]'") from None
 
 
 def _outside_prefill(model: torch.nn.Module) -> str:

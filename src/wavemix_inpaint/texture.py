@@ -31,9 +31,8 @@ import math
 from dataclasses import dataclass
 
 import cv2
-import numpy as np
-
 import numba
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -166,8 +165,22 @@ def _patchmatch(guide, detail, state, hole, valid, sources, radius, iterations, 
         previous = nnf.copy()
         forward = iteration % 2 == 0
         for row in numba.prange(height):
-            _improve_row(guide, detail, state, hole, valid, nnf, previous, np.int64(row), forward, radius,
-                         detail_weight, seed, iteration, max_jump)  # fmt: skip
+            _improve_row(
+                guide,
+                detail,
+                state,
+                hole,
+                valid,
+                nnf,
+                previous,
+                np.int64(row),
+                forward,
+                radius,
+                detail_weight,
+                seed,
+                iteration,
+                max_jump,
+            )
         for row in numba.prange(height):
             for x in range(width):
                 if hole[row, x]:
@@ -246,10 +259,18 @@ def synthesize_texture(
         raise TextureUnavailable(f"only {len(sources)} usable source pixels around the hole")
     state = np.where(s_hole, 1, np.where(s_reliable, 2, 0)).astype(np.int8)
     nnf = _patchmatch(
-        np.ascontiguousarray(s_guide, dtype=np.float32), np.ascontiguousarray(s_detail, dtype=np.float32),
-        state, s_hole, valid, sources, radius, settings.iterations, settings.detail_weight, int(seed),
+        np.ascontiguousarray(s_guide, dtype=np.float32),
+        np.ascontiguousarray(s_detail, dtype=np.float32),
+        state,
+        s_hole,
+        valid,
+        sources,
+        radius,
+        settings.iterations,
+        settings.detail_weight,
+        int(seed),
         max(s_hole.shape),
-    )  # fmt: skip
+    )
     copied = _copy_detail(detail, hole, nnf, factor)
     copied[hole] -= copied[hole].mean(axis=0)  # detail only: the network's mean colour stays
     out = smooth.copy()

@@ -16,16 +16,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated presets (default: {DEFAULT_MODELS})")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    parser.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32",
-                        help="fp32, or autocast to bf16 / fp16 (fp16: the paper's CUDA AMP)")
+    parser.add_argument(
+        "--precision",
+        choices=["fp32", "bf16", "fp16"],
+        default="fp32",
+        help="fp32, or autocast to bf16 / fp16 (fp16: the paper's CUDA AMP)",
+    )
     parser.add_argument("--channels-last", action="store_true", help="NHWC activations and weights (all models)")
     parser.add_argument("--fuse-bn", action="store_true", help="fold BatchNorm into convolutions for inference")
     parser.add_argument("--batch", type=int, default=40, help="batch size of the batched measurements")
     parser.add_argument("--large-size", type=int, default=512, help="side of the large single-image test")
     parser.add_argument("--min-seconds", type=float, default=2.0, help="time each measurement at least this long")
     parser.add_argument("--no-train", action="store_true", help="skip the training-step measurement")
-    parser.add_argument("--output", help="Markdown file to write; an existing file keeps everything outside "
-                        f"the {START} ... {END} markers")  # fmt: skip
+    parser.add_argument(
+        "--output", help=f"Markdown file to write; an existing file keeps everything outside the {START} ... {END} markers"
+    )
     parser.add_argument("--json", dest="json_path", help="also write the raw measurements as JSON")
 
 
@@ -52,10 +57,16 @@ def run(args: argparse.Namespace) -> int:
     for name in names:
         get_model_spec(name)  # unknown names fail before any measurement
     settings = BenchmarkSettings(
-        device=args.device, threads=args.threads, min_seconds=args.min_seconds, batch=args.batch,
-        large_size=args.large_size, precision=args.precision, channels_last=args.channels_last, fuse_bn=args.fuse_bn,
+        device=args.device,
+        threads=args.threads,
+        min_seconds=args.min_seconds,
+        batch=args.batch,
+        large_size=args.large_size,
+        precision=args.precision,
+        channels_last=args.channels_last,
+        fuse_bn=args.fuse_bn,
         train=not args.no_train,
-    )  # fmt: skip
+    )
     report = run_benchmarks([(name, {}) for name in names], settings)
     command = "wavemix-inpaint " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
     ratios = ratio_lines(report, "wavemix-paper", "lama-fourier") + ratio_lines(report, "wavemix-paper", "unet")

@@ -22,15 +22,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "untrained presets (see `wavemix-inpaint models`)",
     )
     parser.add_argument(
-        "--model-option", action="append", default=[], metavar="KEY=VALUE",
+        "--model-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="with --model: override an option of the preset, e.g. radius=5 (repeatable)",
-    )  # fmt: skip
+    )
     parser.add_argument("--data", required=True, help="evaluation images: a folder (centre crops) or stl10:PATH")
     parser.add_argument("--split", default="test", help="split of stl10:PATH data (train, val or test; default test)")
     parser.add_argument(
-        "--masks", required=True,
+        "--masks",
+        required=True,
         help="folder of fixed masks (mask_*.png, 255 = hole) made by `wavemix-inpaint masks`; image i gets mask i",
-    )  # fmt: skip
+    )
     parser.add_argument("--limit", type=int, help="evaluate at most N images (default: min(#images, #masks))")
     parser.add_argument("--batch-size", type=int, default=40, help="evaluation and inference-timing batch (default 40)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
@@ -43,31 +47,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-speed", action="store_true", help="do not time inference and training")
     parser.add_argument("--speed-steps", type=int, default=3, help="timed training steps / inference batches (default 3)")
     parser.add_argument(
-        "--train-set-size", type=int, default=80_000,
+        "--train-set-size",
+        type=int,
+        default=80_000,
         help="images per training epoch for the s/epoch extrapolation (default 80,000: the paper's STL-10 split)",
-    )  # fmt: skip
+    )
     parser.add_argument("--num-workers", type=int, default=0, help="data-loading worker processes (default 0)")
     parser.add_argument(
-        "--threads", type=int,
+        "--threads",
+        type=int,
         help="torch CPU threads (default: torch's choice; use 1 when other jobs share the cores, see docs/reproduce.md)",
-    )  # fmt: skip
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
-        "--baseline", metavar="MODEL",
+        "--baseline",
+        metavar="MODEL",
         help="also evaluate this preset (e.g. telea), checkpoint, or 'same' (the evaluated model again, e.g. with "
         "other --baseline-option pipeline settings) on the same images and masks and add a paired comparison: "
         "mean per-image difference with a 95%% bootstrap CI and the share of images each model wins",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--pipeline", action="store_true",
+        "--pipeline",
+        action="store_true",
         help="evaluate the model the way `inpaint` runs it (coarse-to-fine, --texture, crop windows; options below) "
         "instead of one plain network call",
-    )  # fmt: skip
+    )
     add_option_arguments(parser, skip=("invert_mask", "dilate"))
     parser.add_argument(
-        "--baseline-option", action="append", default=[], metavar="KEY=VALUE",
+        "--baseline-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="with --pipeline: a pipeline option that differs for a trainable baseline, e.g. texture=false (repeatable)",
-    )  # fmt: skip
+    )
 
 
 def _build_baseline(args: argparse.Namespace, model):  # noqa: ANN001, ANN202 - models, imported lazily
@@ -127,8 +139,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{output} already holds {', '.join(existing)}; pass --overwrite or choose another --output")
     if not Path(args.masks).expanduser().is_dir():
         raise InputError(missing_masks_message(args.masks))
-    for name, value in (("--batch-size", args.batch_size), ("--speed-steps", args.speed_steps),
-                        ("--train-set-size", args.train_set_size)):  # fmt: skip
+    for name, value in (
+        ("--batch-size", args.batch_size),
+        ("--speed-steps", args.speed_steps),
+        ("--train-set-size", args.train_set_size),
+    ):
         if value < 1:
             raise InputError(f"{name} must be positive, got {value}")
 
@@ -142,8 +157,7 @@ def run(args: argparse.Namespace) -> int:
     if args.checkpoint:
         if options:
             raise InputError("--model-option only applies to --model (a checkpoint records its architecture)")
-        from wavemix_inpaint.checkpoint import load_model
-        from wavemix_inpaint.checkpoint import resolve_checkpoint
+        from wavemix_inpaint.checkpoint import load_model, resolve_checkpoint
 
         checkpoint = resolve_checkpoint(args.checkpoint)
         model = load_model(checkpoint)
@@ -162,22 +176,38 @@ def run(args: argparse.Namespace) -> int:
         source["pipeline"] = model.options.__dict__
     dataset = build_eval_dataset(args.data, args.masks, split=args.split, limit=args.limit)
     speed = SpeedConfig(
-        enabled=not args.no_speed, training=not args.pipeline, batches=args.speed_steps, train_steps=args.speed_steps,
+        enabled=not args.no_speed,
+        training=not args.pipeline,
+        batches=args.speed_steps,
+        train_steps=args.speed_steps,
         train_set_size=args.train_set_size,
-    )  # fmt: skip
+    )
     common = dict(
-        batch_size=args.batch_size, device=args.device, fid=None if args.no_fid else "auto", fid_weights=args.fid_weights,
-        grid_samples=max(args.grid, 0), num_workers=args.num_workers, progress=not args.no_progress,
-    )  # fmt: skip
+        batch_size=args.batch_size,
+        device=args.device,
+        fid=None if args.no_fid else "auto",
+        fid_weights=args.fid_weights,
+        grid_samples=max(args.grid, 0),
+        num_workers=args.num_workers,
+        progress=not args.no_progress,
+    )
     result = evaluate_model(model, dataset, name=args.name, speed=speed, **common)
     results = [result]
     if baseline is not None:  # same images, masks and settings; not timed
         results.append(evaluate_model(baseline, dataset, speed=SpeedConfig(enabled=False), **common))
     config = {
-        **source, "baseline": args.baseline, "data": args.data, "split": args.split, "masks": str(args.masks), "limit": args.limit,
-        "batch_size": args.batch_size, "device": args.device, "fid_weights": args.fid_weights, "fid": not args.no_fid,
+        **source,
+        "baseline": args.baseline,
+        "data": args.data,
+        "split": args.split,
+        "masks": str(args.masks),
+        "limit": args.limit,
+        "batch_size": args.batch_size,
+        "device": args.device,
+        "fid_weights": args.fid_weights,
+        "fid": not args.no_fid,
         "speed": speed.to_dict(),
-    }  # fmt: skip
+    }
     output.mkdir(parents=True, exist_ok=True)
     extra, summary = {}, ""
     if args.baseline:
@@ -185,8 +215,13 @@ def run(args: argparse.Namespace) -> int:
         extra["paired_comparison"] = {"model": result.model, "baseline": results[1].model, "metrics": rows}
         summary = f"## Paired comparison with {results[1].model}\n\n{paired_markdown(rows, result.model, results[1].model)}\n"
     write_json(output / "results.json", results_payload(results, config, **extra))
-    details = {"data": f"`{args.data}` (split {args.split})", "masks": f"`{args.masks}`", "images": result.num_images,
-               "device": result.device, **{key: f"`{value}`" for key, value in source.items() if value}}  # fmt: skip
+    details = {
+        "data": f"`{args.data}` (split {args.split})",
+        "masks": f"`{args.masks}`",
+        "images": result.num_images,
+        "device": result.device,
+        **{key: f"`{value}`" for key, value in source.items() if value},
+    }
     text = results_markdown(results, title=f"Evaluation of {result.model}", details=details)
     if summary:
         head, _, rest = text.partition("\n## ")

@@ -18,8 +18,12 @@ HELP = "export a model to ONNX (dynamic sizes, verified with ONNX Runtime) or to
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("onnx", "safetensors"), default="onnx", help="export format (default: onnx)")
-    parser.add_argument("--dtype", choices=("float32", "float16", "bfloat16"), default="float16",
-                        help="weight precision of a safetensors export (default: float16)")  # fmt: skip
+    parser.add_argument(
+        "--dtype",
+        choices=("float32", "float16", "bfloat16"),
+        default="float16",
+        help="weight precision of a safetensors export (default: float16)",
+    )
     add_model_arguments(parser, onnx=False)
     parser.add_argument("--output", required=True, metavar="FILE", help="output file (.onnx or .safetensors)")
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset version (default: 17)")
@@ -35,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
     source = args.checkpoint or pretrained_path(args.model or "default")
     model = load_model(source)
     if args.format == "safetensors":
-        import torch
-
         from pathlib import Path
+
+        import torch
 
         from wavemix_inpaint.checkpoint import save_checkpoint
         from wavemix_inpaint.errors import InputError
@@ -50,7 +54,5 @@ def run(args: argparse.Namespace) -> int:
         return 0
     path = export_onnx(model, args.output, opset=args.opset, overwrite=args.overwrite, verify=not args.no_verify)
     checked = "not verified" if args.no_verify else "verified against PyTorch with ONNX Runtime (max error <= 1e-4)"
-    print(
-        f"wrote {path} ({model.model_name}, opset {args.opset}, H and W multiples of {model.size_multiple}; {checked})"
-    )
+    print(f"wrote {path} ({model.model_name}, opset {args.opset}, H and W multiples of {model.size_multiple}; {checked})")
     return 0

@@ -40,8 +40,12 @@ def add_model_arguments(parser: argparse.ArgumentParser, onnx: bool = True) -> N
     if onnx:
         group.add_argument("--onnx", metavar="PATH", help="an .onnx file written by 'wavemix-inpaint export' (ONNX Runtime)")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
-    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
-                        help="bf16 autocast: faster on CPUs with AMX/AVX512-BF16 and recent GPUs (default: fp32)")  # fmt: skip
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "bf16"),
+        default="fp32",
+        help="bf16 autocast: faster on CPUs with AMX/AVX512-BF16 and recent GPUs (default: fp32)",
+    )
 
 
 def load_inpainter(args: argparse.Namespace):  # noqa: ANN201 - Inpainter, imported lazily
@@ -277,6 +281,8 @@ def run(args: argparse.Namespace) -> int:
         summary += f" ({skipped} skipped: output exists)"
     print(summary)
     if failed:
-        print(f"error: {len(failed)} image(s) failed: {', '.join(failed[:10])}{' ...' if len(failed) > 10 else ''}", file=sys.stderr)
+        print(
+            f"error: {len(failed)} image(s) failed: {', '.join(failed[:10])}{' ...' if len(failed) > 10 else ''}", file=sys.stderr
+        )
         return 1
     return 0

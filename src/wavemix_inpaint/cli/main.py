@@ -20,8 +20,17 @@ from collections.abc import Sequence
 from wavemix_inpaint.errors import WavemixError
 
 COMMANDS: tuple[str, ...] = (
-    "benchmark", "demo", "evaluate", "export", "inpaint", "masks", "models", "reproduce", "serve", "train",
-)  # fmt: skip
+    "benchmark",
+    "demo",
+    "evaluate",
+    "export",
+    "inpaint",
+    "masks",
+    "models",
+    "reproduce",
+    "serve",
+    "train",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

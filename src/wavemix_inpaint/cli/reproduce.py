@@ -20,8 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
     parser.add_argument("experiment", choices=["table1", "ablation", "sensitivity"], help="what to reproduce")
-    parser.add_argument("--scale", choices=["small", "paper"], default="small",
-                        help="small: CPU budget on a photo folder; paper: STL-10, 100 epochs, GPU (default small)")  # fmt: skip
+    parser.add_argument(
+        "--scale",
+        choices=["small", "paper"],
+        default="small",
+        help="small: CPU budget on a photo folder; paper: STL-10, 100 epochs, GPU (default small)",
+    )
     parser.add_argument("--tiny", action="store_true", help="tiny models and data: the whole pipeline in seconds (tests)")
     parser.add_argument("--data", help="training images: a folder (random 96x96 crops) or stl10:PATH")
     parser.add_argument("--val-data", help="validation images (default: val split / centre crops of --data)")
@@ -35,16 +39,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-fid", action="store_true", help="skip FID even when the weights are available")
     parser.add_argument("--steps", type=int, help="override the optimizer steps per trained model")
     parser.add_argument("--eval-count", type=int, help="override the number of masks (= images) per evaluation set")
-    parser.add_argument("--mask-sets", default="thick,medium,thin", help="table1: evaluation mask presets (default thick,medium,thin)")
+    parser.add_argument(
+        "--mask-sets", default="thick,medium,thin", help="table1: evaluation mask presets (default thick,medium,thin)"
+    )
     parser.add_argument("--no-classical", action="store_true", help="table1: leave out telea, navier-stokes, biharmonic")
     parser.add_argument("--squares", help="sensitivity: square hole sizes, e.g. 4,8,16,32 (default 4..64)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and the equivalent commands, run nothing")
     parser.add_argument("--overwrite", action="store_true", help="re-evaluate when the folder already holds results")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument(
-        "--threads", type=int,
+        "--threads",
+        type=int,
         help="torch CPU threads (default: torch's choice; use 1 when other jobs share the cores, see docs/reproduce.md)",
-    )  # fmt: skip
+    )
 
 
 def _ints(text: str | None, name: str) -> tuple[int, ...] | None:
@@ -63,17 +70,38 @@ def build_plan(args: argparse.Namespace) -> dict:
 
     if args.experiment == "table1":
         return table1_plan(
-            args.scale, args.data, args.eval_data, args.val_data, args.split, tiny=args.tiny, steps=args.steps,
-            eval_count=args.eval_count, mask_sets=tuple(s.strip() for s in args.mask_sets.split(",") if s.strip()),
+            args.scale,
+            args.data,
+            args.eval_data,
+            args.val_data,
+            args.split,
+            tiny=args.tiny,
+            steps=args.steps,
+            eval_count=args.eval_count,
+            mask_sets=tuple(s.strip() for s in args.mask_sets.split(",") if s.strip()),
             classical=not args.no_classical,
-        )  # fmt: skip
+        )
     if args.experiment == "ablation":
-        return ablation_plan(args.scale, args.data, args.eval_data, args.val_data, args.split, tiny=args.tiny,
-                             steps=args.steps, eval_count=args.eval_count)  # fmt: skip
+        return ablation_plan(
+            args.scale,
+            args.data,
+            args.eval_data,
+            args.val_data,
+            args.split,
+            tiny=args.tiny,
+            steps=args.steps,
+            eval_count=args.eval_count,
+        )
     return sensitivity_plan(
-        checkpoint=args.checkpoint, model=args.model, eval_data=args.eval_data or args.data, split=args.split,
-        tiny=args.tiny, scale=args.scale, squares=_ints(args.squares, "--squares"), eval_count=args.eval_count,
-    )  # fmt: skip
+        checkpoint=args.checkpoint,
+        model=args.model,
+        eval_data=args.eval_data or args.data,
+        split=args.split,
+        tiny=args.tiny,
+        scale=args.scale,
+        squares=_ints(args.squares, "--squares"),
+        eval_count=args.eval_count,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
     if args.experiment == "sensitivity" and args.checkpoint:
         from pathlib import Path
 
-        from wavemix_inpaint.errors import InputError
         from wavemix_inpaint.checkpoint import resolve_checkpoint
+        from wavemix_inpaint.errors import InputError
 
         checkpoint = resolve_checkpoint(args.checkpoint)
         if not Path(checkpoint).is_file():
@@ -107,6 +135,13 @@ def run(args: argparse.Namespace) -> int:
 
         torch.set_num_threads(args.threads)
     fid = None if args.no_fid else "auto"
-    run_experiment(plan, output, device=args.device, fid_weights=args.fid_weights, fid=fid,
-                   overwrite=args.overwrite, progress=not args.no_progress)  # fmt: skip
+    run_experiment(
+        plan,
+        output,
+        device=args.device,
+        fid_weights=args.fid_weights,
+        fid=fid,
+        overwrite=args.overwrite,
+        progress=not args.no_progress,
+    )
     return 0

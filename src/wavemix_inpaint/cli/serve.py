@@ -7,8 +7,8 @@ from pathlib import Path
 
 from wavemix_inpaint.cli.inpaint import add_model_arguments, load_inpainter
 from wavemix_inpaint.errors import InputError
-from wavemix_inpaint.inference.options import add_option_arguments, options_from_args
 from wavemix_inpaint.imageio import SERVER_MAX_PIXELS as DEFAULT_MAX_IMAGE_PIXELS
+from wavemix_inpaint.inference.options import add_option_arguments, options_from_args
 
 HELP = "start the web UI and REST API (needs: pip install 'wavemix-inpaint[serve]')"
 
@@ -26,21 +26,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     add_option_arguments(parser, skip=("invert_mask", "dilate"))  # the server's defaults for every request
     parser.add_argument(
-        "--max-pixels", type=int, default=DEFAULT_MAX_IMAGE_PIXELS, metavar="N",
+        "--max-pixels",
+        type=int,
+        default=DEFAULT_MAX_IMAGE_PIXELS,
+        metavar="N",
         help=f"refuse images with more pixels (decompression-bomb guard; default {DEFAULT_MAX_IMAGE_PIXELS})",
-    )  # fmt: skip
-    parser.add_argument(
-        "--max-upload-mb", type=float, default=20.0, help="largest accepted request body in MiB (default: 20)"
     )
-    parser.add_argument(
-        "--max-concurrency", type=int, default=1, help="inferences that may run at the same time (default: 1)"
-    )
-    parser.add_argument(
-        "--max-queue", type=int, default=8, help="requests that may wait for a free slot before 503 (default: 8)"
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds a request may take, queueing included (default: 60)"
-    )
+    parser.add_argument("--max-upload-mb", type=float, default=20.0, help="largest accepted request body in MiB (default: 20)")
+    parser.add_argument("--max-concurrency", type=int, default=1, help="inferences that may run at the same time (default: 1)")
+    parser.add_argument("--max-queue", type=int, default=8, help="requests that may wait for a free slot before 503 (default: 8)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds a request may take, queueing included (default: 60)")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
 
 
@@ -76,9 +71,15 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)  # validated before the model is loaded
     print("loading the model ...", flush=True)
     inpainter = load_inpainter(args)
-    info = {"source": "checkpoint", "file": Path(args.checkpoint).name} if args.checkpoint else (
-        {"source": "onnx", "file": Path(args.onnx).name} if args.onnx else {"source": "pretrained", "pretrained": args.model or "default"}
-    )  # fmt: skip
+    info = (
+        {"source": "checkpoint", "file": Path(args.checkpoint).name}
+        if args.checkpoint
+        else (
+            {"source": "onnx", "file": Path(args.onnx).name}
+            if args.onnx
+            else {"source": "pretrained", "pretrained": args.model or "default"}
+        )
+    )
 
     app = create_app(
         inpainter,

@@ -9,12 +9,16 @@ from wavemix_inpaint.training.config import add_config_arguments, config_overrid
 
 HELP = "train an inpainting model (paper recipe by default; resumable; torchrun for multi-GPU)"
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="YAML/TOML/JSON file with training settings (see configs/)")
     parser.add_argument(
-        "--model-option", action="append", default=[], metavar="KEY=VALUE",
+        "--model-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="override an architecture option, e.g. --model-option num_modules=2 (repeatable)",
-    )  # fmt: skip
+    )
     add_config_arguments(parser)  # one flag per TrainConfig field
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from RUN_DIR/last.pt")
     parser.add_argument("--max-steps", type=int, help="stop (with a resumable checkpoint) after N optimizer steps")

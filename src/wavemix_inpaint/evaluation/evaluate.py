@@ -52,9 +52,21 @@ from wavemix_inpaint.models import count_parameters
 
 #: per-image metrics, in report order (the realism metrics of :mod:`wavemix_inpaint.metrics.texture` last)
 METRIC_NAMES: tuple[str, ...] = (
-    "ssim", "ssim_valid", "psnr", "l1", "l2", "ssim_hole", "psnr_hole", "l1_hole", "l2_hole",
-    "texture_distance", "haar_psi", "hole_colour_error", "detail", "detail_truth",
-)  # fmt: skip
+    "ssim",
+    "ssim_valid",
+    "psnr",
+    "l1",
+    "l2",
+    "ssim_hole",
+    "psnr_hole",
+    "l1_hole",
+    "l2_hole",
+    "texture_distance",
+    "haar_psi",
+    "hole_colour_error",
+    "detail",
+    "detail_truth",
+)
 #: a fill whose mean colour is within this many 8-bit levels of the truth's counts as colour-faithful
 COLOUR_TOLERANCE = 5.0
 INCEPTION_NAME = "FIDInceptionV3 (pt_inception-2015-12-05 weights, pool3 2048-d)"
@@ -89,8 +101,10 @@ def _resolve_fid(
             return None, reason, None
     else:
         raise InputError(f"fid must be 'auto', None, an FIDMetric or a feature-extractor module, got {fid!r}")
-    name = INCEPTION_NAME if type(extractor).__name__ == "FIDInceptionV3" else (
-        f"{type(extractor).__name__} (custom feature extractor: not comparable to published FIDs)"
+    name = (
+        INCEPTION_NAME
+        if type(extractor).__name__ == "FIDInceptionV3"
+        else (f"{type(extractor).__name__} (custom feature extractor: not comparable to published FIDs)")
     )
     return extractor.to(device).eval(), None, name
 
@@ -324,8 +338,9 @@ def evaluate_model(
             means[key] = float(column.mean()) if column.size else math.nan
             stds[key] = float(column.std()) if column.size else math.nan
         if "detail" in values:  # data-set ratios, not means of per-image ratios (near-flat holes would rule)
-            means["detail_ratio"] = detail_ratio(torch.from_numpy(values["detail"][indices]),
-                                                 torch.from_numpy(values["detail_truth"][indices]))  # fmt: skip
+            means["detail_ratio"] = detail_ratio(
+                torch.from_numpy(values["detail"][indices]), torch.from_numpy(values["detail_truth"][indices])
+            )
             colour = values["hole_colour_error"][indices]
             colour = colour[~np.isnan(colour)]
             means["hole_colour_within_5"] = float(np.mean(colour <= COLOUR_TOLERANCE)) if colour.size else math.nan

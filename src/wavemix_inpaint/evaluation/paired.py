@@ -15,16 +15,28 @@ from wavemix_inpaint.evaluation.evaluate import EvalResult
 
 #: metric -> True when higher is better
 PAIRED_METRICS: dict[str, bool] = {
-    "psnr_hole": True, "ssim_hole": True, "l1_hole": False, "psnr": True, "ssim": True,
-    "texture_distance": False, "haar_psi": True, "hole_colour_error": False,
-}  # fmt: skip
-LABELS = {"psnr_hole": "PSNR hole (dB)", "ssim_hole": "SSIM hole", "l1_hole": "L1 hole", "psnr": "PSNR", "ssim": "SSIM",
-          "texture_distance": "texture distance", "haar_psi": "HaarPSI", "hole_colour_error": "hole colour error"}  # fmt: skip
+    "psnr_hole": True,
+    "ssim_hole": True,
+    "l1_hole": False,
+    "psnr": True,
+    "ssim": True,
+    "texture_distance": False,
+    "haar_psi": True,
+    "hole_colour_error": False,
+}
+LABELS = {
+    "psnr_hole": "PSNR hole (dB)",
+    "ssim_hole": "SSIM hole",
+    "l1_hole": "L1 hole",
+    "psnr": "PSNR",
+    "ssim": "SSIM",
+    "texture_distance": "texture distance",
+    "haar_psi": "HaarPSI",
+    "hole_colour_error": "hole colour error",
+}
 
 
-def paired_comparison(
-    model: EvalResult, baseline: EvalResult, resamples: int = 10_000, seed: int = 0
-) -> list[dict[str, Any]]:
+def paired_comparison(model: EvalResult, baseline: EvalResult, resamples: int = 10_000, seed: int = 0) -> list[dict[str, Any]]:
     """One row per metric of :data:`PAIRED_METRICS`: means, mean difference, its 95% CI and the win rate."""
     if model.num_images != baseline.num_images:
         raise ValueError(f"paired comparison needs the same images: {model.num_images} vs {baseline.num_images}")
@@ -41,16 +53,18 @@ def paired_comparison(
         picks = np.random.default_rng(seed).integers(0, diff.size, size=(resamples, diff.size))
         means = diff[picks].mean(axis=1)
         better = diff if higher_is_better else -diff
-        rows.append({
-            "metric": metric,
-            "higher_is_better": higher_is_better,
-            "model_mean": float(np.mean(ours)),
-            "baseline_mean": float(np.mean(theirs)),
-            "mean_difference": float(np.mean(diff)),
-            "ci95": [float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))],
-            "win_rate": float((np.sum(better > 0) + 0.5 * np.sum(better == 0)) / diff.size),
-            "images": int(diff.size),
-        })  # fmt: skip
+        rows.append(
+            {
+                "metric": metric,
+                "higher_is_better": higher_is_better,
+                "model_mean": float(np.mean(ours)),
+                "baseline_mean": float(np.mean(theirs)),
+                "mean_difference": float(np.mean(diff)),
+                "ci95": [float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))],
+                "win_rate": float((np.sum(better > 0) + 0.5 * np.sum(better == 0)) / diff.size),
+                "images": int(diff.size),
+            }
+        )
     return rows
 
 

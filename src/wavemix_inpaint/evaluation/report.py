@@ -19,9 +19,16 @@ from wavemix_inpaint.fileio import atomic_write_text
 FORMAT = "wavemix-inpaint-eval/1"
 
 TABLE1_COLUMNS = (
-    "Model", "# params", "FID ↓", "SSIM ↑", "PSNR (dB) ↑", "L1 ↓", "L2 (MSE) ↓", "train s/epoch (b40) ↓",
+    "Model",
+    "# params",
+    "FID ↓",
+    "SSIM ↑",
+    "PSNR (dB) ↑",
+    "L1 ↓",
+    "L2 (MSE) ↓",
+    "train s/epoch (b40) ↓",
     "inference img/s ↑",
-)  # fmt: skip
+)
 
 
 def environment() -> dict[str, Any]:
@@ -121,32 +128,49 @@ def table1_markdown(results: Sequence[EvalResult]) -> str:
 
 def extra_metrics_markdown(results: Sequence[EvalResult]) -> str:
     """Hole-region metrics, SSIM without padding and the evaluation set's hole statistics."""
-    header = ("Model", "SSIM (valid) ↑", "SSIM hole ↑", "PSNR hole (dB) ↑", "L1 hole ↓", "L2 hole ↓", "images",
-              "mean hole")  # fmt: skip
+    header = ("Model", "SSIM (valid) ↑", "SSIM hole ↑", "PSNR hole (dB) ↑", "L1 hole ↓", "L2 hole ↓", "images", "mean hole")
     rows = []
     for result in results:
         m = result.metrics
-        rows.append([
-            result.model, fmt(m.get("ssim_valid"), ".4f"), fmt(m.get("ssim_hole"), ".4f"),
-            fmt(m.get("psnr_hole"), ".2f"), fmt(m.get("l1_hole"), ".4g"), fmt(m.get("l2_hole"), ".4g"),
-            str(result.num_images), f"{100 * result.mean_hole_fraction:.1f}%",
-        ])  # fmt: skip
+        rows.append(
+            [
+                result.model,
+                fmt(m.get("ssim_valid"), ".4f"),
+                fmt(m.get("ssim_hole"), ".4f"),
+                fmt(m.get("psnr_hole"), ".2f"),
+                fmt(m.get("l1_hole"), ".4g"),
+                fmt(m.get("l2_hole"), ".4g"),
+                str(result.num_images),
+                f"{100 * result.mean_hole_fraction:.1f}%",
+            ]
+        )
     return markdown_table(header, rows)
 
 
 def realism_markdown(results: Sequence[EvalResult]) -> str:
     """Realism metrics: texture distance, detail ratio, HaarPSI and the hole's colour faithfulness."""
-    header = ("Model", "texture distance ↓", "detail ratio (1 = photo)", "HaarPSI ↑", "hole colour error ↓",
-              "colour within 5 levels ↑")  # fmt: skip
+    header = (
+        "Model",
+        "texture distance ↓",
+        "detail ratio (1 = photo)",
+        "HaarPSI ↑",
+        "hole colour error ↓",
+        "colour within 5 levels ↑",
+    )
     rows = []
     for result in results:
         m = result.metrics
         within = m.get("hole_colour_within_5")
-        rows.append([
-            result.model, fmt(m.get("texture_distance"), ".4f"), fmt(m.get("detail_ratio"), ".2f"),
-            fmt(m.get("haar_psi"), ".4f"), fmt(m.get("hole_colour_error"), ".2f"),
-            "n/a" if _missing(within) else f"{100 * within:.0f}%",
-        ])  # fmt: skip
+        rows.append(
+            [
+                result.model,
+                fmt(m.get("texture_distance"), ".4f"),
+                fmt(m.get("detail_ratio"), ".2f"),
+                fmt(m.get("haar_psi"), ".4f"),
+                fmt(m.get("hole_colour_error"), ".2f"),
+                "n/a" if _missing(within) else f"{100 * within:.0f}%",
+            ]
+        )
     return markdown_table(header, rows)
 
 
@@ -158,11 +182,18 @@ def bins_markdown(result: EvalResult, skip_empty: bool = False) -> str:
         if skip_empty and not row["count"]:
             continue
         m = row["metrics"]
-        rows.append([
-            row["bin"], str(row["count"]), fmt(m.get("ssim"), ".4f", "—"), fmt(m.get("psnr"), ".2f", "—"),
-            fmt(m.get("l1"), ".4g", "—"), fmt(m.get("l2"), ".4g", "—"), fmt(m.get("ssim_hole"), ".4f", "—"),
-            fmt(row.get("fid"), ".2f", "—"),
-        ])  # fmt: skip
+        rows.append(
+            [
+                row["bin"],
+                str(row["count"]),
+                fmt(m.get("ssim"), ".4f", "—"),
+                fmt(m.get("psnr"), ".2f", "—"),
+                fmt(m.get("l1"), ".4g", "—"),
+                fmt(m.get("l2"), ".4g", "—"),
+                fmt(m.get("ssim_hole"), ".4f", "—"),
+                fmt(row.get("fid"), ".2f", "—"),
+            ]
+        )
     return markdown_table(header, rows)
 
 
@@ -181,8 +212,10 @@ def short_reason(reason: str) -> str:
     """First sentence of a (long) reason; for missing FID weights, where to put them."""
     first = reason.split(". ")[0].rstrip(".")
     if "Inception weights" in reason and "not found" in first:
-        return (f"{first}; pass --fid-weights PATH, set $WAVEMIX_FID_WEIGHTS or copy the file into the torch hub "
-                "cache (docs/reproduce.md); full search list in results.json")  # fmt: skip
+        return (
+            f"{first}; pass --fid-weights PATH, set $WAVEMIX_FID_WEIGHTS or copy the file into the torch hub "
+            "cache (docs/reproduce.md); full search list in results.json"
+        )
     return first
 
 
@@ -229,12 +262,18 @@ def results_markdown(
     parts += [table1_markdown(results), ""]
     parts += [f"- {note}" for note in footnotes(results)] + [""]
     parts += ["## Further metrics", "", extra_metrics_markdown(results), ""]
-    parts += ["## Realism (no downloaded weights)", "", realism_markdown(results), "",
-              "- texture distance: mean 1-D Wasserstein distance between the Haar detail coefficients (LH, HL, HH, "
-              "levels 1-3, luminance) inside the hole of the output and of the photo; detail ratio: squared 3x3 "
-              "Laplacian energy inside the hole (eroded 5x5), output over photo, summed over images; HaarPSI: "
-              "Reisenhofer et al. 2018, whole image; hole colour error: largest per-channel difference of the "
-              "hole's mean colour, 8-bit levels.", ""]  # fmt: skip
+    parts += [
+        "## Realism (no downloaded weights)",
+        "",
+        realism_markdown(results),
+        "",
+        "- texture distance: mean 1-D Wasserstein distance between the Haar detail coefficients (LH, HL, HH, "
+        "levels 1-3, luminance) inside the hole of the output and of the photo; detail ratio: squared 3x3 "
+        "Laplacian energy inside the hole (eroded 5x5), output over photo, summed over images; HaarPSI: "
+        "Reisenhofer et al. 2018, whole image; hole colour error: largest per-channel difference of the "
+        "hole's mean colour, 8-bit levels.",
+        "",
+    ]
     if bins:
         parts += ["## By hole size (LaMa bins of hole area)", ""]
         if len(results) > 1:

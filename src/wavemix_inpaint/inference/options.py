@@ -30,16 +30,18 @@ class InpaintOptions:
     invert_mask: bool = _option(False, "the mask marks the pixels to keep, not the holes")
     dilate: int = _option(0, "grow the holes by N pixels", metavar="N", low=0)
     strategy: str = _option(
-        "crop", "large images: crop = inpaint a window around each hole region, resize = downscale, "
-        "full = whole image at once", choices=STRATEGIES,
-    )  # fmt: skip
+        "crop",
+        "large images: crop = inpaint a window around each hole region, resize = downscale, full = whole image at once",
+        choices=STRATEGIES,
+    )
     crop_margin: int = _option(128, "context around each hole region, in pixels", metavar="PX", low=0)
     crop_trigger: int = _option(800, "crop only images whose long side exceeds this", metavar="PX", low=1)
     resize_limit: int = _option(1280, "resize: the long side to work at", metavar="PX", low=8)
     coarse_to_fine: bool = _option(
-        True, "fill holes thicker than the network's training scale at a coarser level first, then refine "
+        True,
+        "fill holes thicker than the network's training scale at a coarser level first, then refine "
         "at every finer level (no effect on ONNX models)",
-    )  # fmt: skip
+    )
     texture: bool = _option(TEXTURE_DEFAULT, "add detail copied from the photo to the network's fill (texture stage)")
     seed: int = _option(0, "random seed of the texture stage (same seed, same output)", low=0)
 
@@ -77,7 +79,9 @@ def add_option_arguments(parser: argparse.ArgumentParser, skip: tuple[str, ...] 
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
         else:
             kind = int if spec.type == "int" else str
-            parser.add_argument(flag, type=kind, default=None, choices=meta.get("choices"), metavar=meta.get("metavar"), help=help_text)
+            parser.add_argument(
+                flag, type=kind, default=None, choices=meta.get("choices"), metavar=meta.get("metavar"), help=help_text
+            )
 
 
 def options_from_args(args: argparse.Namespace, base: InpaintOptions | None = None) -> InpaintOptions:

@@ -125,8 +125,7 @@ def describe_mask_presets() -> dict[str, str]:
 def _unknown(preset: object) -> InputError:
     choices = ", ".join(list_mask_presets())
     return InputError(
-        f"unknown mask preset {preset!r}; choose one of {choices}, or {SQUARE_PRESET} with N a positive integer"
-        " (e.g. square:8)"
+        f"unknown mask preset {preset!r}; choose one of {choices}, or {SQUARE_PRESET} with N a positive integer (e.g. square:8)"
     )
 
 

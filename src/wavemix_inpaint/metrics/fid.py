@@ -27,9 +27,7 @@ FID_WEIGHTS_FILENAMES = (
     "pt_inception-2015-12-05-6726825d.pth",  # pytorch-fid
     "weights-inception-2015-12-05-6726825d.pth",  # torch-fidelity / torchmetrics (same weights)
 )
-FID_WEIGHTS_URL = (
-    "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth"
-)
+FID_WEIGHTS_URL = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth"
 FID_WEIGHTS_SHA256_PREFIX = "6726825d"
 
 Array = NDArray[np.float64]
@@ -76,9 +74,7 @@ def frechet_distance(
     s1, s2 = np.atleast_2d(_as_float64(sigma1)), np.atleast_2d(_as_float64(sigma2))
     dim = m1.shape[0]
     if m2.shape != (dim,) or s1.shape != (dim, dim) or s2.shape != (dim, dim):
-        raise InputError(
-            f"FID statistics do not match: mu {m1.shape} / {m2.shape}, sigma {s1.shape} / {s2.shape}"
-        )
+        raise InputError(f"FID statistics do not match: mu {m1.shape} / {m2.shape}, sigma {s1.shape} / {s2.shape}")
     diff = m1 - m2
     value = diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * trace_sqrt_product(s1, s2)
     return max(float(value), 0.0)
@@ -139,8 +135,7 @@ def _resolve_given(path: Path, source: str) -> Path:
                 return path / name
     raise MissingWeightsError(
         f"FID Inception weights not found at {path} (given by {source}). Expected the file "
-        f"{FID_WEIGHTS_FILENAMES[0]} (or {FID_WEIGHTS_FILENAMES[1]}), or a folder containing it. "
-        + _how_to_provide()
+        f"{FID_WEIGHTS_FILENAMES[0]} (or {FID_WEIGHTS_FILENAMES[1]}), or a folder containing it. " + _how_to_provide()
     )
 
 
@@ -173,9 +168,7 @@ def find_inception_weights(weights_path: str | os.PathLike[str] | None = None) -
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    searched = "; ".join(
-        ["weights_path argument (not given)", f"${FID_WEIGHTS_ENV} (not set)"] + [str(c) for c in candidates]
-    )
+    searched = "; ".join(["weights_path argument (not given)", f"${FID_WEIGHTS_ENV} (not set)"] + [str(c) for c in candidates])
     raise MissingWeightsError(
         f"FID Inception weights {FID_WEIGHTS_FILENAMES[0]} not found. Searched: {searched}. " + _how_to_provide()
     )

@@ -49,9 +49,7 @@ def _hole_mask(mask: Tensor | None, like: Tensor, region: Region | None) -> Tens
     if mask is None:
         raise InputError("region='hole' needs a mask (N x 1 x H x W, 1 = hole)")
     if mask.ndim != 4 or mask.shape[1] != 1 or mask.shape[-2:] != like.shape[-2:]:
-        raise InputError(
-            f"mask must be N x 1 x {like.shape[-2]} x {like.shape[-1]}, got {tuple(mask.shape)}"
-        )
+        raise InputError(f"mask must be N x 1 x {like.shape[-2]} x {like.shape[-1]}, got {tuple(mask.shape)}")
     if mask.shape[0] not in (1, like.shape[0]):
         raise InputError(f"mask batch {mask.shape[0]} does not match image batch {like.shape[0]}")
     return (mask > 0.5).expand(like.shape[0], 1, *like.shape[-2:])
@@ -67,16 +65,12 @@ def masked_image_mean(values: Tensor, hole: Tensor | None) -> Tensor:
     return total / count  # 0/0 -> NaN for an empty hole
 
 
-def l1(
-    pred: Tensor, target: Tensor, *, mask: Tensor | None = None, region: Region | None = None
-) -> Tensor:
+def l1(pred: Tensor, target: Tensor, *, mask: Tensor | None = None, region: Region | None = None) -> Tensor:
     """Per-image mean absolute error."""
     return masked_image_mean(_difference(pred, target).abs(), _hole_mask(mask, pred, region))
 
 
-def l2(
-    pred: Tensor, target: Tensor, *, mask: Tensor | None = None, region: Region | None = None
-) -> Tensor:
+def l2(pred: Tensor, target: Tensor, *, mask: Tensor | None = None, region: Region | None = None) -> Tensor:
     """Per-image mean squared error (MSE)."""
     return masked_image_mean(_difference(pred, target).square(), _hole_mask(mask, pred, region))
 
@@ -116,9 +110,7 @@ def masked_ssim(
 
 
 @torch.no_grad()
-def compute_image_metrics(
-    pred: Tensor, target: Tensor, mask: Tensor | None = None, data_range: float = 1.0
-) -> dict[str, Tensor]:
+def compute_image_metrics(pred: Tensor, target: Tensor, mask: Tensor | None = None, data_range: float = 1.0) -> dict[str, Tensor]:
     """Per-image metrics as detached tensors of shape ``N``.
 
     Keys: ``ssim`` (reflect padding, torchmetrics-compatible), ``ssim_valid`` (unpadded, Wang et al.),

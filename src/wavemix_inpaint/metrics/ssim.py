@@ -50,9 +50,7 @@ def check_image_pair(pred: Tensor, target: Tensor) -> None:
     if pred.ndim != 4:
         raise InputError(f"expected N x C x H x W image tensors, got shape {tuple(pred.shape)}")
     if pred.shape != target.shape:
-        raise InputError(
-            f"prediction and target shapes differ: {tuple(pred.shape)} vs {tuple(target.shape)}"
-        )
+        raise InputError(f"prediction and target shapes differ: {tuple(pred.shape)} vs {tuple(target.shape)}")
 
 
 def metric_dtype(x: Tensor) -> torch.dtype:
@@ -90,9 +88,7 @@ def ssim_map(
     height, width = pred.shape[-2:]
     min_side = half + 1 if padding == "reflect" else WINDOW_SIZE
     if height < min_side or width < min_side:
-        raise InputError(
-            f"images of {height}x{width} are too small for {padding!r} SSIM (need at least {min_side} px a side)"
-        )
+        raise InputError(f"images of {height}x{width} are too small for {padding!r} SSIM (need at least {min_side} px a side)")
 
     dtype = metric_dtype(pred)
     with torch.autocast(device_type=pred.device.type, enabled=False):

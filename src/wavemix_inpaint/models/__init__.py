@@ -1,14 +1,6 @@
 """Inpainting networks and their registry."""
 
 from wavemix_inpaint.models.base import InpaintingModel, composite, pad_to_multiple
-from wavemix_inpaint.models.registry import (
-    ModelSpec,
-    count_parameters,
-    create_model,
-    get_model_spec,
-    list_models,
-    register_model,
-)
 from wavemix_inpaint.models.classical import (
     BiharmonicInpainter,
     ClassicalInpainter,
@@ -19,6 +11,14 @@ from wavemix_inpaint.models.classical import (
 )
 from wavemix_inpaint.models.discriminator import NLayerDiscriminator
 from wavemix_inpaint.models.lama import FFCResNetGenerator, convert_lama_state_dict, load_official_lama
+from wavemix_inpaint.models.registry import (
+    ModelSpec,
+    count_parameters,
+    create_model,
+    get_model_spec,
+    list_models,
+    register_model,
+)
 from wavemix_inpaint.models.unet import UNetInpainter
 from wavemix_inpaint.models.wavemix import WaveMixInpainter
 

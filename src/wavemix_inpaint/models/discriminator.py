@@ -28,15 +28,11 @@ class NLayerDiscriminator(nn.Module):
         if n_layers < 1:
             raise ValueError(f"n_layers must be >= 1, got {n_layers}")
         self.n_layers = n_layers
-        stages: list[list[nn.Module]] = [
-            [nn.Conv2d(in_channels, ndf, kernel_size=4, stride=2, padding=2), nn.LeakyReLU(0.2)]
-        ]
+        stages: list[list[nn.Module]] = [[nn.Conv2d(in_channels, ndf, kernel_size=4, stride=2, padding=2), nn.LeakyReLU(0.2)]]
         width = ndf
         for _ in range(1, n_layers):
             previous, width = width, min(width * 2, max_features)
-            stages.append(
-                [nn.Conv2d(previous, width, 4, 2, 2), nn.BatchNorm2d(width), nn.LeakyReLU(0.2)]
-            )
+            stages.append([nn.Conv2d(previous, width, 4, 2, 2), nn.BatchNorm2d(width), nn.LeakyReLU(0.2)])
         previous, width = width, min(width * 2, max_features)
         stages.append([nn.Conv2d(previous, width, 4, 1, 2), nn.BatchNorm2d(width), nn.LeakyReLU(0.2)])
         stages.append([nn.Conv2d(width, 1, 4, 1, 2)])

@@ -45,9 +45,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from wavemix_inpaint.errors import CheckpointError
-from wavemix_inpaint.state_dicts import describe_mismatch
 from wavemix_inpaint.models.base import InpaintingModel
 from wavemix_inpaint.models.registry import create_model
+from wavemix_inpaint.state_dicts import describe_mismatch
 
 Pair = tuple[Tensor, Tensor | None]
 
@@ -153,11 +153,13 @@ class FFC(nn.Module):
         x_l, x_g = x if isinstance(x, tuple) else (x, None)
         out_l = out_g = None
         if self.out_cl:
-            out_l = _add(self.convl2l(x_l) if self.convl2l is not None else None,
-                         self.convg2l(x_g) if self.convg2l is not None else None)
+            out_l = _add(
+                self.convl2l(x_l) if self.convl2l is not None else None, self.convg2l(x_g) if self.convg2l is not None else None
+            )
         if self.out_cg:
-            out_g = _add(self.convl2g(x_l) if self.convl2g is not None else None,
-                         self.convg2g(x_g) if self.convg2g is not None else None)
+            out_g = _add(
+                self.convl2g(x_l) if self.convl2g is not None else None, self.convg2g(x_g) if self.convg2g is not None else None
+            )
         return out_l, out_g
 
 
@@ -330,7 +332,7 @@ def convert_lama_state_dict(state: Mapping[str, Any], name: str | None = None) -
     if "state_dict" in state and isinstance(state["state_dict"], Mapping):
         state = state["state_dict"]
     if any(key.startswith("generator.") for key in state):
-        converted = {key[len("generator."):]: value for key, value in state.items() if key.startswith("generator.")}
+        converted = {key[len("generator.") :]: value for key, value in state.items() if key.startswith("generator.")}
     else:
         converted = {key: value for key, value in state.items() if key.startswith("model.")}
     if not converted:

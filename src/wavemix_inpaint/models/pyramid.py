@@ -65,9 +65,7 @@ def hole_thickness(hole: np.ndarray) -> float:
     return float(distance.max())
 
 
-def pyramid_levels(
-    hole: np.ndarray, target_thickness: float = DEFAULT_TARGET_THICKNESS, min_side: int = MIN_COARSE_SIDE
-) -> int:
+def pyramid_levels(hole: np.ndarray, target_thickness: float = DEFAULT_TARGET_THICKNESS, min_side: int = MIN_COARSE_SIDE) -> int:
     """How many times to halve a (H, W) mask's image so that its hole is about ``target_thickness`` thick
     (0 = fill at full resolution), keeping at least ``min_side`` pixels on the short side."""
     thickness = hole_thickness(hole)

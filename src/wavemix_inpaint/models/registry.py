@@ -56,9 +56,7 @@ def create_model(name: str, **overrides: Any) -> InpaintingModel:
     accepted = inspect.signature(spec.builder).parameters
     unknown = sorted(set(overrides) - set(accepted))
     if unknown:
-        raise InputError(
-            f"model {name!r} has no option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(accepted))}"
-        )
+        raise InputError(f"model {name!r} has no option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(accepted))}")
     config = {**spec.defaults, **overrides}
     model = spec.builder(**config)
     model.model_name = name

@@ -28,8 +28,8 @@ Deviations from the authors' code (documented choices):
 
 from __future__ import annotations
 
-from torch import Tensor, nn
 import torch
+from torch import Tensor, nn
 
 from wavemix_inpaint.models.base import InpaintingModel
 from wavemix_inpaint.models.haar import haar_tokens
@@ -103,9 +103,7 @@ class WaveMixModule(nn.Module):
             nn.Conv2d(in_channels, dim // 2, kernel_size=3, padding=1),
             _down_conv(dim // 2, dim, stem_stride),
         )
-        self.blocks = nn.ModuleList(
-            WaveMixBlock(dim, ff_channels, mult, dwt_levels, dropout) for _ in range(blocks)
-        )
+        self.blocks = nn.ModuleList(WaveMixBlock(dim, ff_channels, mult, dwt_levels, dropout) for _ in range(blocks))
         self.decoder = nn.Sequential(
             _up_conv(2 * dim, dim // 2, stem_stride),
             nn.ConvTranspose2d(dim // 2, dim // 2, kernel_size=3, padding=1),

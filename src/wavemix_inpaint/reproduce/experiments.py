@@ -16,9 +16,9 @@ import torch
 from wavemix_inpaint.evaluation.evaluate import EvalResult, _clean
 from wavemix_inpaint.evaluation.grid import qualitative_grid, results_grid, save_grid
 from wavemix_inpaint.evaluation.report import (
+    bins_comparison_markdown,
     environment,
     extra_metrics_markdown,
-    bins_comparison_markdown,
     fmt,
     footnotes,
     format_params,
@@ -49,13 +49,18 @@ PAPER_TABLE1 = (
 )
 #: Tables 2-3 of the paper: (table, row) -> (L1, L2, PSNR, SSIM) in the paper's (undocumented) units.
 PAPER_ABLATION = {
-    (2, 1): (0.224, 9.455, 41.968, 0.988), (2, 2): (0.134, 5.616, 44.154, 0.996),
-    (3, 1): (0.733, 78.542, 26.714, 0.825), (3, 2): (0.964, 114.122, 18.880, 0.801),
-    (3, 3): (0.361, 16.913, 38.423, 0.988), (3, 4): (0.344, 15.551, 38.967, 0.989),
-    (3, 5): (0.374, 17.807, 37.564, 0.990), (3, 6): (0.421, 33.129, 36.995, 0.981),
-    (3, 7): (0.410, 20.331, 36.852, 0.987), (3, 8): (0.370, 17.672, 38.327, 0.988),
+    (2, 1): (0.224, 9.455, 41.968, 0.988),
+    (2, 2): (0.134, 5.616, 44.154, 0.996),
+    (3, 1): (0.733, 78.542, 26.714, 0.825),
+    (3, 2): (0.964, 114.122, 18.880, 0.801),
+    (3, 3): (0.361, 16.913, 38.423, 0.988),
+    (3, 4): (0.344, 15.551, 38.967, 0.989),
+    (3, 5): (0.374, 17.807, 37.564, 0.990),
+    (3, 6): (0.421, 33.129, 36.995, 0.981),
+    (3, 7): (0.410, 20.331, 36.852, 0.987),
+    (3, 8): (0.370, 17.672, 38.327, 0.988),
     (3, 9): (0.380, 20.692, 38.030, 0.988),
-}  # fmt: skip
+}
 
 
 def _device(device: str | torch.device) -> torch.device:
@@ -64,21 +69,28 @@ def _device(device: str | torch.device) -> torch.device:
     return device if isinstance(device, torch.device) else select_device(device)
 
 
-def _payload(plan: dict[str, Any], results: dict[str, list[EvalResult]], device: torch.device, seconds: float,
-             **extra: Any) -> dict[str, Any]:  # fmt: skip
-    return _clean({
-        "format": FORMAT,
-        **environment(),
-        "device": str(device),
-        "experiment": plan,
-        "results": {name: [r.to_dict() for r in rows] for name, rows in results.items()},
-        "mask_sets": [
-            {**m, "mean_hole_fraction": rows[0].mean_hole_fraction if rows else None, "images": rows[0].num_images if rows else 0}
-            for m, rows in ((m, results.get(m["name"], [])) for m in plan["mask_sets"])
-        ],
-        "seconds": seconds,
-        **extra,
-    })  # fmt: skip
+def _payload(
+    plan: dict[str, Any], results: dict[str, list[EvalResult]], device: torch.device, seconds: float, **extra: Any
+) -> dict[str, Any]:
+    return _clean(
+        {
+            "format": FORMAT,
+            **environment(),
+            "device": str(device),
+            "experiment": plan,
+            "results": {name: [r.to_dict() for r in rows] for name, rows in results.items()},
+            "mask_sets": [
+                {
+                    **m,
+                    "mean_hole_fraction": rows[0].mean_hole_fraction if rows else None,
+                    "images": rows[0].num_images if rows else 0,
+                }
+                for m, rows in ((m, results.get(m["name"], [])) for m in plan["mask_sets"])
+            ],
+            "seconds": seconds,
+            **extra,
+        }
+    )
 
 
 def _pooled(results: dict[str, list[EvalResult]]) -> dict[str, dict[str, np.ndarray]]:
@@ -96,23 +108,34 @@ def _header(plan: dict[str, Any], device: torch.device, title: str) -> list[str]
     env = environment()
     data = plan["data"]
     lines = [f"# {title}", ""]
-    lines.append(f"- scale: **{plan['scale']}**; device: {device} ({env['processor']}, {env['torch_threads']} torch threads"
-                 + (f", {env['gpu']}" if env.get("gpu") else "") + f"); torch {env['torch']}; {env['date']}")  # fmt: skip
+    lines.append(
+        f"- scale: **{plan['scale']}**; device: {device} ({env['processor']}, {env['torch_threads']} torch threads"
+        + (f", {env['gpu']}" if env.get("gpu") else "")
+        + f"); torch {env['torch']}; {env['date']}"
+    )
     if data.get("train"):
         lines.append(f"- training data: `{data['train']}`; validation: `{data['val'] or 'val split of the training data'}`")
     lines.append(f"- evaluation data: `{data['eval']}` (split {data['eval_split']}), {data['image_size']}x{data['image_size']}")
     if plan.get("budget"):
         b = plan["budget"]
         t = plan["train"]
-        presets = sorted({m.get("train_overrides", {}).get("mask_preset", t["mask_preset"]) for m in plan["models"] if m["train"]})
-        steps = (f"{b['optimizer_steps_per_model']} optimizer steps ({b['epochs']} epochs)" if b["optimizer_steps_per_model"]
-                 else f"{b['epochs']} epochs (one pass over the training split each)")  # fmt: skip
+        presets = sorted(
+            {m.get("train_overrides", {}).get("mask_preset", t["mask_preset"]) for m in plan["models"] if m["train"]}
+        )
+        steps = (
+            f"{b['optimizer_steps_per_model']} optimizer steps ({b['epochs']} epochs)"
+            if b["optimizer_steps_per_model"]
+            else f"{b['epochs']} epochs (one pass over the training split each)"
+        )
         lines.append(
             f"- budget per trained model: {steps} at batch {b['batch_size']}; training masks {', '.join(f'`{p}`' for p in presets)}, augmentation "
             f"`{t['augment']}`, seed {plan['seed']}; AdamW lr {t['lr']}"
-            + ("" if t["switch_epoch"] == t["epochs"] else
-               f", SGD from epoch {t['switch_epoch'] if t['switch_epoch'] is not None else t['epochs'] // 2}")
-        )  # fmt: skip
+            + (
+                ""
+                if t["switch_epoch"] == t["epochs"]
+                else f", SGD from epoch {t['switch_epoch'] if t['switch_epoch'] is not None else t['epochs'] // 2}"
+            )
+        )
     lines.append("- exact configuration: `experiment.yaml`; every number: `results.json`")
     return lines + [""]
 
@@ -124,28 +147,53 @@ def _mask_heading(mask_set: dict[str, Any], rows: list[EvalResult]) -> str:
 
 def _training_table(records: dict[str, dict]) -> str:
     header = ("Model", "steps (planned)", "epochs", "wall time", "best epoch", "best val loss", "stopped by time limit")
-    rows = [[
-        name, f"{r['steps']} ({r['planned_steps'] or '-'})", str(r["epochs_completed"]), f"{r['wall_seconds'] / 60:.1f} min",
-        str(r["best_epoch"] or "-"), fmt(r.get("best_val_loss"), ".4f"), "yes" if r["stopped_early"] else "no",
-    ] for name, r in records.items()]  # fmt: skip
+    rows = [
+        [
+            name,
+            f"{r['steps']} ({r['planned_steps'] or '-'})",
+            str(r["epochs_completed"]),
+            f"{r['wall_seconds'] / 60:.1f} min",
+            str(r["best_epoch"] or "-"),
+            fmt(r.get("best_val_loss"), ".4f"),
+            "yes" if r["stopped_early"] else "no",
+        ]
+        for name, r in records.items()
+    ]
     return markdown_table(header, rows)
 
 
 def _speed_cells(inference: dict | None, training: dict | None, parameters: int) -> list[str]:
-    train = "n/a (not trainable)" if training is None and parameters == 0 else (
-        "not measured" if training is None else f"{training['seconds_per_epoch']:,.0f}")  # fmt: skip
+    train = (
+        "n/a (not trainable)"
+        if training is None and parameters == 0
+        else ("not measured" if training is None else f"{training['seconds_per_epoch']:,.0f}")
+    )
     infer = "not measured" if inference is None else f"{inference['images_per_second']:,.1f}"
     return [train, infer]
 
 
 def _size_table(plan: dict[str, Any], first: list[EvalResult], full: list[dict[str, Any]]) -> str:
-    header = ("Model", "evaluated architecture", "# params", "train s/epoch (b40)", "img/s",
-              "full-size preset", "# params (full)", "train s/epoch (b40, full)", "img/s (full)")  # fmt: skip
+    header = (
+        "Model",
+        "evaluated architecture",
+        "# params",
+        "train s/epoch (b40)",
+        "img/s",
+        "full-size preset",
+        "# params (full)",
+        "train s/epoch (b40, full)",
+        "img/s (full)",
+    )
     by_name = {row["model"]: row for row in full}
     rows = []
     for plan_model, result in zip(plan["models"], first):
         arch = plan_model["preset"] + (f" {json.dumps(plan_model['options'])}" if plan_model.get("options") else "")
-        cells = [result.model, arch, f"{result.parameters:,}", *_speed_cells(result.inference, result.training, result.parameters)]
+        cells = [
+            result.model,
+            arch,
+            f"{result.parameters:,}",
+            *_speed_cells(result.inference, result.training, result.parameters),
+        ]
         f = by_name.get(plan_model["name"])
         if f is None:
             cells += ["(same)", "", "", ""]
@@ -160,8 +208,16 @@ def _size_table(plan: dict[str, Any], first: list[EvalResult], full: list[dict[s
 # ---------------------------------------------------------------------------------------------- table1
 
 
-def run_table1(plan: dict[str, Any], output: str | Path, device: str = "auto", fid_weights: str | None = None,
-               fid: Any = "auto", overwrite: bool = False, progress: bool = True, log: Log = print) -> dict[str, Any]:  # fmt: skip
+def run_table1(
+    plan: dict[str, Any],
+    output: str | Path,
+    device: str = "auto",
+    fid_weights: str | None = None,
+    fid: Any = "auto",
+    overwrite: bool = False,
+    progress: bool = True,
+    log: Log = print,
+) -> dict[str, Any]:
     """Train the Table 1 models, evaluate everything, write the reports. Returns the JSON payload."""
     output = Path(output)
     started = time.perf_counter()
@@ -181,9 +237,13 @@ def run_table1(plan: dict[str, Any], output: str | Path, device: str = "auto", f
     for name, rows in results.items():
         if rows and rows[0].samples.get("image") is not None and rows[0].samples["image"].numel():
             written.append(save_grid(output / f"grid_{name}.png", results_grid(rows)))
-    written.append(plots.plot_metric_by_hole_size(
-        output / "quality_by_hole_size.png", _pooled(results),
-        title="Quality versus hole size (all mask sets pooled, 10 % bins)"))  # fmt: skip
+    written.append(
+        plots.plot_metric_by_hole_size(
+            output / "quality_by_hole_size.png",
+            _pooled(results),
+            title="Quality versus hole size (all mask sets pooled, 10 % bins)",
+        )
+    )
 
     parts = _header(plan, device, f"Table 1 reproduction ({plan['scale']} scale)")
     for mask_set in plan["mask_sets"]:
@@ -198,16 +258,20 @@ def run_table1(plan: dict[str, Any], output: str | Path, device: str = "auto", f
         "- train s/epoch and img/s of the evaluated models are in every mask-set table (measured once per model).",
         "- Paper's Table 1 (STL-10 test set, single 12 GB GPU; not comparable to a CPU or small-scale run):",
         "",
-        markdown_table(("Model", "# param", "FID", "SSIM", "Train time (s/epoch, b40)", "Inference (img/s)"),
-                       [list(row) for row in PAPER_TABLE1]),
+        markdown_table(
+            ("Model", "# param", "FID", "SSIM", "Train time (s/epoch, b40)", "Inference (img/s)"),
+            [list(row) for row in PAPER_TABLE1],
+        ),
         "",
         "## SSIM by hole size (LaMa bins)",
         "",
-    ]  # fmt: skip
+    ]
     for mask_set in plan["mask_sets"]:
         rows = results[mask_set["name"]]
         parts += [f"### {mask_set['name']}", "", bins_comparison_markdown(rows), ""]
-    parts += ["Plots: `quality_by_hole_size.png`; grids: " + ", ".join(f"`{p.name}`" for p in written if p.name.startswith("grid"))]
+    parts += [
+        "Plots: `quality_by_hole_size.png`; grids: " + ", ".join(f"`{p.name}`" for p in written if p.name.startswith("grid"))
+    ]
     write_markdown(output / RESULTS_MD, "\n".join(parts))
     payload = _payload(plan, results, device, seconds, training=records, full_size=full)
     write_json(output / RESULTS_JSON, payload)
@@ -218,8 +282,16 @@ def run_table1(plan: dict[str, Any], output: str | Path, device: str = "auto", f
 # -------------------------------------------------------------------------------------------- ablation
 
 
-def run_ablation(plan: dict[str, Any], output: str | Path, device: str = "auto", fid_weights: str | None = None,
-                 fid: Any = None, overwrite: bool = False, progress: bool = True, log: Log = print) -> dict[str, Any]:  # fmt: skip
+def run_ablation(
+    plan: dict[str, Any],
+    output: str | Path,
+    device: str = "auto",
+    fid_weights: str | None = None,
+    fid: Any = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    log: Log = print,
+) -> dict[str, Any]:
     """Train and evaluate the WaveMix variants of Tables 2-3; FID is off by default (not in those tables)."""
     output = Path(output)
     started = time.perf_counter()
@@ -232,11 +304,26 @@ def run_ablation(plan: dict[str, Any], output: str | Path, device: str = "auto",
     by_name = {result.model: result for rows in results.values() for result in rows}
 
     parts = _header(plan, device, f"Ablation: Tables 2 and 3 ({plan['scale']} scale)")
-    header = ("Model #", "WaveMix blocks per module", "Embedding dimension", "Modules", "DWT levels",
-              "Input size reduction", "# params", "L1 ↓", "L2 ↓", "PSNR ↑", "SSIM ↑", "SSIM hole ↑",
-              "paper L1", "paper L2", "paper PSNR", "paper SSIM")  # fmt: skip
+    header = (
+        "Model #",
+        "WaveMix blocks per module",
+        "Embedding dimension",
+        "Modules",
+        "DWT levels",
+        "Input size reduction",
+        "# params",
+        "L1 ↓",
+        "L2 ↓",
+        "PSNR ↑",
+        "SSIM ↑",
+        "SSIM hole ↑",
+        "paper L1",
+        "paper L2",
+        "paper PSNR",
+        "paper SSIM",
+    )
     plot_rows = []
-    for table, mask in ((2, "square8"), (3, "square12")):
+    for table, _mask in ((2, "square8"), (3, "square12")):
         rows = []
         for plan_model in plan["models"]:
             info = plan_model["ablation"]
@@ -246,21 +333,31 @@ def run_ablation(plan: dict[str, Any], output: str | Path, device: str = "auto",
             m = result.metrics
             paper = PAPER_ABLATION[(table, info["row"])]
             dim = plan_model["options"]["embed_dim"]
-            rows.append([
-                str(info["row"]), str(info["blocks"]),
-                f"{dim}" + (f" (paper {info['embed_dim_paper']})" if dim != info["embed_dim_paper"] else ""),
-                str(info["modules"]), str(info["dwt_levels"]), "Done" if info["input_size_reduction"] else "Not done",
-                format_params(result.parameters), fmt(m.get("l1"), ".4g"), fmt(m.get("l2"), ".4g"),
-                fmt(m.get("psnr"), ".2f"), fmt(m.get("ssim"), ".4f"), fmt(m.get("ssim_hole"), ".4f"),
-                *(f"{value:g}" for value in paper),
-            ])  # fmt: skip
+            rows.append(
+                [
+                    str(info["row"]),
+                    str(info["blocks"]),
+                    f"{dim}" + (f" (paper {info['embed_dim_paper']})" if dim != info["embed_dim_paper"] else ""),
+                    str(info["modules"]),
+                    str(info["dwt_levels"]),
+                    "Done" if info["input_size_reduction"] else "Not done",
+                    format_params(result.parameters),
+                    fmt(m.get("l1"), ".4g"),
+                    fmt(m.get("l2"), ".4g"),
+                    fmt(m.get("psnr"), ".2f"),
+                    fmt(m.get("ssim"), ".4f"),
+                    fmt(m.get("ssim_hole"), ".4f"),
+                    *(f"{value:g}" for value in paper),
+                ]
+            )
             plot_rows.append({"label": plan_model["name"], "psnr": m.get("psnr"), "ssim": m.get("ssim")})
         size = 8 if table == 2 else 12
         parts += [f"## Table {table}: {size}x{size} square holes", "", markdown_table(header, rows), ""]
     if records:
         parts += ["## Training runs", "", _training_table(records), ""]
     parts += [
-        "## Notes", "",
+        "## Notes",
+        "",
         "- Our L1 is the mean absolute error and L2 the mean squared error over all pixels and channels of the "
         "composited output on the [0, 1] scale (per image, then averaged); PSNR in dB from the per-image MSE; "
         "SSIM with reflect padding over the whole image. The paper does not state its L1/L2 units (its values "
@@ -269,7 +366,7 @@ def run_ablation(plan: dict[str, Any], output: str | Path, device: str = "auto",
         "- Each variant is trained and tested on the same square-hole size (random position), without "
         "augmentation, with identical data, seed and budget.",
         "- Plot: `ablation.png`.",
-    ]  # fmt: skip
+    ]
     written = [plots.plot_ablation(output / "ablation.png", plot_rows)]
     for name, rows in results.items():
         if rows:
@@ -283,8 +380,16 @@ def run_ablation(plan: dict[str, Any], output: str | Path, device: str = "auto",
 # ----------------------------------------------------------------------------------------- sensitivity
 
 
-def run_sensitivity(plan: dict[str, Any], output: str | Path, device: str = "auto", fid_weights: str | None = None,
-                    fid: Any = None, overwrite: bool = False, progress: bool = True, log: Log = print) -> dict[str, Any]:  # fmt: skip
+def run_sensitivity(
+    plan: dict[str, Any],
+    output: str | Path,
+    device: str = "auto",
+    fid_weights: str | None = None,
+    fid: Any = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    log: Log = print,
+) -> dict[str, Any]:
     """Evaluate one model on every mask set of the plan; table, plot of SSIM/PSNR vs hole area, grid."""
     output = Path(output)
     started = time.perf_counter()
@@ -295,13 +400,33 @@ def run_sensitivity(plan: dict[str, Any], output: str | Path, device: str = "aut
     seconds = time.perf_counter() - started
     ordered = [(m, results[m["name"]][0]) for m in plan["mask_sets"]]
 
-    header = ("mask set", "images", "mean hole", "SSIM ↑", "PSNR (dB) ↑", "L1 ↓", "L2 ↓", "SSIM hole ↑",
-              "PSNR hole (dB) ↑", "FID ↓")  # fmt: skip
-    rows = [[
-        f"{m['preset']}", str(r.num_images), f"{100 * r.mean_hole_fraction:.2f}%", fmt(r.metrics.get("ssim"), ".4f"),
-        fmt(r.metrics.get("psnr"), ".2f"), fmt(r.metrics.get("l1"), ".4g"), fmt(r.metrics.get("l2"), ".4g"),
-        fmt(r.metrics.get("ssim_hole"), ".4f"), fmt(r.metrics.get("psnr_hole"), ".2f"), fmt(r.fid, ".2f"),
-    ] for m, r in ordered]  # fmt: skip
+    header = (
+        "mask set",
+        "images",
+        "mean hole",
+        "SSIM ↑",
+        "PSNR (dB) ↑",
+        "L1 ↓",
+        "L2 ↓",
+        "SSIM hole ↑",
+        "PSNR hole (dB) ↑",
+        "FID ↓",
+    )
+    rows = [
+        [
+            f"{m['preset']}",
+            str(r.num_images),
+            f"{100 * r.mean_hole_fraction:.2f}%",
+            fmt(r.metrics.get("ssim"), ".4f"),
+            fmt(r.metrics.get("psnr"), ".2f"),
+            fmt(r.metrics.get("l1"), ".4g"),
+            fmt(r.metrics.get("l2"), ".4g"),
+            fmt(r.metrics.get("ssim_hole"), ".4f"),
+            fmt(r.metrics.get("psnr_hole"), ".2f"),
+            fmt(r.fid, ".2f"),
+        ]
+        for m, r in ordered
+    ]
     source = plan["models"][0].get("checkpoint") or plan["models"][0]["preset"]
     parts = _header(plan, device, "Sensitivity to hole size (Appendix D)")
     parts += [f"- model: `{source}` ({format_params(ordered[0][1].parameters)} params)", ""]

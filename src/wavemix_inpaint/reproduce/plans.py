@@ -46,12 +46,14 @@ def _check_scale(scale: str, tiny: bool) -> str:
     return scale
 
 
-def _data_section(scale: str, data: str | None, eval_data: str | None, val_data: str | None, split: str,
-                  image_size: int) -> dict[str, Any]:  # fmt: skip
+def _data_section(
+    scale: str, data: str | None, eval_data: str | None, val_data: str | None, split: str, image_size: int
+) -> dict[str, Any]:
     if not data:
         raise InputError(
             "no training data: give --data (a folder of photos, or stl10:PATH for the paper scale)"
-            if scale != "tiny" else "no data: give --data (a folder of photos)"
+            if scale != "tiny"
+            else "no data: give --data (a folder of photos)"
         )
     if scale == "paper" and not data.startswith("stl10:"):
         raise InputError(
@@ -75,13 +77,15 @@ def _data_section(scale: str, data: str | None, eval_data: str | None, val_data:
 #: WaveMix C 128 -> 64 and 4 -> 2 modules (10.93 M -> 1.39 M, /7.9); U-Net widths /3, base 48 -> 16
 #: (11.44 M -> 1.27 M, /9.0); LaMa ngf 64 -> 32 and 9 -> 4 FFC blocks (27.05 M -> 3.45 M, /7.8).
 TABLE1_MODELS: tuple[dict[str, Any], ...] = (
-    {"name": "U-Net (custom CNN)", "preset": "unet", "small": {"channels": [16, 32, 64, 128, 256]},
-     "tiny": ("unet-tiny", {})},
-    {"name": "LaMa (lama-fourier)", "preset": "lama-fourier", "small": {"ngf": 32, "n_blocks": 4},
-     "tiny": ("lama-tiny", {})},
-    {"name": "WaveMix", "preset": "wavemix-paper", "small": {"embed_dim": 64, "num_modules": 2},
-     "tiny": ("wavemix-tiny", {"embed_dim": 8})},
-)  # fmt: skip
+    {"name": "U-Net (custom CNN)", "preset": "unet", "small": {"channels": [16, 32, 64, 128, 256]}, "tiny": ("unet-tiny", {})},
+    {"name": "LaMa (lama-fourier)", "preset": "lama-fourier", "small": {"ngf": 32, "n_blocks": 4}, "tiny": ("lama-tiny", {})},
+    {
+        "name": "WaveMix",
+        "preset": "wavemix-paper",
+        "small": {"embed_dim": 64, "num_modules": 2},
+        "tiny": ("wavemix-tiny", {"embed_dim": 8}),
+    },
+)
 
 _TRAIN_SMALL = {
     "image_size": 96,
@@ -130,13 +134,34 @@ _TRAIN_TINY = {
     "time_limit_minutes": None,
 }
 _SPEED = {
-    "paper": {"warmup": 2, "batches": 10, "train_warmup": 2, "train_steps": 10, "train_batch_size": 40,
-              "train_image_size": 96, "train_set_size": 80_000},
-    "small": {"warmup": 1, "batches": 2, "train_warmup": 1, "train_steps": 2, "train_batch_size": 40,
-              "train_image_size": 96, "train_set_size": 80_000},
-    "tiny": {"warmup": 1, "batches": 1, "train_warmup": 1, "train_steps": 1, "train_batch_size": 4,
-             "train_image_size": 32, "train_set_size": 80_000},
-}  # fmt: skip
+    "paper": {
+        "warmup": 2,
+        "batches": 10,
+        "train_warmup": 2,
+        "train_steps": 10,
+        "train_batch_size": 40,
+        "train_image_size": 96,
+        "train_set_size": 80_000,
+    },
+    "small": {
+        "warmup": 1,
+        "batches": 2,
+        "train_warmup": 1,
+        "train_steps": 2,
+        "train_batch_size": 40,
+        "train_image_size": 96,
+        "train_set_size": 80_000,
+    },
+    "tiny": {
+        "warmup": 1,
+        "batches": 1,
+        "train_warmup": 1,
+        "train_steps": 1,
+        "train_batch_size": 4,
+        "train_image_size": 32,
+        "train_set_size": 80_000,
+    },
+}
 #: timing of the full-size architectures at small scale: one timed step/batch each (a full-size WaveMix
 #: training step at batch 40 takes ~50 s on 2 CPU cores)
 _FULL_SPEED_SMALL = {**_SPEED["small"], "batches": 1, "train_steps": 1}
@@ -274,12 +299,25 @@ def ablation_plan(
             "dwt_levels": levels,
             "stem_stride": 2 if reduced else 1,
         }
-        models.append({
-            "name": f"T{table}#{row}", "preset": "wavemix-paper", "options": options, "train": True,
-            "train_overrides": {"mask_preset": mask, "val_mask_preset": mask}, "mask_sets": [mask.replace(":", "")],
-            "ablation": {"table": table, "row": row, "blocks": blocks, "embed_dim_paper": dim, "modules": modules,
-                         "dwt_levels": levels, "input_size_reduction": reduced},
-        })  # fmt: skip
+        models.append(
+            {
+                "name": f"T{table}#{row}",
+                "preset": "wavemix-paper",
+                "options": options,
+                "train": True,
+                "train_overrides": {"mask_preset": mask, "val_mask_preset": mask},
+                "mask_sets": [mask.replace(":", "")],
+                "ablation": {
+                    "table": table,
+                    "row": row,
+                    "blocks": blocks,
+                    "embed_dim_paper": dim,
+                    "modules": modules,
+                    "dwt_levels": levels,
+                    "input_size_reduction": reduced,
+                },
+            }
+        )
     return {
         "experiment": "ablation",
         "scale": scale,
@@ -342,7 +380,13 @@ def sensitivity_plan(
         "eval": {"batch_size": evaluation["batch_size"], "grid": 1, "bins": 10},
         "speed": None,
         "full_size_speed": None,
-        "models": [{
-            "name": "model", "preset": model, "checkpoint": checkpoint, "options": {}, "train": False,
-        }],  # fmt: skip
+        "models": [
+            {
+                "name": "model",
+                "preset": model,
+                "checkpoint": checkpoint,
+                "options": {},
+                "train": False,
+            }
+        ],
     }

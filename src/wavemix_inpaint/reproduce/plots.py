@@ -79,16 +79,28 @@ def plot_sensitivity(
             axis.plot(100 * x, y, color="0.7", linestyle="--", marker=".", label="all images, per 10 % bin")
         if squares:
             axis.plot(
-                [100 * r["mean_hole_fraction"] for r in squares], [r["metrics"][key] for r in squares],
-                marker="s", label="square N x N holes",
-            )  # fmt: skip
+                [100 * r["mean_hole_fraction"] for r in squares],
+                [r["metrics"][key] for r in squares],
+                marker="s",
+                label="square N x N holes",
+            )
             for r in squares:
-                axis.annotate(r["preset"].split(":")[1], (100 * r["mean_hole_fraction"], r["metrics"][key]),
-                              textcoords="offset points", xytext=(3, 4), fontsize=7)  # fmt: skip
+                axis.annotate(
+                    r["preset"].split(":")[1],
+                    (100 * r["mean_hole_fraction"], r["metrics"][key]),
+                    textcoords="offset points",
+                    xytext=(3, 4),
+                    fontsize=7,
+                )
         for r in others:
             axis.scatter([100 * r["mean_hole_fraction"]], [r["metrics"][key]], marker="^", zorder=3)
-            axis.annotate(r["preset"], (100 * r["mean_hole_fraction"], r["metrics"][key]),
-                          textcoords="offset points", xytext=(4, -10), fontsize=8)  # fmt: skip
+            axis.annotate(
+                r["preset"],
+                (100 * r["mean_hole_fraction"], r["metrics"][key]),
+                textcoords="offset points",
+                xytext=(4, -10),
+                fontsize=8,
+            )
         axis.set_xscale("log")
         ticks = [t for t in (0.5, 1, 2, 5, 10, 20, 50, 100) if t <= 100]
         axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
@@ -107,7 +119,7 @@ def plot_ablation(path: str | os.PathLike, rows: Sequence[dict], title: str = "W
     labels = [row["label"] for row in rows]
     for axis, (key, label) in zip(axes, (("psnr", "PSNR (dB)"), ("ssim", "SSIM"))):
         values = [row[key] if row[key] is not None else np.nan for row in rows]
-        axis.bar(range(len(rows)), values, color=["C0" if l.startswith("T2") else "C1" for l in labels])
+        axis.bar(range(len(rows)), values, color=["C0" if name.startswith("T2") else "C1" for name in labels])
         axis.set_xticks(range(len(rows)), labels, rotation=60, fontsize=8)
         axis.set_ylabel(label)
         finite = [v for v in values if np.isfinite(v)]

@@ -49,8 +49,9 @@ def _normalised(plan: dict[str, Any]) -> Any:
 # ------------------------------------------------------------------------------------------ commands
 
 
-def train_values(plan: dict[str, Any], model: dict[str, Any], run_dir: Path, device: str = "auto",
-                 progress: bool = True) -> dict[str, Any]:  # fmt: skip
+def train_values(
+    plan: dict[str, Any], model: dict[str, Any], run_dir: Path, device: str = "auto", progress: bool = True
+) -> dict[str, Any]:
     """The :class:`~wavemix_inpaint.training.TrainConfig` values of one model of the plan."""
     values = dict(plan["train"])
     values.update(model.get("train_overrides", {}))
@@ -117,12 +118,17 @@ def describe_plan(plan: dict[str, Any], output: str | Path, count_params: bool =
 
     lines = [f"experiment: {plan['experiment']} (scale: {plan['scale']}) -> {output}", f"  {plan['description']}"]
     data = plan["data"]
-    lines.append(f"data: train={data['train']} val={data['val'] or '(val split / centre crops of train)'} "
-                 f"eval={data['eval']} (split {data['eval_split']}), {data['image_size']}x{data['image_size']}")  # fmt: skip
+    lines.append(
+        f"data: train={data['train']} val={data['val'] or '(val split / centre crops of train)'} "
+        f"eval={data['eval']} (split {data['eval_split']}), {data['image_size']}x{data['image_size']}"
+    )
     if plan.get("budget"):
         b = plan["budget"]
-        steps = (f"{b['optimizer_steps_per_model']} optimizer steps ({b['epochs']} epochs)" if b["optimizer_steps_per_model"]
-                 else f"{b['epochs']} epochs of one pass over the training split each")  # fmt: skip
+        steps = (
+            f"{b['optimizer_steps_per_model']} optimizer steps ({b['epochs']} epochs)"
+            if b["optimizer_steps_per_model"]
+            else f"{b['epochs']} epochs of one pass over the training split each"
+        )
         lines.append(
             f"budget per trained model: {steps} at batch {b['batch_size']}, seed {plan['seed']}, identical data and masks"
             + (f"; safety time limit {b['time_limit_minutes']} min" if b.get("time_limit_minutes") else "")
@@ -131,10 +137,13 @@ def describe_plan(plan: dict[str, Any], output: str | Path, count_params: bool =
         t = plan["train"]
         switch = t["switch_epoch"] if t["switch_epoch"] is not None else t["epochs"] // 2
         optimiser = "AdamW throughout" if switch >= t["epochs"] else f"AdamW, then SGD from epoch {switch}"
-        lines.append(f"training: masks {t['mask_preset']}, augment {t['augment']}, lr {t['lr']}, {optimiser}, "
-                     f"val {t['val_size']} images with {t['val_mask_preset']} masks")  # fmt: skip
-    lines.append("mask sets: " + ", ".join(
-        f"{m['name']} ({m['preset']}, {m['count']} masks, seed {m['seed']})" for m in plan["mask_sets"]))  # fmt: skip
+        lines.append(
+            f"training: masks {t['mask_preset']}, augment {t['augment']}, lr {t['lr']}, {optimiser}, "
+            f"val {t['val_size']} images with {t['val_mask_preset']} masks"
+        )
+    lines.append(
+        "mask sets: " + ", ".join(f"{m['name']} ({m['preset']}, {m['count']} masks, seed {m['seed']})" for m in plan["mask_sets"])
+    )
     lines.append("models:")
     for model in plan["models"]:
         params = ""
@@ -153,10 +162,12 @@ def describe_plan(plan: dict[str, Any], output: str | Path, count_params: bool =
         lines.append(line)
     if plan.get("speed"):
         s = plan["speed"]
-        lines.append(f"speed: inference batch {plan['eval']['batch_size']} ({s['warmup']} warm-up + {s['batches']} timed); "
-                     f"training {s['train_steps']} timed step(s) after {s['train_warmup']} warm-up at batch "
-                     f"{s['train_batch_size']}, {s['train_image_size']}x{s['train_image_size']}, x {s['train_set_size']:,}"
-                     f"/{s['train_batch_size']} steps per epoch")  # fmt: skip
+        lines.append(
+            f"speed: inference batch {plan['eval']['batch_size']} ({s['warmup']} warm-up + {s['batches']} timed); "
+            f"training {s['train_steps']} timed step(s) after {s['train_warmup']} warm-up at batch "
+            f"{s['train_batch_size']}, {s['train_image_size']}x{s['train_image_size']}, x {s['train_set_size']:,}"
+            f"/{s['train_batch_size']} steps per epoch"
+        )
     lines.append("equivalent commands:")
     lines += [f"  {command}" for command in plan_commands(plan, output)]
     return "\n".join(lines)
@@ -171,9 +182,7 @@ def prepare_output(plan: dict[str, Any], output: Path, overwrite: bool) -> None:
     if saved.is_file():
         existing = yaml.safe_load(saved.read_text(encoding="utf-8"))
         if existing != _normalised(plan):
-            raise InputError(
-                f"{output} holds a different experiment ({saved}); choose another --output or delete that folder"
-            )
+            raise InputError(f"{output} holds a different experiment ({saved}); choose another --output or delete that folder")
     if (output / RESULTS_JSON).exists() and not overwrite:
         raise InputError(f"{output} already holds results ({RESULTS_JSON}); pass --overwrite to evaluate again")
     output.mkdir(parents=True, exist_ok=True)
@@ -192,7 +201,11 @@ def prepare_masks(plan: dict[str, Any], output: Path, log: Log) -> dict[str, Pat
         if manifest.is_file():
             data = json.loads(manifest.read_text(encoding="utf-8"))
             reuse = (data.get("preset"), data.get("height"), data.get("count"), data.get("seed")) == (
-                m["preset"], m["size"], m["count"], m["seed"])  # fmt: skip
+                m["preset"],
+                m["size"],
+                m["count"],
+                m["seed"],
+            )
         if not reuse:
             generate_eval_masks(m["preset"], m["size"], m["count"], m["seed"], folder, overwrite=True)
             log(f"masks: wrote {m['count']} {m['preset']} masks ({m['size']} px, seed {m['seed']}) to {folder}")
@@ -238,8 +251,10 @@ def train_models(plan: dict[str, Any], output: Path, device: str, progress: bool
         }
         atomic_write_text(done, json.dumps(record, indent=2) + "\n")
         records[model["name"]] = record
-        log(f"    {record['steps']} steps in {seconds / 60:.1f} min"
-            + (" (stopped by the time limit)" if record["stopped_early"] else ""))  # fmt: skip
+        log(
+            f"    {record['steps']} steps in {seconds / 60:.1f} min"
+            + (" (stopped by the time limit)" if record["stopped_early"] else "")
+        )
     return records
 
 
@@ -256,9 +271,15 @@ def build_model(plan_model: dict[str, Any], output: Path):
 
 
 def evaluate_models(
-    plan: dict[str, Any], output: Path, mask_dirs: dict[str, Path], device, fid_weights, fid: Any,
-    progress: bool, log: Log,
-) -> dict[str, list]:  # fmt: skip
+    plan: dict[str, Any],
+    output: Path,
+    mask_dirs: dict[str, Path],
+    device,
+    fid_weights,
+    fid: Any,
+    progress: bool,
+    log: Log,
+) -> dict[str, list]:
     """Evaluate every model on its mask sets; speed is measured once per model (on its first set)."""
     from wavemix_inpaint.evaluation import SpeedConfig, build_eval_dataset, evaluate_model, load_fid_extractor
 
@@ -281,14 +302,24 @@ def evaluate_models(
                 speed = SpeedConfig(**plan["speed"])
             else:
                 speed = SpeedConfig(enabled=False)
-            log(f"[evaluate {number}/{len(plan['models'])}] {plan_model['name']} on {mask_set['name']} "
-                f"({len(datasets[mask_set['name']])} images)" + (" + speed" if speed.enabled else ""))  # fmt: skip
+            log(
+                f"[evaluate {number}/{len(plan['models'])}] {plan_model['name']} on {mask_set['name']} "
+                f"({len(datasets[mask_set['name']])} images)" + (" + speed" if speed.enabled else "")
+            )
             result = evaluate_model(
-                model, datasets[mask_set["name"]], batch_size=plan["eval"]["batch_size"], device=device,
-                fid=extractor, fid_cache=cache, fid_cache_key=f"real:{len(datasets[mask_set['name']])}",
+                model,
+                datasets[mask_set["name"]],
+                batch_size=plan["eval"]["batch_size"],
+                device=device,
+                fid=extractor,
+                fid_cache=cache,
+                fid_cache_key=f"real:{len(datasets[mask_set['name']])}",
                 bins=plan["eval"]["bins"],
-                name=plan_model["name"], grid_samples=plan["eval"]["grid"], speed=speed, progress=progress,
-            )  # fmt: skip
+                name=plan_model["name"],
+                grid_samples=plan["eval"]["grid"],
+                speed=speed,
+                progress=progress,
+            )
             if extractor is None:
                 result.fid_reason = reason or result.fid_reason
             if speed.enabled:
@@ -311,8 +342,14 @@ def measure_full_size(plan: dict[str, Any], dataset, device, log: Log) -> list[d
         if not full:
             continue
         model = create_model(full["preset"], **full.get("options", {}))
-        row: dict[str, Any] = {"model": plan_model["name"], "preset": full["preset"], "options": full.get("options", {}),
-                               "parameters": count_parameters(model), "inference": None, "training": None}  # fmt: skip
+        row: dict[str, Any] = {
+            "model": plan_model["name"],
+            "preset": full["preset"],
+            "options": full.get("options", {}),
+            "parameters": count_parameters(model),
+            "inference": None,
+            "training": None,
+        }
         if plan.get("full_size_speed"):
             speed = SpeedConfig(**plan["full_size_speed"])
             log(f"[full size] {full['preset']}: timing inference and training at batch 40 (slow on CPU)")

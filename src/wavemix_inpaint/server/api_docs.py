@@ -96,7 +96,7 @@ def render_api_reference(spec: dict[str, Any]) -> str:
         f"<style>{_STYLE}</style></head><body><h1>{escape(title)} API</h1>"
         f"<p>{_text(info.get('description', ''))}</p>"
         f"<p>Example: <code>{escape(example)}</code>. Machine-readable schema: "
-        f"<a href=\"/openapi.json\"><code>/openapi.json</code></a>. Web UI: <a href=\"/\">/</a>.</p>"
+        f'<a href="/openapi.json"><code>/openapi.json</code></a>. Web UI: <a href="/">/</a>.</p>'
         + "\n".join(sections)
         + "</body></html>"
     )

@@ -40,8 +40,16 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wavemix_inpaint.errors import ImageTooLargeError, InputError, NothingKnownError, WavemixError
+from wavemix_inpaint.imageio import (
+    SERVER_MAX_PIXELS,
+    LoadedImage,
+    encode_image,
+    prepare_mask,
+    read_image,
+    read_mask,
+    upright_mask,
+)
 from wavemix_inpaint.inference import InpaintOptions
-from wavemix_inpaint.imageio import SERVER_MAX_PIXELS, LoadedImage, encode_image, prepare_mask, read_image, read_mask, upright_mask
 from wavemix_inpaint.server.api_docs import render_api_reference
 
 logger = logging.getLogger("wavemix_inpaint.server")
@@ -143,7 +151,9 @@ class _BodyLimitMiddleware:
     def _too_large(self) -> JSONResponse:
         mib = self.limit / (1024 * 1024)
         return _error_response(
-            413, "payload_too_large", f"request body exceeds the server's limit of {self.limit} bytes ({mib:.1f} MiB)",
+            413,
+            "payload_too_large",
+            f"request body exceeds the server's limit of {self.limit} bytes ({mib:.1f} MiB)",
             headers={"Connection": "close"},
         )
 
@@ -423,8 +433,10 @@ def _list_pretrained() -> list[Any]:
         logger.warning("list_pretrained() failed: %s", error)
         return []
     if isinstance(entries, dict):
-        entries = [{"name": key, **(_plain(value) if isinstance(_plain(value), dict) else {"info": _plain(value)})}
-                   for key, value in entries.items()]
+        entries = [
+            {"name": key, **(_plain(value) if isinstance(_plain(value), dict) else {"info": _plain(value)})}
+            for key, value in entries.items()
+        ]
     result = []
     for entry in entries:
         entry = _plain(entry)
@@ -522,9 +534,7 @@ def create_app(
     async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         detail = error.detail if isinstance(error.detail, str) else str(error.detail)
-        return _error_response(
-            error.status_code, codes.get(error.status_code, "http_error"), detail, dict(error.headers or {})
-        )
+        return _error_response(error.status_code, codes.get(error.status_code, "http_error"), detail, dict(error.headers or {}))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -559,21 +569,29 @@ def create_app(
         image: Annotated[UploadFile, File(description="the image (PNG, JPEG, WebP, BMP, TIFF, GIF...)")],
         mask: Annotated[
             UploadFile,
-            File(description="same size as the image as displayed (after EXIF rotation); white = fill, black = "
-                 "keep: greyscale 0/255 or 0/1, RGB (as grey), or an alpha channel (opaque = fill); 16-bit too"),
+            File(
+                description="same size as the image as displayed (after EXIF rotation); white = fill, black = "
+                "keep: greyscale 0/255 or 0/1, RGB (as grey), or an alpha channel (opaque = fill); 16-bit too"
+            ),
         ],
         invert_mask: Annotated[bool, Form(description="treat black as the area to fill")] = False,
         strategy: Annotated[
-            Strategy, Form(description="large images: `crop` a window around each masked region, `resize` the "
-                           "image down, or run the `full` resolution at once")
+            Strategy,
+            Form(
+                description="large images: `crop` a window around each masked region, `resize` the "
+                "image down, or run the `full` resolution at once"
+            ),
         ] = "crop",
         format: Annotated[
             OutputFormat, Form(description="output format; `same` keeps the input's (PNG for other formats)")
         ] = "same",
         quality: Annotated[int, Form(ge=1, le=100, description="JPEG/WebP quality")] = 95,
         texture: Annotated[
-            bool | None, Form(description="add detail copied from the photo to the network's fill (default: the "
-                              "server's setting, see `GET /api/v1/models`)")
+            bool | None,
+            Form(
+                description="add detail copied from the photo to the network's fill (default: the "
+                "server's setting, see `GET /api/v1/models`)"
+            ),
         ] = None,
         seed: Annotated[int, Form(ge=0, description="random seed of the texture stage")] = 0,
     ) -> Response:
@@ -633,8 +651,11 @@ def create_app(
                 raise ApiError(507, "out_of_memory", "not enough memory to inpaint this image") from None
             except Exception as error:
                 if "out of memory" in str(error).lower():
-                    raise ApiError(507, "out_of_memory", "not enough (GPU) memory to inpaint this image; try "
-                                   "strategy=crop or a smaller image") from None
+                    raise ApiError(
+                        507,
+                        "out_of_memory",
+                        "not enough (GPU) memory to inpaint this image; try strategy=crop or a smaller image",
+                    ) from None
                 logger.exception("inpainting failed")
                 raise ApiError(500, "inference_failed", f"inpainting failed ({type(error).__name__})") from None
         finally:
@@ -695,9 +716,7 @@ def create_app(
 
     def static_response(name: str) -> Response:
         if name not in static:
-            raise ApiError(
-                500, "ui_missing", f"the web UI file {name} is not installed; the REST API under {API_PREFIX} works"
-            )
+            raise ApiError(500, "ui_missing", f"the web UI file {name} is not installed; the REST API under {API_PREFIX} works")
         return Response(static[name], media_type=_STATIC_FILES[name], headers={"Cache-Control": "no-cache"})
 
     @app.get("/docs", include_in_schema=False)

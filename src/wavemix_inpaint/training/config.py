@@ -24,7 +24,6 @@ else:  # pragma: no cover
 
 from wavemix_inpaint.errors import InputError
 
-
 LR_SCHEDULES = ("constant", "cosine")
 
 

@@ -33,7 +33,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Subset
 
 from wavemix_inpaint.checkpoint import load_state_strict, read_checkpoint, save_checkpoint
-from wavemix_inpaint.data import MaskedImageDataset, Subset as IndexSubset, build_dataset, worker_init_fn
+from wavemix_inpaint.data import MaskedImageDataset, build_dataset, worker_init_fn
+from wavemix_inpaint.data import Subset as IndexSubset
 from wavemix_inpaint.device import select_device
 from wavemix_inpaint.errors import InputError, WavemixError
 from wavemix_inpaint.fileio import atomic_write_text
@@ -48,10 +49,27 @@ from wavemix_inpaint.training.objective import TrainingObjective
 from wavemix_inpaint.training.state import LoopState, load_training_state, save_training_state
 
 CSV_FIELDS = (
-    "epoch", "step", "phase", "lr", "train_loss", "val_loss", "val_ssim", "val_ssim_valid", "val_psnr",
-    "val_l1", "val_l2", "val_ssim_hole", "val_psnr_hole", "val_l1_hole", "val_l2_hole", "epoch_seconds", "train_images_per_second", "is_best",
-    "images_seen", "cpu_seconds",
-)  # fmt: skip
+    "epoch",
+    "step",
+    "phase",
+    "lr",
+    "train_loss",
+    "val_loss",
+    "val_ssim",
+    "val_ssim_valid",
+    "val_psnr",
+    "val_l1",
+    "val_l2",
+    "val_ssim_hole",
+    "val_psnr_hole",
+    "val_l1_hole",
+    "val_l2_hole",
+    "epoch_seconds",
+    "train_images_per_second",
+    "is_best",
+    "images_seen",
+    "cpu_seconds",
+)
 SAVE_DTYPES = {"float32": None, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
@@ -99,10 +117,16 @@ class Trainer:
             raise InputError(f"coarse_estimate_prob needs a model that refines an estimate (WaveMix), not {config.model!r}")
         self.net: nn.Module = self._wrap(self.model) if self.dist.enabled else self.model
         self.objective = TrainingObjective(
-            config.loss, config.ssim_weight, config.l1_weight, config.adversarial_weight,
-            config.feature_matching_weight, config.r1_weight, config.disc_lr, self.device,
+            config.loss,
+            config.ssim_weight,
+            config.l1_weight,
+            config.adversarial_weight,
+            config.feature_matching_weight,
+            config.r1_weight,
+            config.disc_lr,
+            self.device,
             wrap=self._wrap if self.dist.enabled else None,
-        )  # fmt: skip
+        )
         self.loss_fn = self.objective.pixel_loss
         self.train_set, self.val_set = self._build_datasets()
         self.scaler = torch.amp.GradScaler(
@@ -123,9 +147,7 @@ class Trainer:
     # ------------------------------------------------------------------ setup
     def _wrap(self, module: nn.Module) -> nn.Module:
         """DistributedDataParallel around ``module`` on this process's device."""
-        return nn.parallel.DistributedDataParallel(
-            module, device_ids=[self.device.index] if self.device.type == "cuda" else None
-        )
+        return nn.parallel.DistributedDataParallel(module, device_ids=[self.device.index] if self.device.type == "cuda" else None)
 
     def _build_datasets(self) -> tuple[MaskedImageDataset, MaskedImageDataset]:
         cfg = self.config
@@ -143,9 +165,12 @@ class Trainer:
         prefill = getattr(self.model, "prefill", "none")
         loader_prefill = None if prefill in TRACEABLE_PREFILLS else prefill
         train = MaskedImageDataset(
-            train_images, mask_generator=get_mask_generator(cfg.mask_preset), seed=cfg.seed, augment=cfg.augment,
+            train_images,
+            mask_generator=get_mask_generator(cfg.mask_preset),
+            seed=cfg.seed,
+            augment=cfg.augment,
             prefill=loader_prefill,
-        )  # fmt: skip
+        )
         val = MaskedImageDataset(
             IndexSubset(val_images, np.arange(val_count)), mask_dir=mask_dir, seed=cfg.seed, prefill=loader_prefill
         )
@@ -414,8 +439,10 @@ class Trainer:
                 out_of_time = time.monotonic() > deadline
                 if out_of_time or (max_steps is not None and self.loop.step >= max_steps):
                     bar.close()
-                    self._log(f"stopping at step {self.loop.step} ({'time limit' if out_of_time else 'max_steps'}); "
-                              f"continue with --resume {self.run_dir}")
+                    self._log(
+                        f"stopping at step {self.loop.step} ({'time limit' if out_of_time else 'max_steps'}); "
+                        f"continue with --resume {self.run_dir}"
+                    )
                     self._save()
                     summary["stopped_at_step"] = self.loop.step
                     return summary
@@ -432,11 +459,18 @@ class Trainer:
             self.loop.epoch_loss_sum, self.loop.epoch_loss_count = 0.0, 0
             self._save(is_best=is_best)
             row = {
-                "epoch": epoch + 1, "step": self.loop.step, "phase": self.loop.phase,
-                "lr": self.optimizer.param_groups[0]["lr"], "train_loss": train_loss, **metrics,
-                "epoch_seconds": seconds, "train_images_per_second": images_seen / max(seconds, 1e-9),
-                "is_best": int(is_best), "images_seen": self.loop.images_seen, "cpu_seconds": round(self.loop.cpu_seconds, 1),
-            }  # fmt: skip
+                "epoch": epoch + 1,
+                "step": self.loop.step,
+                "phase": self.loop.phase,
+                "lr": self.optimizer.param_groups[0]["lr"],
+                "train_loss": train_loss,
+                **metrics,
+                "epoch_seconds": seconds,
+                "train_images_per_second": images_seen / max(seconds, 1e-9),
+                "is_best": int(is_best),
+                "images_seen": self.loop.images_seen,
+                "cpu_seconds": round(self.loop.cpu_seconds, 1),
+            }
             if self.dist.is_main:
                 self._write_row(row)
             self._log(
