@@ -111,3 +111,21 @@ def test_config_is_recorded():
     model = create_model("wavemix-tiny", embed_dim=16)
     assert model.model_name == "wavemix-tiny"
     assert model.config["embed_dim"] == 16 and model.config["num_modules"] == 1
+
+
+def test_grow_from_a_smaller_wavemix_keeps_the_function_exactly():
+    torch.manual_seed(0)
+    small = create_model("wavemix-tiny", prefill="push-pull", blocks_per_module=2, num_modules=1).eval()
+    with torch.no_grad():  # a trained-looking small model (its head is no longer zero)
+        for parameter in small.parameters():
+            parameter.add_(0.05 * torch.randn_like(parameter))
+    big = create_model("wavemix-tiny", prefill="push-pull", blocks_per_module=3, num_modules=2).eval()
+    new = big.grow_from(small.state_dict())
+    assert any(key.startswith("stages.1.") for key in new) and any(".blocks.2." in key for key in new)
+    image, mask = torch.rand(2, 3, 32, 32), torch.zeros(2, 1, 32, 32)
+    mask[..., 8:24, 6:20] = 1
+    with torch.no_grad():
+        assert torch.allclose(big(image, mask), small(image, mask), atol=1e-6)
+        assert not torch.allclose(big(image, mask), create_model("wavemix-tiny", prefill="push-pull")(image, mask))
+    with pytest.raises(ValueError, match="do not fit"):
+        create_model("wavemix-tiny", embed_dim=16).grow_from(small.state_dict())

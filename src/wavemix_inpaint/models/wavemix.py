@@ -181,6 +181,31 @@ class WaveMixInpainter(InpaintingModel):
                 nn.init.zeros_(stage.head.weight)
                 nn.init.zeros_(stage.head.bias)
 
+    def grow_from(self, tensors: dict[str, Tensor]) -> list[str]:
+        """Load the weights of a *smaller* WaveMix (fewer modules and/or fewer blocks per module, same
+        width) so that this network computes exactly the same function, then train the new parts.
+
+        Every new block gets its last BatchNorm zeroed, so it adds nothing to its residual stream, and
+        every new module its output convolution (the residual chain then passes its estimate through
+        unchanged). Returns the names of the new parameters. Raises ``ValueError`` if ``tensors`` do not
+        fit (another width, or a part this network does not have).
+        """
+        own = self.state_dict()
+        misfits = [key for key, value in tensors.items() if key not in own or own[key].shape != value.shape]
+        if misfits:
+            raise ValueError(f"cannot grow from these weights: {len(misfits)} do not fit, e.g. {misfits[0]}")
+        with torch.no_grad():
+            for index, stage in enumerate(self.stages):
+                if f"stages.{index}.head.weight" not in tensors:
+                    nn.init.zeros_(stage.head.weight)
+                    nn.init.zeros_(stage.head.bias)
+                for number, block in enumerate(stage.blocks):
+                    if f"stages.{index}.blocks.{number}.mix.2.weight" not in tensors:
+                        nn.init.zeros_(block.mix[2].weight)
+                        nn.init.zeros_(block.mix[2].bias)
+        self.load_state_dict({**self.state_dict(), **tensors})
+        return sorted(key for key in own if key not in tensors)
+
     def initial_estimate(self, masked: Tensor, mask: Tensor) -> Tensor:
         """The estimate the first module refines: the masked image, or its prefilled version."""
         return masked if self.prefill == "none" else PREFILLS[self.prefill](masked, mask)

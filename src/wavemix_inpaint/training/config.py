@@ -41,6 +41,9 @@ class TrainConfig:
     model: str = _setting("wavemix-paper", "registered model preset (see `wavemix-inpaint models`)")
     model_options: dict[str, Any] = _setting(help="architecture options (--model-option KEY=VALUE)", factory=dict)
     init_from: str | None = _setting(None, "start from this checkpoint's weights (fine-tuning; same architecture)")
+    init_grow: bool = _setting(
+        False, "with init_from: the checkpoint is a smaller WaveMix (fewer modules / blocks); its function is kept exactly"
+    )
     data: str = _setting("", "training images: a folder (recursive) or stl10:PATH")
     val_data: str | None = _setting(None, "validation images (default: the val split / centre crops of --data)")
     output: str = _setting("runs/train", "run folder for checkpoints and logs")

@@ -108,9 +108,17 @@ class Trainer:
         self.model: InpaintingModel = create_model(config.model, **config.model_options).to(
             self.device, memory_format=self.memory_format
         )
-        if config.init_from and not resume:  # fine-tune: start from a checkpoint's weights (same architecture)
+        if config.init_from and not resume:  # fine-tune: start from a checkpoint's weights
             _, tensors = read_checkpoint(config.init_from)
-            load_state_strict(self.model, tensors, config.init_from)
+            if config.init_grow:  # a smaller WaveMix: same function, more capacity (new parts start at zero)
+                if not hasattr(self.model, "grow_from"):
+                    raise InputError(f"init_grow needs a WaveMix model, not {config.model!r}")
+                try:
+                    self.model.grow_from({key: value.float() for key, value in tensors.items()})
+                except ValueError as error:
+                    raise InputError(f"{config.init_from}: {error}") from None
+            else:
+                load_state_strict(self.model, tensors, config.init_from)
         if not getattr(self.model, "trainable", True):
             raise InputError(f"model {config.model!r} is a classical method with nothing to train; evaluate it directly")
         if config.coarse_estimate_prob > 0 and not hasattr(self.model, "refine"):
