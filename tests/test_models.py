@@ -129,3 +129,21 @@ def test_grow_from_a_smaller_wavemix_keeps_the_function_exactly():
         assert not torch.allclose(big(image, mask), create_model("wavemix-tiny", prefill="push-pull")(image, mask))
     with pytest.raises(ValueError, match="do not fit"):
         create_model("wavemix-tiny", embed_dim=16).grow_from(small.state_dict())
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_every_registered_preset_keeps_the_contract(name):
+    """timm-style: every preset builds, takes any size, returns a finite composited image."""
+    torch.manual_seed(0)
+    model = create_model(name).eval()
+    assert model.model_name == name and isinstance(model.config, dict)
+    image = torch.rand(1, 3, 29, 35)
+    mask = torch.zeros(1, 1, 29, 35)
+    mask[..., 8:20, 10:26] = 1
+    with torch.no_grad():
+        out = model(image, mask)
+    assert out.shape == image.shape and torch.isfinite(out).all()
+    known = mask.expand_as(image) < 0.5
+    assert torch.equal(out[known], image[known])
+    trainable = getattr(model, "trainable", True)
+    assert (count_parameters(model) > 0) == trainable

@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from wavemix_inpaint.errors import CheckpointError, InputError
 from wavemix_inpaint.fileio import atomic_write, atomic_write_text
 from wavemix_inpaint.models import InpaintingModel, create_model
-from wavemix_inpaint.state_dicts import describe_mismatch
+from wavemix_inpaint.state_dicts import load_state_strict
 
 FORMAT = "wavemix-inpaint/1"
 METADATA_KEY = "wavemix_inpaint"
@@ -97,15 +97,6 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.T
     if not isinstance(config, dict) or "model" not in config or "config" not in config:
         raise CheckpointError(f"config of {path} lacks the 'model' and 'config' entries")
     return config, tensors
-
-
-def load_state_strict(model: torch.nn.Module, tensors: dict[str, torch.Tensor], source: str) -> None:
-    """Load ``tensors`` into ``model``, naming missing, unexpected and mis-shaped keys on mismatch."""
-    expected = model.state_dict()
-    problem = describe_mismatch(expected, tensors)
-    if problem:
-        raise CheckpointError(f"architecture mismatch loading {source}: {problem}")
-    model.load_state_dict({key: value.to(expected[key].dtype) for key, value in tensors.items()})
 
 
 def load_model(path: str | Path, **overrides: Any) -> InpaintingModel:

@@ -17,13 +17,20 @@ from wavemix_inpaint.errors import InputError
 
 DEFAULT_PRETRAINED = "default"
 
-_BUNDLED: dict[str, tuple[str, str]] = {
-    "default": (
-        "default.safetensors",
-        "wavemix-small (a WaveMix correction on top of an OpenCV Telea fill) trained on 2 CPU cores on 96x96 "
-        "crops of BSDS500 train + a 1,000-photo ImageNet sample with LaMa masks; see weights/MODEL_CARD.md",
-    ),
-}
+_BUNDLED: dict[str, tuple[str, str]] = {}  # name -> (file, description), filled by the model modules
+
+
+def register_pretrained(name: str, file: str, description: str) -> None:
+    """Describe bundled weights (called by a model module, beside the preset the weights belong to)."""
+    if name in _BUNDLED:
+        raise ValueError(f"pretrained weights {name!r} are already registered")
+    _BUNDLED[name] = (file, description)
+
+
+def _bundled() -> dict[str, tuple[str, str]]:
+    import wavemix_inpaint.models  # noqa: F401 - importing the model modules registers their weights
+
+    return _BUNDLED
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,9 @@ def list_pretrained() -> list[PretrainedInfo]:
     """Every bundled checkpoint name, present or not, sorted by name."""
     folder = weights_dir()
     infos = []
-    for name in sorted(_BUNDLED):
-        file, description = _BUNDLED[name]
+    bundled = _bundled()
+    for name in sorted(bundled):
+        file, description = bundled[name]
         path = folder / file
         present = path.is_file()
         infos.append(PretrainedInfo(name, file, description, present, path, _architecture(path) if present else None))
@@ -65,12 +73,13 @@ def list_pretrained() -> list[PretrainedInfo]:
 
 def pretrained_path(name: str = DEFAULT_PRETRAINED) -> Path:
     """Path of the bundled checkpoint ``name``; :class:`InputError` if unknown or missing."""
-    if name not in _BUNDLED:
+    bundled = _bundled()
+    if name not in bundled:
         raise InputError(
-            f"unknown pretrained model {name!r}; bundled: {', '.join(sorted(_BUNDLED))} "
+            f"unknown pretrained model {name!r}; bundled: {', '.join(sorted(bundled))} "
             "(use --checkpoint PATH for your own .safetensors checkpoint)"
         )
-    path = weights_dir() / _BUNDLED[name][0]
+    path = weights_dir() / bundled[name][0]
     if not path.is_file():
         raise InputError(
             f"the bundled weights {name!r} are missing: expected {path} (this installation of wavemix-inpaint "

@@ -30,6 +30,7 @@ from torch import Tensor
 
 from wavemix_inpaint.errors import InputError
 from wavemix_inpaint.models.base import InpaintingModel
+from wavemix_inpaint.models.registry import register_model
 from wavemix_inpaint.parallel import map_threaded
 
 
@@ -84,6 +85,7 @@ class OpenCVInpainter(ClassicalInpainter):
         return f"method={self.method!r}, radius={self.radius}"
 
 
+@register_model("biharmonic", "scikit-image biharmonic inpainting (no parameters, CPU, slow)")
 class BiharmonicInpainter(ClassicalInpainter):
     """``skimage.restoration.inpaint_biharmonic`` per image (all channels at once, ``channel_axis=-1``)."""
 
@@ -93,6 +95,11 @@ class BiharmonicInpainter(ClassicalInpainter):
         return inpaint_biharmonic(image, hole, channel_axis=-1)
 
 
+@register_model(
+    "patchmatch",
+    "PatchMatch texture copying (pypatchmatch, 7x7 patches, seeded; optional: pip install pypatchmatch)",
+    patch_size=3,
+)
 class PatchMatchInpainter(ClassicalInpainter):
     """``patchmatch.patch_match.inpaint`` per image (8-bit, single-threaded C++; calls are serialised so
     that the library's global random seed makes every result reproducible)."""
@@ -129,11 +136,13 @@ def _patch_match():  # noqa: ANN202 - the pypatchmatch module
     return patch_match
 
 
+@register_model("telea", "OpenCV Telea fast-marching inpainting (no parameters, CPU)", radius=3.0)
 def telea(radius: float = 3.0) -> OpenCVInpainter:
     """OpenCV Telea inpainting (registry builder)."""
     return OpenCVInpainter("telea", radius)
 
 
+@register_model("navier-stokes", "OpenCV Navier-Stokes inpainting (no parameters, CPU)", radius=3.0)
 def navier_stokes(radius: float = 3.0) -> OpenCVInpainter:
     """OpenCV Navier-Stokes inpainting (registry builder)."""
     return OpenCVInpainter("ns", radius)

@@ -46,8 +46,8 @@ from torch import Tensor, nn
 
 from wavemix_inpaint.errors import CheckpointError
 from wavemix_inpaint.models.base import InpaintingModel
-from wavemix_inpaint.models.registry import create_model
-from wavemix_inpaint.state_dicts import describe_mismatch
+from wavemix_inpaint.models.registry import create_model, register_model
+from wavemix_inpaint.state_dicts import describe_mismatch, load_state_strict
 
 Pair = tuple[Tensor, Tensor | None]
 
@@ -228,6 +228,15 @@ class ConcatTupleLayer(nn.Module):
         return torch.cat([x_l, x_g.to(x_l.dtype)], dim=1)
 
 
+@register_model("lama-tiny", "Minimal LaMa generator for tests: ngf 8, 1 FFC block", n_blocks=1, ngf=8)
+@register_model(
+    "big-lama",
+    "Big LaMa generator (18 FFC blocks), official-weight compatible (load_official_lama): 50,975,875 params",
+    n_blocks=18,
+)
+@register_model(
+    "lama-fourier", "LaMa generator (FFC ResNet, 9 blocks, ratio 0.75, sigmoid output): 27,048,835 params", n_blocks=9
+)
 class FFCResNetGenerator(InpaintingModel):
     """LaMa generator (see the module docstring for the layout and key names).
 
@@ -390,8 +399,6 @@ def load_official_lama(path: str | Path, name: str = "big-lama") -> FFCResNetGen
     was built with :func:`create_model`, so :func:`wavemix_inpaint.checkpoint.save_checkpoint` can store it
     in this library's format.
     """
-    from wavemix_inpaint.checkpoint import load_state_strict  # local: checkpoint imports the models package
-
     state = convert_lama_state_dict(read_lama_checkpoint(path), name=name)
     model = create_model(name)
     if not isinstance(model, FFCResNetGenerator):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from torch import nn
 
@@ -24,13 +24,20 @@ class ModelSpec:
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
+Builder = TypeVar("Builder", bound=Callable[..., InpaintingModel])
 
 
-def register_model(name: str, builder: Callable[..., InpaintingModel], description: str, **defaults: Any) -> None:
-    """Register a preset under ``name`` (names are unique)."""
-    if name in _REGISTRY:
-        raise ValueError(f"model {name!r} is already registered")
-    _REGISTRY[name] = ModelSpec(name, builder, description, dict(defaults))
+def register_model(name: str, description: str, **defaults: Any) -> Callable[[Builder], Builder]:
+    """Decorator (timm style) registering a preset ``name`` of the decorated class or builder function,
+    with its default keyword arguments; stack several on one class for several presets. Names are unique."""
+
+    def register(builder: Builder) -> Builder:
+        if name in _REGISTRY:
+            raise ValueError(f"model {name!r} is already registered")
+        _REGISTRY[name] = ModelSpec(name, builder, description, dict(defaults))
+        return builder
+
+    return register
 
 
 def list_models() -> list[str]:

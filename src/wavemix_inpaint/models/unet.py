@@ -35,6 +35,7 @@ import torch
 from torch import Tensor, nn
 
 from wavemix_inpaint.models.base import InpaintingModel
+from wavemix_inpaint.models.registry import register_model
 
 
 def _conv_bn_relu(in_ch: int, out_ch: int, kernel: int, stride: int) -> nn.Sequential:
@@ -53,6 +54,12 @@ def _up_bn_relu(in_ch: int, out_ch: int) -> nn.Sequential:
     )
 
 
+@register_model("unet-tiny", "Minimal U-Net for tests: widths 8, 16, 32, 32, 64", channels=(8, 16, 32, 32, 64))
+@register_model(
+    "unet",
+    "The paper's 'custom CNN' baseline: U-Net, 5 stride-2 3x3 convs down (48..768 ch), 5 stride-2 4x4 ConvT up with "
+    "skip concatenation, sigmoid output (11.44 M params; design not given by the paper)",
+)
 class UNetInpainter(InpaintingModel):
     """U-Net with ``len(channels)`` stride-2 3x3 down convolutions and as many stride-2 4x4 transposed
     convolutions, skip concatenations at every scale (see the module docstring for the exact layout)."""

@@ -34,6 +34,8 @@ from torch import Tensor, nn
 from wavemix_inpaint.models.base import InpaintingModel
 from wavemix_inpaint.models.haar import haar_tokens
 from wavemix_inpaint.models.prefill import PREFILLS
+from wavemix_inpaint.models.registry import register_model
+from wavemix_inpaint.pretrained import register_pretrained
 
 
 class WaveMixBlock(nn.Module):
@@ -123,6 +125,32 @@ class WaveMixModule(nn.Module):
         return self.head(torch.cat((x, estimate), dim=1))
 
 
+@register_model(
+    "wavemix-tiny",
+    "Minimal WaveMix for tests and quick experiments: 1 module x 2 blocks, C=32, dropout 0",
+    embed_dim=32,
+    blocks_per_module=2,
+    num_modules=1,
+    dropout=0.0,
+)
+@register_model(
+    "wavemix-small",
+    "CPU-friendly WaveMix: 2 modules x 5 blocks, C=32, no dropout, refining an OpenCV Telea prefill (the bundled "
+    "default's family)",
+    embed_dim=32,
+    blocks_per_module=5,
+    num_modules=2,
+    dropout=0.0,
+    prefill="telea",
+)
+@register_model(
+    "wavemix-14m", "WaveMix with 5 modules x 7 blocks, C=128: a true 13.67 M params (the paper's '14M')", num_modules=5
+)
+@register_model(
+    "wavemix-paper",
+    "WaveMix as trained by the authors: 4 modules x 7 blocks, C=128 (10.93 M params; the paper's '14M' is a "
+    "torchsummary double count)",
+)
 class WaveMixInpainter(InpaintingModel):
     """Multi-module WaveMix inpainting network with final compositing.
 
@@ -219,3 +247,11 @@ class WaveMixInpainter(InpaintingModel):
     def predict(self, masked: Tensor, mask: Tensor, estimate: Tensor | None = None) -> Tensor:
         """Refine ``estimate`` (default: :meth:`initial_estimate`, i.e. the prefill computed here)."""
         return self.refine(self.initial_estimate(masked, mask) if estimate is None else estimate, mask)
+
+
+register_pretrained(
+    "default",
+    "default.safetensors",
+    "wavemix-small (a WaveMix correction on top of an OpenCV Telea fill) trained on 2 CPU cores on 96x96 crops of "
+    "BSDS500 train + a 1,000-photo ImageNet sample with LaMa masks; see weights/MODEL_CARD.md",
+)

@@ -32,7 +32,7 @@ import yaml
 from torch import nn
 from torch.utils.data import DataLoader, Subset
 
-from wavemix_inpaint.checkpoint import load_state_strict, read_checkpoint, save_checkpoint
+from wavemix_inpaint.checkpoint import read_checkpoint, save_checkpoint
 from wavemix_inpaint.data import MaskedImageDataset, build_dataset, worker_init_fn
 from wavemix_inpaint.data import Subset as IndexSubset
 from wavemix_inpaint.device import select_device
@@ -43,6 +43,7 @@ from wavemix_inpaint.metrics import MetricAccumulator, compute_image_metrics
 from wavemix_inpaint.models import InpaintingModel, count_parameters, create_model
 from wavemix_inpaint.models.prefill import TRACEABLE_PREFILLS
 from wavemix_inpaint.models.pyramid import downsample_pair, upsample_fill
+from wavemix_inpaint.state_dicts import load_state_strict
 from wavemix_inpaint.training.config import TrainConfig, make_train_config
 from wavemix_inpaint.training.distributed import DistributedContext, all_reduce_mean, barrier, init_distributed
 from wavemix_inpaint.training.objective import TrainingObjective
