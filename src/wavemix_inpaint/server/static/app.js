@@ -108,9 +108,13 @@
     return entry.bitmap;
   }
 
-  // Keep decoded pixels only for what can be shown right now; other history entries keep their blob.
+  // Keep decoded pixels only for what can be shown right now or by the next Undo / Redo (decoding
+  // those ahead, so Undo / Redo are instant); other history entries keep just their blob.
   function releaseBitmaps() {
-    const keep = new Set([state.image, state.image && state.image.before]);
+    const nextUndo = state.undo[state.undo.length - 1];
+    const nextRedo = state.redo[state.redo.length - 1];
+    const shown = [state.image, nextUndo && nextUndo.from, nextRedo && nextRedo.to];
+    const keep = new Set(shown.flatMap((entry) => (entry ? [entry, entry.before] : [])));
     for (const action of state.undo.concat(state.redo)) {
       for (const entry of [action.from, action.to]) {
         if (entry && entry.bitmap && !keep.has(entry)) {
@@ -119,11 +123,35 @@
         }
       }
     }
+    for (const entry of keep) {
+      if (entry && !entry.bitmap) ensureBitmap(entry).catch(() => {});
+    }
   }
 
   async function setImage(entry) {
     await ensureBitmap(entry);
     if (entry.before) await ensureBitmap(entry.before);
+    showImage(entry);
+  }
+
+  // Undo / redo must be atomic for the user: the image and its mask change together, at once, and no
+  // stroke can land in between. The entries they go to keep their pixels decoded (releaseBitmaps), so
+  // this normally runs synchronously; if pixels must be decoded first, the page is busy meanwhile.
+  async function restore(entry, ops) {
+    if (!entry.bitmap || (entry.before && !entry.before.bitmap)) {
+      setBusy(true);
+      try {
+        await ensureBitmap(entry);
+        if (entry.before) await ensureBitmap(entry.before);
+      } finally {
+        setBusy(false);
+      }
+    }
+    state.ops = ops;
+    showImage(entry);
+  }
+
+  function showImage(entry) {
     const sizeChanged = !state.image || state.image.width !== entry.width || state.image.height !== entry.height;
     state.image = entry;
     if (sizeChanged) {
@@ -138,7 +166,6 @@
     layout();
     drawImage();
     drawMask();
-    releaseBitmaps();
     el.wrap.dataset.version = String((Number(el.wrap.dataset.version) || 0) + 1);
   }
 
@@ -365,6 +392,7 @@
     state.undo.push(action);
     if (state.undo.length > MAX_HISTORY) state.undo.shift();
     state.redo.length = 0;
+    releaseBitmaps();
     updateButtons();
   }
 
@@ -382,15 +410,14 @@
         drawMask();
         break;
       case "inpaint":
-        state.ops = action.ops;
-        await setImage(action.from);
+        await restore(action.from, action.ops);
         setStatus("Undid the inpainting: the previous image and its mask are back.");
         break;
       case "open":
-        state.ops = action.fromOps;
         if (action.from) {
-          await setImage(action.from);
+          await restore(action.from, action.fromOps);
         } else {
+          state.ops = action.fromOps;
           state.image = null;
           el.wrap.hidden = true;
           el.empty.hidden = false;
@@ -398,6 +425,7 @@
         }
         break;
     }
+    releaseBitmaps();
     updateButtons();
   }
 
@@ -416,10 +444,10 @@
         break;
       case "inpaint":
       case "open":
-        state.ops = [];
-        await setImage(action.to);
+        await restore(action.to, []);
         break;
     }
+    releaseBitmaps();
     updateButtons();
   }
 
