@@ -62,9 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--baseline",
         metavar="MODEL",
+        action="append",
+        default=[],
         help="also evaluate this preset (e.g. telea), checkpoint, or 'same' (the evaluated model again, e.g. with "
         "other --baseline-option pipeline settings) on the same images and masks and add a paired comparison: "
-        "mean per-image difference with a 95%% bootstrap CI and the share of images each model wins",
+        "mean per-image difference with a 95%% bootstrap CI and the share of images each model wins (repeatable; "
+        "the grid shows every baseline)",
     )
     parser.add_argument(
         "--pipeline",
@@ -82,8 +85,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _build_baseline(args: argparse.Namespace, model):  # noqa: ANN001, ANN202 - models, imported lazily
-    """The ``--baseline`` model: a preset, a checkpoint, or ``same``; trainable ones go through the pipeline
+def _build_baseline(args: argparse.Namespace, spec: str, model):  # noqa: ANN001, ANN202 - models, imported lazily
+    """One ``--baseline`` model: a preset, a checkpoint, or ``same``; trainable ones go through the pipeline
     (with ``--baseline-option`` changes) when ``--pipeline`` is given."""
     from pathlib import Path
 
@@ -92,48 +95,32 @@ def _build_baseline(args: argparse.Namespace, model):  # noqa: ANN001, ANN202 - 
     from wavemix_inpaint.errors import InputError
     from wavemix_inpaint.models import create_model, list_models
 
-    if args.baseline == "same":
+    if spec == "same":
         baseline = model
-    elif args.baseline in list_models():
-        baseline = create_model(args.baseline)
-    elif Path(args.baseline).expanduser().exists():
-        baseline = load_model(args.baseline)
+    elif spec in list_models():
+        baseline = create_model(spec)
+    elif Path(spec).expanduser().exists():
+        baseline = load_model(spec)
     else:
         raise InputError(
-            f"unknown model {args.baseline!r} for --baseline: use 'same', a checkpoint file or folder, or a preset "
+            f"unknown model {spec!r} for --baseline: use 'same', a checkpoint file or folder, or a preset "
             f"({', '.join(list_models())})"
         )
-    changes = _model_options(args.baseline_option)
     if args.baseline_option and not args.pipeline:
         raise InputError("--baseline-option needs --pipeline")
     if not (args.pipeline and getattr(baseline, "trainable", True)):
         return baseline
     from wavemix_inpaint.evaluation.pipeline_model import PipelineModel
 
-    return PipelineModel(baseline, options_from_args(args).replace(**changes))
+    return PipelineModel(baseline, options_from_args(args).replace(**_model_options(args.baseline_option)))
 
 
-def run(args: argparse.Namespace) -> int:
+def _check_arguments(args: argparse.Namespace, output) -> None:  # noqa: ANN001
     from pathlib import Path
 
-    from wavemix_inpaint.cli.train import _model_options
     from wavemix_inpaint.errors import InputError
-    from wavemix_inpaint.evaluation import (
-        SpeedConfig,
-        build_eval_dataset,
-        evaluate_model,
-        missing_masks_message,
-        paired_comparison,
-        paired_markdown,
-        results_grid,
-        results_markdown,
-        results_payload,
-        save_grid,
-        write_json,
-        write_markdown,
-    )
+    from wavemix_inpaint.evaluation import missing_masks_message
 
-    output = Path(args.output)
     existing = [name for name in OUTPUT_FILES if (output / name).exists()]
     if existing and not args.overwrite:
         raise InputError(f"{output} already holds {', '.join(existing)}; pass --overwrite or choose another --output")
@@ -146,13 +133,18 @@ def run(args: argparse.Namespace) -> int:
     ):
         if value < 1:
             raise InputError(f"{name} must be positive, got {value}")
-
     if args.threads is not None:
         if args.threads < 1:
             raise InputError(f"--threads must be positive, got {args.threads}")
         import torch
 
         torch.set_num_threads(args.threads)
+
+
+def _build_model(args: argparse.Namespace):  # noqa: ANN202 - (model, source description)
+    from wavemix_inpaint.cli.train import _model_options
+    from wavemix_inpaint.errors import InputError
+
     options = _model_options(args.model_option)
     if args.checkpoint:
         if options:
@@ -160,15 +152,62 @@ def run(args: argparse.Namespace) -> int:
         from wavemix_inpaint.checkpoint import load_model, resolve_checkpoint
 
         checkpoint = resolve_checkpoint(args.checkpoint)
-        model = load_model(checkpoint)
-        source = {"checkpoint": str(checkpoint)}
-    else:
-        from wavemix_inpaint.models import create_model
+        return load_model(checkpoint), {"checkpoint": str(checkpoint)}
+    from wavemix_inpaint.models import create_model
 
-        model = create_model(args.model, **options)
-        source = {"model": args.model, "model_options": options}
+    return create_model(args.model, **options), {"model": args.model, "model_options": options}
 
-    baseline = _build_baseline(args, model) if args.baseline else None  # before any evaluation: fails fast
+
+def _write_report(args: argparse.Namespace, output, results: list, config: dict, source: dict) -> None:  # noqa: ANN001
+    from wavemix_inpaint.evaluation import (
+        paired_comparison,
+        paired_markdown,
+        results_grid,
+        results_markdown,
+        results_payload,
+        save_grid,
+        write_json,
+        write_markdown,
+    )
+
+    result, comparisons, summary = results[0], [], ""
+    for baseline in results[1:]:
+        rows = paired_comparison(result, baseline)
+        comparisons.append({"model": result.model, "baseline": baseline.model, "metrics": rows})
+        summary += f"## Paired comparison with {baseline.model}\n\n{paired_markdown(rows, result.model, baseline.model)}\n\n"
+    extra = {"paired_comparisons": comparisons, "paired_comparison": comparisons[0]} if comparisons else {}
+    write_json(output / "results.json", results_payload(results, config, **extra))
+    details = {
+        "data": f"`{args.data}` (split {args.split})",
+        "masks": f"`{args.masks}`",
+        "images": result.num_images,
+        "device": result.device,
+        **{key: f"`{value}`" for key, value in source.items() if value},
+    }
+    text = results_markdown(results, title=f"Evaluation of {result.model}", details=details)
+    if summary:
+        head, _, rest = text.partition("\n## ")
+        text = f"{head}\n{summary}## {rest}"
+    write_markdown(output / "results.md", text)
+    written = ["results.json", "results.md"]
+    if args.grid > 0:
+        save_grid(output / "grid.png", results_grid(results, rows=args.grid))
+        written.append("grid.png")
+    print(text.split("\n## ")[0].rstrip())
+    if summary:
+        print("\n" + summary.rstrip())
+    print(f"\nwrote {', '.join(str(output / name) for name in written)}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from wavemix_inpaint.evaluation import SpeedConfig, build_eval_dataset, evaluate_model
+
+    output = Path(args.output)
+    _check_arguments(args, output)
+    model, source = _build_model(args)
+    baselines = [_build_baseline(args, spec, model) for spec in args.baseline]  # before any evaluation: fails fast
     if args.pipeline:
         from wavemix_inpaint.evaluation.pipeline_model import PipelineModel
 
@@ -191,13 +230,12 @@ def run(args: argparse.Namespace) -> int:
         num_workers=args.num_workers,
         progress=not args.no_progress,
     )
-    result = evaluate_model(model, dataset, name=args.name, speed=speed, **common)
-    results = [result]
-    if baseline is not None:  # same images, masks and settings; not timed
+    results = [evaluate_model(model, dataset, name=args.name, speed=speed, **common)]
+    for baseline in baselines:  # same images, masks and settings; not timed
         results.append(evaluate_model(baseline, dataset, speed=SpeedConfig(enabled=False), **common))
     config = {
         **source,
-        "baseline": args.baseline,
+        "baselines": args.baseline,
         "data": args.data,
         "split": args.split,
         "masks": str(args.masks),
@@ -209,30 +247,5 @@ def run(args: argparse.Namespace) -> int:
         "speed": speed.to_dict(),
     }
     output.mkdir(parents=True, exist_ok=True)
-    extra, summary = {}, ""
-    if args.baseline:
-        rows = paired_comparison(result, results[1])
-        extra["paired_comparison"] = {"model": result.model, "baseline": results[1].model, "metrics": rows}
-        summary = f"## Paired comparison with {results[1].model}\n\n{paired_markdown(rows, result.model, results[1].model)}\n"
-    write_json(output / "results.json", results_payload(results, config, **extra))
-    details = {
-        "data": f"`{args.data}` (split {args.split})",
-        "masks": f"`{args.masks}`",
-        "images": result.num_images,
-        "device": result.device,
-        **{key: f"`{value}`" for key, value in source.items() if value},
-    }
-    text = results_markdown(results, title=f"Evaluation of {result.model}", details=details)
-    if summary:
-        head, _, rest = text.partition("\n## ")
-        text = f"{head}\n{summary}\n## {rest}"
-    write_markdown(output / "results.md", text)
-    written = ["results.json", "results.md"]
-    if args.grid > 0:
-        save_grid(output / "grid.png", results_grid(results, rows=args.grid))
-        written.append("grid.png")
-    print(text.split("\n## ")[0].rstrip())
-    if summary:
-        print("\n" + summary.rstrip())
-    print(f"\nwrote {', '.join(str(output / name) for name in written)}")
+    _write_report(args, output, results, config, source)
     return 0
