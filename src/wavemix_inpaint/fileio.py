@@ -53,6 +53,23 @@ def check_writable_folder(folder: str | os.PathLike) -> None:
         raise InputError(f"cannot write into the output folder {folder}: {error.strerror or error}") from None
 
 
+def remove_stale_temporaries(paths: list[Path]) -> int:
+    """Delete the temporary files that :func:`atomic_path` left for these target ``paths`` when a process was
+    killed while writing them (``.NAME.*.tmp`` beside each target); returns how many were removed."""
+    wanted: dict[Path, set[str]] = {}
+    for path in paths:
+        wanted.setdefault(Path(path).parent, set()).add(Path(path).name)
+    removed = 0
+    for folder, names in wanted.items():
+        if not folder.is_dir():
+            continue
+        for stale in folder.glob(".*.tmp"):
+            if stale.name[1:].rsplit(".", 2)[0] in names:
+                stale.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -378,6 +378,7 @@ class Inpainter:
         lossless: bool | None = None,
         overwrite: bool = False,
         max_pixels: int | None = DEFAULT_MAX_PIXELS,
+        concat: bool = False,
         **changes: Any,
     ) -> Path:
         """Read ``image`` and ``mask`` files, inpaint, and write ``output`` keeping the source's format,
@@ -386,7 +387,8 @@ class Inpainter:
         ``mask`` may also be a (H, W) array (1 = hole). Never writes onto ``image`` or ``mask``;
         an existing ``output`` is refused unless ``overwrite``. ``options`` / ``changes`` as in
         :meth:`__call__`. An empty mask gives back the input file's bytes unchanged (no re-encoding)
-        when the output has the input's format, with an :class:`InpaintNotice`.
+        when the output has the input's format, with an :class:`InpaintNotice`. ``concat`` writes
+        ``input | mask | result`` side by side instead of the result (RGB, for reviewing a batch).
         """
         options = (options or InpaintOptions()).replace(**changes)
         output = Path(output)
@@ -410,12 +412,18 @@ class Inpainter:
                 resize=resize_mask,
                 max_pixels=max_pixels,
             )
-        if not hole.any() and isinstance(image, (str, os.PathLike)) and format_for_path(output) == loaded.format:
+        if not concat and not hole.any() and isinstance(image, (str, os.PathLike)) and format_for_path(output) == loaded.format:
             warnings.warn(EMPTY_MASK_NOTICE, InpaintNotice, stacklevel=2)
             return atomic_write_bytes(output, Path(image).read_bytes(), overwrite=overwrite)
         result, notices = self.run(loaded.pixels, hole, options.replace(invert_mask=False, dilate=0))
         for notice in notices:
             warnings.warn(notice, InpaintNotice, stacklevel=2)
+        if concat:
+            white = np.iinfo(loaded.pixels.dtype).max
+            panel = np.concatenate(
+                [loaded.pixels, np.repeat((hole > 0.5)[..., None] * white, 3, axis=2).astype(loaded.pixels.dtype), result], axis=1
+            )
+            return save_image(output, panel, quality=quality, lossless=lossless, overwrite=overwrite)
         return save_image(output, result, loaded, mask=hole, quality=quality, lossless=lossless, overwrite=overwrite)
 
 

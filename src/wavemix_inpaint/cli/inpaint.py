@@ -19,9 +19,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+from wavemix_inpaint.inference.batch import Job, parse_shard, plan_jobs, shard_jobs
 from wavemix_inpaint.inference.options import add_option_arguments, options_from_args
 
 HELP = "inpaint an image (or a folder of images) given a mask; keeps format, quality, alpha and metadata"
@@ -101,7 +101,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--lossless", action="store_true", help="write WebP outputs losslessly (default: as the source)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files (never the inputs)")
-    parser.add_argument("--skip-existing", action="store_true", help="folder mode: skip images whose output exists")
+    parser.add_argument(
+        "--skip-existing", action="store_true", help="skip images whose output exists (resume a half-done folder)"
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="folder mode: do only every N-th image starting at the I-th (1-based), so N processes or machines share a "
+        "folder; under torchrun the shard is RANK+1 / WORLD_SIZE by default",
+    )
+    parser.add_argument("--concat", action="store_true", help="write input | mask | result side by side instead of the result")
     parser.add_argument(
         "--max-pixels",
         type=_non_negative,
@@ -109,108 +118,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="refuse images with more pixels (decompression-bomb guard; default 100000000, 0 = no limit)",
     )
-
-
-@dataclass
-class Job:
-    image: Path
-    mask: Path | None
-    output: Path
-    label: str
-    error: str | None = None
-
-
-def _is_within(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-class _MaskIndex:
-    """Masks of a folder by (relative parent folder, stem), for matching images by name."""
-
-    def __init__(self, root: Path, image_root: Path) -> None:
-        from wavemix_inpaint.imageio import IMAGE_EXTENSIONS
-
-        self.root = root
-        self.same_tree = root.resolve() == image_root.resolve()
-        order = {ext: rank for rank, ext in enumerate(IMAGE_EXTENSIONS)}
-        self.index: dict[tuple[Path, str], list[Path]] = {}
-        for path in sorted(root.rglob("*"), key=lambda p: (order.get(p.suffix.lower(), 99), str(p))):
-            if path.suffix.lower() in order and path.is_file():
-                key = (path.parent.relative_to(root), path.stem)
-                self.index.setdefault(key, []).append(path)
-
-    def find(self, relative: Path) -> Path | None:
-        stems = [relative.stem + "_mask"] if self.same_tree else [relative.stem, relative.stem + "_mask"]
-        for folder in dict.fromkeys((relative.parent, Path("."))):
-            for stem in stems:
-                for candidate in self.index.get((folder, stem), []):
-                    return candidate
-        return None
-
-
-def _image_files(root: Path, skip: list[Path]) -> list[Path]:
-    from wavemix_inpaint.imageio import IMAGE_EXTENSIONS
-
-    found = []
-    for path in sorted(root.rglob("*")):
-        if path.suffix.lower() not in IMAGE_EXTENSIONS or path.name.startswith(".") or not path.is_file():
-            continue
-        if path.stem.endswith("_mask") or any(_is_within(path, folder) for folder in skip):
-            continue
-        found.append(path)
-    return found
-
-
-def plan_jobs(image: Path, mask: Path, output: Path, output_is_dir: bool = False) -> list[Job]:
-    """The (image, mask, output) triples for the command line; per-job problems are set as ``error``."""
-    from wavemix_inpaint.errors import InputError
-
-    if not image.exists():
-        raise InputError(f"image path not found: {image}")
-    if not mask.exists():
-        raise InputError(f"mask path not found: {mask}")
-    if image.is_file():
-        root, images = image.parent, [image]
-        if output.is_dir() or output_is_dir:
-            output = output / image.name
-        outputs = [output]
-    else:
-        if output.exists() and not output.is_dir():
-            raise InputError(f"--output {output} must be a folder when --image is a folder")
-        if output.resolve() == image.resolve():
-            raise InputError(f"--output {output} is the input folder: outputs would replace the inputs; choose another folder")
-        skip = [output] + ([mask] if mask.is_dir() and mask.resolve() != image.resolve() else [])
-        root, images = image, _image_files(image, [s for s in skip if _is_within(s, image)])
-        if not images:
-            raise InputError(f"no images (.png, .jpg, .webp, .tif, .bmp, .gif) found in {image}")
-        outputs = [output / path.relative_to(image) for path in images]
-    index = _MaskIndex(mask, root) if mask.is_dir() else None
-    inputs = set()
-    jobs = []
-    for path, out in zip(images, outputs):
-        relative = path.relative_to(root)
-        mask_file = mask if index is None else index.find(relative)
-        job = Job(path, mask_file, out, str(relative))
-        if mask_file is None:
-            looked = f"{relative.stem}_mask.EXT" if index.same_tree else f"{relative.stem}.EXT and {relative.stem}_mask.EXT"
-            job.error = f"no mask for {relative} in {mask} (looked for {looked})"
-        inputs.update(p.resolve() for p in (path, mask_file) if p is not None)
-        jobs.append(job)
-    for job in jobs:
-        if job.error is None and (job.output.resolve() in inputs or _same_file(job.output, job.image)):
-            job.error = f"refusing to write {job.output}: it is an input file (choose another --output)"
-    return jobs
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _inpaint_job(inpainter, job: Job, options, file_settings: dict, write=print) -> Path:  # noqa: ANN001
@@ -228,43 +135,42 @@ def _inpaint_job(inpainter, job: Job, options, file_settings: dict, write=print)
     return written
 
 
-def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from wavemix_inpaint.errors import InputError, WavemixError
-    from wavemix_inpaint.fileio import check_writable_folder
-
-    image, mask, output = Path(args.image), Path(args.mask), Path(args.output)
-    single = image.is_file()
-    jobs = plan_jobs(image, mask, output, output_is_dir=args.output.endswith(("/", os.sep)))
-    options = options_from_args(args)
-    file_settings = dict(
+def _file_settings(args: argparse.Namespace) -> dict:
+    return dict(
         resize_mask=args.resize_mask,
         quality=args.quality,
         lossless=True if args.lossless else None,
         overwrite=args.overwrite,
         max_pixels=args.max_pixels or None,
+        concat=args.concat,
     )
-    for folder in sorted({job.output.parent for job in jobs if job.error is None}):
-        check_writable_folder(folder)  # before the model runs on anything
-    if single:
-        job = jobs[0]
-        if job.error:
-            raise InputError(job.error)
-        if args.skip_existing and job.output.exists():
-            print(f"skipped {job.output} (exists)")
-            return 0
-        inpainter = load_inpainter(args)
-        written = _inpaint_job(inpainter, job, options, file_settings)
-        print(f"wrote {written}")
+
+
+def _run_single(args: argparse.Namespace, job: Job, options, file_settings: dict) -> int:  # noqa: ANN001
+    from wavemix_inpaint.errors import InputError
+
+    if job.error:
+        raise InputError(job.error)
+    if args.skip_existing and job.output.exists():
+        print(f"skipped {job.output} (exists)")
         return 0
+    written = _inpaint_job(load_inpainter(args), job, options, file_settings)
+    print(f"wrote {written}")
+    return 0
+
+
+def _run_folder(args: argparse.Namespace, jobs: list[Job], shard: tuple[int, int], options, file_settings: dict) -> int:  # noqa: ANN001
+    from tqdm import tqdm
+
+    from wavemix_inpaint.errors import WavemixError
 
     todo = [job for job in jobs if not (args.skip_existing and job.error is None and job.output.exists())]
-    skipped = len(jobs) - len(todo)
-    failed: list[str] = []
-    if any(job.error is None for job in todo):
-        inpainter = load_inpainter(args)
-    bar = tqdm(todo, unit="image", file=sys.stderr, disable=len(todo) < 2, dynamic_ncols=True)
+    skipped, failed = len(jobs) - len(todo), []
+    inpainter = load_inpainter(args) if any(job.error is None for job in todo) else None
+    label = f"shard {shard[0] + 1}/{shard[1]}" if shard[1] > 1 else "image"
+    bar = tqdm(
+        todo, unit="image", desc=label if shard[1] > 1 else None, file=sys.stderr, disable=len(todo) < 2, dynamic_ncols=True
+    )
     for job in bar:
         message = job.error
         if message is None:
@@ -275,14 +181,31 @@ def run(args: argparse.Namespace) -> int:
         if message is not None:
             failed.append(job.label)
             bar.write(f"error: {job.label}: {message}", file=sys.stderr)
-    done = len(todo) - len(failed)
-    summary = f"inpainted {done} of {len(jobs)} images into {output}"
-    if skipped:
-        summary += f" ({skipped} skipped: output exists)"
-    print(summary)
+    prefix = f"{label}: " if shard[1] > 1 else ""
+    print(
+        f"{prefix}inpainted {len(todo) - len(failed)} of {len(jobs)} images into {args.output} "
+        f"({skipped} skipped: output exists; {len(failed)} failed)"
+    )
     if failed:
-        print(
-            f"error: {len(failed)} image(s) failed: {', '.join(failed[:10])}{' ...' if len(failed) > 10 else ''}", file=sys.stderr
-        )
+        more = " ..." if len(failed) > 10 else ""
+        print(f"error: {len(failed)} image(s) failed: {', '.join(failed[:10])}{more}", file=sys.stderr)
         return 1
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from wavemix_inpaint.fileio import check_writable_folder, remove_stale_temporaries
+
+    image, mask, output = Path(args.image), Path(args.mask), Path(args.output)
+    shard = parse_shard(args.shard)
+    jobs = plan_jobs(image, mask, output, output_is_dir=args.output.endswith(("/", os.sep)))
+    options = options_from_args(args)
+    file_settings = _file_settings(args)
+    if not image.is_file():
+        jobs = shard_jobs(jobs, shard)
+    for folder in sorted({job.output.parent for job in jobs if job.error is None}):
+        check_writable_folder(folder)  # before the model runs on anything
+    remove_stale_temporaries([job.output for job in jobs])  # left by a run that was killed while writing
+    if image.is_file():
+        return _run_single(args, jobs[0], options, file_settings)
+    return _run_folder(args, jobs, shard, options, file_settings)

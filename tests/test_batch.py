@@ -1,0 +1,136 @@
+"""Folders at scale: sharding over processes, resuming a killed run, side-by-side review outputs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import smooth_image
+from PIL import Image
+
+from wavemix_inpaint.checkpoint import save_checkpoint
+from wavemix_inpaint.cli.main import main
+from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.inference.batch import Job, parse_shard, shard_jobs
+from wavemix_inpaint.models import create_model
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.manual_seed(0)
+    return save_checkpoint(create_model("wavemix-tiny"), tmp_path_factory.mktemp("ckpt") / "tiny.safetensors")
+
+
+def make_folder(root: Path, count: int, size: tuple[int, int] = (40, 56)) -> tuple[Path, Path]:
+    images, masks = root / "photos", root / "masks"
+    images.mkdir(parents=True)
+    masks.mkdir()
+    hole = np.zeros(size, np.uint8)
+    hole[size[0] // 4 : size[0] // 2, size[1] // 4 : size[1] // 2] = 255
+    for index in range(count):
+        Image.fromarray(smooth_image(np.random.default_rng(index), *size)).save(images / f"img{index:02d}.png")
+        Image.fromarray(hole).save(masks / f"img{index:02d}.png")
+    return images, masks
+
+
+def command(*args: object) -> list[str]:
+    return [sys.executable, "-m", "wavemix_inpaint.cli.main", *(str(a) for a in args)]
+
+
+def test_parse_and_shard():
+    assert parse_shard("2/4") == (1, 4)
+    for bad in ("0/4", "5/4", "x", "1-2"):
+        with pytest.raises(InputError, match="I/N"):
+            parse_shard(bad)
+    jobs = [Job(Path(f"{i}.png"), None, Path(f"out/{i}.png"), str(i)) for i in range(10)]
+    shards = [shard_jobs(jobs, (index, 3)) for index in range(3)]
+    assert sorted(job.label for shard in shards for job in shard) == sorted(job.label for job in jobs)
+    assert [len(shard) for shard in shards] == [4, 3, 3]
+
+
+def test_torchrun_environment_picks_the_shard(monkeypatch):
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "3")
+    assert parse_shard(None) == (1, 3)
+
+
+def test_two_processes_share_a_folder_each_file_once(tmp_path, checkpoint):
+    images, masks = make_folder(tmp_path, 9)
+    out = tmp_path / "out"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    processes = [
+        subprocess.Popen(
+            command(
+                "inpaint", "--image", images, "--mask", masks, "--output", out, "--checkpoint", checkpoint, "--shard", f"{i}/2"
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for i in (1, 2)
+    ]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert "shard 1/2: inpainted 5 of 5" in outputs[0][0] and "shard 2/2: inpainted 4 of 4" in outputs[1][0]
+    assert sorted(path.name for path in out.iterdir()) == sorted(path.name for path in images.iterdir())
+
+
+def test_killed_batch_resumes_with_skip_existing(tmp_path, checkpoint):
+    images, masks = make_folder(tmp_path, 16, size=(480, 640))
+    out = tmp_path / "out"
+    args = ("inpaint", "--image", images, "--mask", masks, "--output", out, "--checkpoint", checkpoint)
+    process = subprocess.Popen(
+        command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "1"}
+    )
+    deadline = time.monotonic() + 120
+    while not (out.is_dir() and any(path.suffix == ".png" for path in out.iterdir())):
+        assert time.monotonic() < deadline and process.poll() is None, "the run ended before any output appeared"
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait(30)
+    done_before = {path.name for path in out.iterdir() if path.suffix == ".png"}
+    assert 0 < len(done_before) < 16, "the kill did not land half-way"
+    for path in out.glob("*.png"):  # whatever was written is complete (atomic writes)
+        Image.open(path).load()
+    assert main([str(a) for a in args] + ["--skip-existing"]) == 0
+    assert sorted(path.name for path in out.iterdir()) == sorted(path.name for path in images.iterdir())  # no temp files
+    for path in out.iterdir():
+        with Image.open(path) as written:
+            written.load()
+            assert written.size == (640, 480)
+
+
+def test_concat_writes_input_mask_result(tmp_path, checkpoint, capsys):
+    images, masks = make_folder(tmp_path, 1)
+    out = tmp_path / "review.png"
+    image = images / "img00.png"
+    assert (
+        main(
+            [
+                "inpaint",
+                "--image",
+                str(image),
+                "--mask",
+                str(masks / "img00.png"),
+                "--output",
+                str(out),
+                "--checkpoint",
+                str(checkpoint),
+                "--concat",
+            ]
+        )
+        == 0
+    )
+    panel = np.asarray(Image.open(out).convert("RGB"))
+    source = np.asarray(Image.open(image).convert("RGB"))
+    assert panel.shape == (40, 3 * 56, 3)
+    assert np.array_equal(panel[:, :56], source)
+    assert set(np.unique(panel[:, 56:112])) == {0, 255}
