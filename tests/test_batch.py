@@ -134,3 +134,31 @@ def test_concat_writes_input_mask_result(tmp_path, checkpoint, capsys):
     assert panel.shape == (40, 3 * 56, 3)
     assert np.array_equal(panel[:, :56], source)
     assert set(np.unique(panel[:, 56:112])) == {0, 255}
+
+
+def test_full_disk_stops_the_batch_with_one_line_and_no_partial_file(tmp_path, checkpoint, capsys, monkeypatch):
+    import errno
+    import hashlib
+
+    from wavemix_inpaint import fileio
+
+    images, masks = make_folder(tmp_path, 6)
+    digest = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in images.iterdir()}
+    real_fsync, calls = fileio.os.fsync, []
+
+    def fsync(fd):
+        calls.append(fd)
+        if len(calls) > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(fileio.os, "fsync", fsync)
+    out = tmp_path / "out"
+    code = main(["inpaint", "--image", str(images), "--mask", str(masks), "--output", str(out), "--checkpoint", str(checkpoint)])
+    error = capsys.readouterr().err
+    assert code == 2 and error.count("error:") == 1 and "disk is full" in error and "stopped after 2 of 6" in error
+    written = sorted(out.iterdir())
+    assert [path.name for path in written] == ["img00.png", "img01.png"]  # complete files only, no temporaries
+    for path in written:
+        Image.open(path).load()
+    assert digest == {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in images.iterdir()}

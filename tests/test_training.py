@@ -220,3 +220,28 @@ def test_every_train_setting_is_a_flag_and_flags_round_trip():
     )
     args = parser.parse_args([str(part) for part in config_flags(wanted.to_dict())])
     assert make_train_config(config_overrides(args)) == dataclasses.replace(wanted, progress=True)
+
+
+def test_full_disk_while_checkpointing_keeps_the_previous_state_and_the_run_resumable(image_folder, tmp_path, monkeypatch):
+    import errno
+
+    from wavemix_inpaint.errors import DiskFullError
+    from wavemix_inpaint.training import state
+
+    config = _config(image_folder, tmp_path / "run", epochs=3)
+    Trainer(config).fit(max_steps=2)  # one epoch: last.pt of epoch 1
+    before = (tmp_path / "run" / "last.pt").read_bytes()
+    real_save = torch.save
+
+    def full_disk(obj, path, *args, **kwargs):
+        real_save(obj, path, *args, **kwargs)  # a partial file, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(state.torch, "save", full_disk)
+    with pytest.raises(DiskFullError, match="disk is full"):
+        Trainer(resume_config(tmp_path / "run"), resume=True).fit()
+    monkeypatch.setattr(state.torch, "save", real_save)
+    assert (tmp_path / "run" / "last.pt").read_bytes() == before  # the previous state, intact
+    assert not list((tmp_path / "run").glob(".*.tmp"))
+    summary = Trainer(resume_config(tmp_path / "run"), resume=True).fit()
+    assert summary["epoch"] == 3

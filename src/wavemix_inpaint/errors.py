@@ -21,6 +21,10 @@ class ImageTooLargeError(InputError):
     """An image has more pixels than the configured limit (refused as a possible decompression bomb)."""
 
 
+class DiskFullError(WavemixError):
+    """The disk (or the quota) is full: nothing was written; the previous file, if any, is intact."""
+
+
 class CheckpointError(WavemixError):
     """A checkpoint is missing, corrupt or does not match the requested architecture."""
 

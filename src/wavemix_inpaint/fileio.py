@@ -3,13 +3,14 @@ unless the caller asks for it."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.errors import DiskFullError, InputError
 
 
 @contextmanager
@@ -27,18 +28,34 @@ def atomic_path(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Pat
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as error:
+        _raise_if_full(error, target)
         raise InputError(f"cannot write {target}: {error.strerror or error}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp (and some writers) make 0600 files; use the usual mode
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        try:
+            yield tmp
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp (and some writers) make 0600 files; use the usual mode
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except OSError as error:
+            _raise_if_full(error, target)
+            raise
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _raise_if_full(error: OSError, target: Path) -> None:
+    if error.errno in _FULL:
+        raise DiskFullError(
+            f"the disk is full writing {target} ({error.strerror}): it was not written and nothing else was changed; "
+            "free some space and run again"
+        ) from None
 
 
 def check_writable_folder(folder: str | os.PathLike) -> None:

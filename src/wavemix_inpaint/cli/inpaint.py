@@ -162,7 +162,7 @@ def _run_single(args: argparse.Namespace, job: Job, options, file_settings: dict
 def _run_folder(args: argparse.Namespace, jobs: list[Job], shard: tuple[int, int], options, file_settings: dict) -> int:  # noqa: ANN001
     from tqdm import tqdm
 
-    from wavemix_inpaint.errors import WavemixError
+    from wavemix_inpaint.errors import DiskFullError, WavemixError
 
     todo = [job for job in jobs if not (args.skip_existing and job.error is None and job.output.exists())]
     skipped, failed = len(jobs) - len(todo), []
@@ -176,6 +176,10 @@ def _run_folder(args: argparse.Namespace, jobs: list[Job], shard: tuple[int, int
         if message is None:
             try:
                 _inpaint_job(inpainter, job, options, file_settings, bar.write)
+            except DiskFullError as error:  # every further image would fail the same way: stop here
+                bar.close()
+                done = todo.index(job) - len(failed)
+                raise DiskFullError(f"{error} (stopped after {done} of {len(todo)} images; --skip-existing resumes)") from None
             except (WavemixError, OSError) as error:
                 message = str(error)
         if message is not None:
