@@ -40,6 +40,7 @@ class TextureSettings:
     """Knobs of the texture stage (defaults chosen on BSDS500 ``val``, see docs/results.md)."""
 
     strength: float = 1.0  # how much of the copied detail is added (1 = the photo's own amplitude)
+    coarse_strength: float = 1.0  # the same for the coarser octaves (pyramid levels above the finest)
     detail_sigma: float = 1.5  # Gaussian sigma separating detail (grain) from structure, in pixels
     guide_sigma: float = 3.0  # blur of the structure guide
     patch_radius: int = 3  # 7x7 patches

@@ -15,6 +15,7 @@ composited (known pixels are the input's).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -93,13 +94,15 @@ def _with_texture(levels: Levels, options: InpaintOptions, notices: list[str]) -
     smooth = levels[-1][2]
     if not options.texture:
         return smooth
-    from wavemix_inpaint.texture import TextureUnavailable, synthesize_texture
+    from wavemix_inpaint.texture import TextureSettings, TextureUnavailable, synthesize_texture
 
-    carried = None  # detail added so far, at the current level's resolution (hole only)
+    finest, carried = TextureSettings(), None  # carried: detail added so far, at the current level's size
+    coarse = dataclasses.replace(finest, strength=finest.coarse_strength)
     for number, (_, hole, fill) in enumerate(levels, start=1):
         base = fill if carried is None else (fill + upsample_fill(carried, torch.zeros_like(fill), hole)).clamp(0, 1)
+        settings = finest if number == len(levels) else coarse
         try:
-            textured = synthesize_texture(base[0].permute(1, 2, 0).numpy(), hole[0, 0].numpy() > 0.5, seed=options.seed)
+            textured = synthesize_texture(base[0].permute(1, 2, 0).numpy(), hole[0, 0].numpy() > 0.5, options.seed, settings)
             base = torch.from_numpy(textured).permute(2, 0, 1)[None]
         except TextureUnavailable as reason:
             if number == len(levels):  # a coarse level may be too small to copy from; the finest must not
