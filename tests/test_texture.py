@@ -154,7 +154,7 @@ def test_the_pipeline_uses_the_pyramid_only_for_models_trained_to_refine_an_esti
         return window
 
     fill(refine, image, hole, InpaintOptions(), can_refine=True)
-    assert shapes[0] == (50, 50) and shapes[-1] == (200, 200)
+    assert shapes[0] == (100, 100) and shapes[-1] == (200, 200)  # 60 px thick: one level down
     shapes.clear()
     fill(refine, image, hole, InpaintOptions(), can_refine=False)
     assert shapes == [(200, 200)]
