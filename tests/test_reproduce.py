@@ -78,7 +78,7 @@ def test_table1_paper_plan_needs_stl10_and_uses_the_paper_recipe():
     plan = table1_plan("paper", data="stl10:/data/stl10")
     assert plan["data"]["eval"] == "stl10:/data/stl10" and plan["data"]["eval_split"] == "test"
     assert plan["train"]["batch_size"] == 40 and plan["train"]["epochs"] == 100
-    assert plan["train"]["switch_epoch"] is None and plan["train"]["steps_per_epoch"] is None
+    assert plan["train"]["switch_epoch"] == 50 and plan["train"]["steps_per_epoch"] is None  # from the packaged paper-stl10
     assert all(m["options"] == {} and "full_size" not in m for m in plan["models"])
     assert plan["mask_sets"][0]["count"] == 10_000
     with pytest.raises(InputError, match="--eval-data"):

@@ -245,3 +245,10 @@ def test_full_disk_while_checkpointing_keeps_the_previous_state_and_the_run_resu
     assert not list((tmp_path / "run").glob(".*.tmp"))
     summary = Trainer(resume_config(tmp_path / "run"), resume=True).fit()
     assert summary["epoch"] == 3
+
+
+def test_packaged_paper_config_by_name():
+    config = load_train_config("paper-stl10", data="stl10:/nowhere")
+    assert (config.model, config.batch_size, config.epochs, config.sgd_from_epoch) == ("wavemix-paper", 40, 100, 50)
+    with pytest.raises(InputError, match="packaged configs: .*paper-stl10"):
+        load_train_config("no-such-config")

@@ -102,22 +102,19 @@ _TRAIN_SMALL = {
     "precision": "auto",
     "time_limit_minutes": 30.0,  # safety net only: WaveMix needs ~12 min on 2 free cores, ~23 min on 1 busy one
 }
-_TRAIN_PAPER = {
-    "image_size": 96,
-    "augment": "distortions",
-    "mask_preset": "train",
-    "val_mask_preset": "thick",
-    "val_size": 10_000,  # the whole validation split, as configs/paper-stl10.yaml
-    "batch_size": 40,
-    "epochs": 100,
-    "steps_per_epoch": None,  # one pass over the 80,000 training images = 2,000 steps
-    "switch_epoch": None,  # SGD from epoch 50 (paper)
-    "lr": 1e-3,
-    "num_workers": 8,
-    "precision": "auto",
-    "checkpoint_every": 500,
-    "time_limit_minutes": None,
-}
+
+
+def _train_paper() -> dict[str, Any]:
+    """The paper's recipe, read from the packaged ``paper-stl10`` config (one copy of it, not two)."""
+    from wavemix_inpaint.training.config import read_config_file
+
+    recipe = read_config_file("paper-stl10")
+    keys = ("image_size", "augment", "mask_preset", "val_mask_preset", "val_size", "batch_size", "epochs", "switch_epoch",
+            "lr", "num_workers", "precision", "checkpoint_every")  # fmt: skip
+    # one pass over the 80,000 training images per epoch (2,000 steps), no time limit
+    return {**{key: recipe[key] for key in keys}, "steps_per_epoch": None, "time_limit_minutes": None}
+
+
 _TRAIN_TINY = {
     "image_size": 32,
     "augment": "light",
@@ -189,7 +186,7 @@ def table1_plan(
     plus the classical methods without training, each evaluated on every mask set."""
     scale = _check_scale(scale, tiny)
     size = 32 if scale == "tiny" else 96
-    train = copy.deepcopy({"small": _TRAIN_SMALL, "paper": _TRAIN_PAPER, "tiny": _TRAIN_TINY}[scale])
+    train = copy.deepcopy({"small": _TRAIN_SMALL, "paper": _train_paper(), "tiny": _TRAIN_TINY}[scale])
     if steps is not None:
         if steps < 1:
             raise InputError(f"steps must be positive, got {steps}")
@@ -275,7 +272,7 @@ def ablation_plan(
     """Tables 2-3: WaveMix variants trained and tested on 8x8 / 12x12 square holes, no augmentation."""
     scale = _check_scale(scale, tiny)
     size = 32 if scale == "tiny" else 96
-    base = copy.deepcopy({"small": _TRAIN_SMALL, "paper": _TRAIN_PAPER, "tiny": _TRAIN_TINY}[scale])
+    base = copy.deepcopy({"small": _TRAIN_SMALL, "paper": _train_paper(), "tiny": _TRAIN_TINY}[scale])
     base.update(augment="none")
     if scale == "small":
         base.update(epochs=6, steps_per_epoch=20, switch_epoch=6, time_limit_minutes=15.0)  # 120 steps

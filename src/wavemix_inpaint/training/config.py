@@ -141,11 +141,22 @@ def make_train_config(values: dict[str, Any]) -> TrainConfig:
         raise InputError(f"invalid training config: {error}") from None
 
 
+def packaged_configs() -> dict[str, Path]:
+    """Configs shipped in the package (``wavemix_inpaint/configs``), by name: ``paper-stl10`` is the paper's run."""
+    from importlib import resources
+
+    folder = Path(str(resources.files("wavemix_inpaint") / "configs"))
+    return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
+
+
 def read_config_file(path: str | Path) -> dict[str, Any]:
-    """Read a YAML (``.yaml``/``.yml``), TOML (``.toml``) or JSON file into a dict."""
+    """Read a YAML (``.yaml``/``.yml``), TOML (``.toml``) or JSON file into a dict; a name without a file
+    of that name is looked up among the :func:`packaged_configs`."""
     path = Path(path)
+    if not path.is_file() and str(path) in packaged_configs():
+        path = packaged_configs()[str(path)]
     if not path.is_file():
-        raise InputError(f"config file not found: {path}")
+        raise InputError(f"config file not found: {path} (packaged configs: {', '.join(packaged_configs())})")
     text = path.read_text(encoding="utf-8")
     try:
         if path.suffix == ".toml":
