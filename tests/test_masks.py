@@ -11,6 +11,7 @@ from PIL import Image
 
 from wavemix_inpaint.cli.main import main
 from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.imageio import read_mask
 from wavemix_inpaint.masks import (
     MANIFEST_NAME,
     BoxMaskGenerator,
@@ -23,7 +24,6 @@ from wavemix_inpaint.masks import (
     get_mask_generator,
     hole_fraction,
     list_mask_presets,
-    load_mask,
     parse_size,
 )
 from wavemix_inpaint.masks.lama import render_strokes, sample_boxes, sample_strokes
@@ -291,7 +291,7 @@ def test_eval_set_files_manifest_and_reproducibility(tmp_path) -> None:
         assert set(np.unique(pixels)) <= {0, 255}
         fraction = float(np.mean(pixels == 255))
         assert fraction <= 0.5
-        assert hole_fraction(load_mask(path)) == fraction
+        assert hole_fraction(read_mask(path)) == fraction
         fractions.append(fraction)
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     assert [p.read_bytes() for p in first] != [p.read_bytes() for p in other]
@@ -308,7 +308,7 @@ def test_eval_set_files_manifest_and_reproducibility(tmp_path) -> None:
 
 def test_eval_set_filter_removes_large_holes(tmp_path) -> None:
     paths = generate_eval_masks("thick", 48, 60, seed=0, output_dir=tmp_path, max_hole_fraction=0.2)
-    assert max(hole_fraction(load_mask(p)) for p in paths) <= 0.2
+    assert max(hole_fraction(read_mask(p)) for p in paths) <= 0.2
 
 
 def test_eval_set_refuses_existing_masks_unless_overwrite(tmp_path) -> None:
@@ -372,7 +372,7 @@ def _save(path, array: np.ndarray, mode: str | None = None) -> None:
     (image.convert(mode) if mode else image).save(path)
 
 
-def test_load_mask_variants(tmp_path) -> None:
+def test_read_mask_variants(tmp_path) -> None:
     expected = np.zeros((10, 12), np.float32)
     expected[2:5, 3:9] = 1
     _save(tmp_path / "01.png", expected.astype(np.uint8))
@@ -384,18 +384,18 @@ def test_load_mask_variants(tmp_path) -> None:
     _save(tmp_path / "rgba.png", rgba)
     _save(tmp_path / "grey.png", np.where(expected > 0, 200, 30).astype(np.uint8))
     for name in ("01.png", "0255.png", "rgb.png", "rgba.png", "grey.png"):
-        mask = load_mask(tmp_path / name)
+        mask = read_mask(tmp_path / name)
         assert mask.dtype == np.float32
         np.testing.assert_array_equal(mask, expected, err_msg=name)
-        np.testing.assert_array_equal(load_mask(tmp_path / name, invert=True), 1 - expected, err_msg=name)
-    resized = load_mask(tmp_path / "0255.png", size=(20, 24))
+        np.testing.assert_array_equal(read_mask(tmp_path / name, invert=True), 1 - expected, err_msg=name)
+    resized = read_mask(tmp_path / "0255.png", size=(20, 24), resize=True)
     np.testing.assert_array_equal(resized, np.kron(expected, np.ones((2, 2), np.float32)))
     assert hole_fraction(expected) == pytest.approx(18 / 120)
 
 
-def test_load_mask_errors(tmp_path) -> None:
+def test_read_mask_errors(tmp_path) -> None:
     with pytest.raises(InputError, match="not found"):
-        load_mask(tmp_path / "missing.png")
+        read_mask(tmp_path / "missing.png")
     (tmp_path / "junk.png").write_bytes(b"not an image")
     with pytest.raises(InputError):
-        load_mask(tmp_path / "junk.png")
+        read_mask(tmp_path / "junk.png")

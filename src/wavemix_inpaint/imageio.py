@@ -39,9 +39,9 @@ What is written back (format from the output file's extension)
     source was lossless WebP (or ``lossless=True``), else quality 95 (or ``quality``). PNG output is
     always lossless. TIFF keeps the source's compression.
 
-Masks (:func:`read_mask`): greyscale 0/255 or 0/1, bilevel, 16-bit, RGB and images with an alpha
-channel that varies (the alpha is the mask, opaque = hole) -- see
-:func:`wavemix_inpaint.masks.io.load_mask`; values above half the range are holes. ``invert``,
+Masks (:func:`read_mask`, the one mask reader of the package: CLI, server, API and the evaluation's fixed
+mask sets): greyscale 0/255 or 0/1, bilevel, 16-bit, RGB and images with an alpha channel that varies
+(the alpha is the mask, opaque = hole); values above half the range are holes. ``invert``,
 ``dilate`` (OpenCV ellipse kernel) and ``resize`` (nearest) options.
 """
 

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 from torch.utils.data import Dataset
 
 from wavemix_inpaint.data.augment import get_augmentation
 from wavemix_inpaint.data.convert import load_uint8, to_tensor
 from wavemix_inpaint.data.seeding import sample_rngs
 from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.imageio import read_mask
 from wavemix_inpaint.models.prefill import PREFILLS
 
 #: ``gen(rng, height, width) -> float32 HxW array in {0, 1}``, 1 = hole (``wavemix_inpaint.masks`` interface).
@@ -48,16 +48,6 @@ def list_mask_files(mask_dir: str | os.PathLike) -> list[Path]:
     if not files:
         raise InputError(f"no mask_*.png files in {folder}; generate a fixed mask set there first (255 = hole)")
     return files
-
-
-def _read_mask_png(path: Path) -> np.ndarray:
-    """Read a ``mask_*.png`` (greyscale, 255 = hole, as ``wavemix_inpaint.masks`` writes them) as float32 {0, 1}."""
-    try:
-        with Image.open(path) as image:
-            grey = np.asarray(image.convert("L"))
-    except (OSError, SyntaxError, ValueError) as error:
-        raise InputError(f"cannot read mask {path}: {error}") from error
-    return (grey > 127).astype(np.float32)
 
 
 class MaskedImageDataset(Dataset):
@@ -111,7 +101,7 @@ class MaskedImageDataset(Dataset):
                 raise ValueError(f"mask generator returned shape {mask.shape}, expected {(height, width)}")
             return (mask > 0.5).astype(np.float32)
         path = self.mask_files[index % len(self.mask_files)]
-        mask = _read_mask_png(path)
+        mask = read_mask(path)
         if mask.shape != (height, width):
             raise InputError(
                 f"mask {path} is {mask.shape[1]}x{mask.shape[0]} but image {index} is {width}x{height}; "

@@ -17,7 +17,7 @@ from wavemix_inpaint.masks.base import (
     resize_nearest,
 )
 from wavemix_inpaint.masks.eval_set import MANIFEST_NAME, generate_eval_masks, select_mask
-from wavemix_inpaint.masks.io import hole_fraction, load_mask, mask_to_png_bytes, parse_size
+from wavemix_inpaint.masks.io import hole_fraction, mask_to_png_bytes, parse_size
 from wavemix_inpaint.masks.lama import (
     BoxMaskGenerator,
     BoxParams,
@@ -45,7 +45,6 @@ __all__ = [
     "hole_fraction",
     "lama_mixed",
     "list_mask_presets",
-    "load_mask",
     "mask_to_png_bytes",
     "parse_size",
     "resize_nearest",

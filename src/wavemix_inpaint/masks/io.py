@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from wavemix_inpaint.errors import InputError
-from wavemix_inpaint.masks.base import check_shape, resize_nearest
+from wavemix_inpaint.masks.base import check_shape
 
 _SIZE_RE = re.compile(r"\s*(\d+)\s*(?:[xX]\s*(\d+)\s*)?")
 
@@ -76,34 +74,8 @@ def binarize_mask(values: np.ndarray, source: str = "mask") -> np.ndarray:
 
 
 def mask_from_image(image: Image.Image, source: str = "mask image") -> np.ndarray:
-    """A loaded PIL mask image -> float32 (H, W) in {0, 1}, 1 = hole (see :func:`load_mask`)."""
+    """A loaded PIL mask image -> float32 (H, W) in {0, 1}, 1 = hole (see :func:`wavemix_inpaint.imageio.read_mask`)."""
     return binarize_mask(_mask_channel(image), source)
-
-
-def load_mask(
-    path: str | os.PathLike,
-    size: int | str | tuple[int, int] | None = None,
-    invert: bool = False,
-) -> np.ndarray:
-    """Read a mask image as float32 (H, W) in {0, 1}, 1 = hole.
-
-    Accepts greyscale (0/255 or 0/1), bilevel, 16-bit, RGB (converted to grey) and images with a
-    non-constant alpha channel (the alpha is the mask, opaque = hole). Values above half the range are
-    holes: the range is 1 if the maximum is <= 1, else 255 if it is <= 255, else 65535. ``size``
-    (see :func:`parse_size`) nearest-resizes the result; ``invert`` swaps holes and known pixels.
-    """
-    path = Path(path)
-    try:
-        with Image.open(path) as image:
-            image.load()
-            mask = mask_from_image(image, source=str(path))
-    except FileNotFoundError as error:
-        raise InputError(f"mask file not found: {path}") from error
-    except (UnidentifiedImageError, OSError) as error:
-        raise InputError(f"cannot read mask image {path}: {error}") from error
-    if size is not None:
-        mask = resize_nearest(mask, *parse_size(size))
-    return 1.0 - mask if invert else mask
 
 
 def mask_to_png_bytes(mask: np.ndarray) -> bytes:
