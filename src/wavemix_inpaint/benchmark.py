@@ -23,11 +23,8 @@ from typing import Any
 
 import torch
 
-from wavemix_inpaint.device import select_device, time_runs
+from wavemix_inpaint.device import autocast, select_device, time_runs
 from wavemix_inpaint.inference import fuse_conv_bn
-
-#: autocast dtype of each ``precision`` setting (fp32: no autocast); fp16 is the paper's CUDA AMP
-AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 @dataclass
@@ -108,8 +105,6 @@ def measure_model(name: str, options: dict[str, Any], settings: BenchmarkSetting
     model = create_model(name, **options).to(device).eval()
     result.parameters = count_parameters(model)
     trainable = result.parameters > 0
-    autocast_dtype = AUTOCAST_DTYPES.get(settings.precision)
-    autocast = None if autocast_dtype is None else torch.autocast(device.type, dtype=autocast_dtype)
     memory_format = torch.channels_last if settings.channels_last else torch.contiguous_format
     model = model.to(memory_format=memory_format)
     inference_model = fuse_conv_bn(model) if settings.fuse_bn else model
@@ -118,12 +113,8 @@ def measure_model(name: str, options: dict[str, Any], settings: BenchmarkSetting
         image, mask = (t.contiguous(memory_format=memory_format) for t in _inputs(batch, size, device))
 
         def run() -> None:
-            with torch.inference_mode():
-                if autocast is None:
-                    inference_model(image, mask)
-                else:
-                    with autocast:
-                        inference_model(image, mask)
+            with torch.inference_mode(), autocast(settings.precision, device):
+                inference_model(image, mask)
 
         return batch / time_call(run, device, settings.min_seconds, settings.min_runs)
 
@@ -142,11 +133,8 @@ def measure_model(name: str, options: dict[str, Any], settings: BenchmarkSetting
         image, mask = (t.contiguous(memory_format=memory_format) for t in _inputs(settings.batch, 96, device))
 
         def step() -> None:
-            if autocast is None:
+            with autocast(settings.precision, device):
                 output = model(image, mask)
-            else:
-                with autocast:
-                    output = model(image, mask)
             loss_fn(output.float(), image).backward()
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 import torch
 
@@ -28,6 +29,24 @@ def select_device(name: str = "auto") -> torch.device:
     if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise InputError("device 'mps' requested but Apple MPS is not available (use --device cpu or auto)")
     return device
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype of a ``precision`` setting: ``fp32`` none, ``fp16`` / ``bf16`` themselves, and
+    ``auto`` fp16 on CUDA (the paper's AMP) and none elsewhere."""
+    if precision == "auto":
+        return torch.float16 if device.type == "cuda" else None
+    try:
+        return {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
+    except KeyError:
+        raise InputError(f"precision must be auto, fp32, fp16 or bf16, got {precision!r}") from None
+
+
+def autocast(precision: str, device: torch.device) -> AbstractContextManager:
+    """``torch.autocast`` for a ``precision`` setting (a no-op context for fp32): the one precision switch
+    of training, evaluation, benchmarks and inference."""
+    dtype = autocast_dtype(precision, device)
+    return nullcontext() if dtype is None else torch.autocast(device.type, dtype=dtype)
 
 
 def synchronize(device: torch.device) -> None:

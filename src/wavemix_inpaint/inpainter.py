@@ -32,7 +32,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from wavemix_inpaint.device import select_device
+from wavemix_inpaint.device import autocast, select_device
 from wavemix_inpaint.errors import InputError, NothingKnownError
 from wavemix_inpaint.fileio import atomic_write_bytes
 from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, format_for_path, prepare_mask, read_image, read_mask, save_image
@@ -352,7 +352,7 @@ class Inpainter:
                 if self.model is not None:
                     # bf16 autocast: ~2-3x faster on CPUs with AMX / AVX512-BF16 and on recent GPUs, at
                     # about 1e-3 mean deviation from fp32 (docs/performance.md); off by default
-                    with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+                    with autocast(self.precision, self.device):
                         first = None if estimate is None else _nhwc(estimate, self.device)
                         result = self.model(_nhwc(image, self.device), _nhwc(mask, self.device), estimate=first)
                 else:

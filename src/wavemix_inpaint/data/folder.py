@@ -20,8 +20,8 @@ from torch.utils.data import Dataset
 from wavemix_inpaint.data.augment import get_augmentation
 from wavemix_inpaint.data.convert import to_tensor
 from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.imageio import IMAGE_EXTENSIONS  # one list of the extensions the package reads
 
-IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 #: ``random``/``center``: crop at native resolution (upscaling only images that are too small);
 #: ``resize-center``: resize the short side to ``size`` then centre-crop ("STL-like" ImageNet preprocessing).
 CROP_MODES: tuple[str, ...] = ("random", "center", "resize-center")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import math
 import statistics
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
-from wavemix_inpaint.device import time_runs
+from wavemix_inpaint.device import autocast, autocast_dtype, time_runs
 from wavemix_inpaint.models import count_parameters
 
 PAPER_TRAIN_SET_SIZE = 80_000
@@ -117,8 +116,8 @@ def measure_training_speed(
     net = copy.deepcopy(model).to(device).train()
     optimizer = torch.optim.AdamW(net.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
     loss_fn = InpaintingLoss()
-    use_amp = device.type == "cuda" and config.precision in ("auto", "fp16")
-    autocast_dtype = torch.float16 if use_amp else (torch.bfloat16 if config.precision == "bf16" else None)
+    dtype = autocast_dtype(config.precision, device)
+    use_amp = device.type == "cuda" and dtype == torch.float16  # fp16 on CUDA needs the gradient scaler
     scaler = torch.amp.GradScaler(device.type, enabled=use_amp)
     generator = torch.Generator().manual_seed(config.seed)
     size, batch = config.train_image_size, config.train_batch_size
@@ -126,8 +125,7 @@ def measure_training_speed(
     mask = _random_masks(generator, batch, size).to(device)
 
     def step() -> None:
-        context = torch.autocast(device.type, dtype=autocast_dtype) if autocast_dtype else nullcontext()
-        with context:
+        with autocast(config.precision, device):
             output = net(image, mask)
         loss = loss_fn(output.float(), image)
         scaler.scale(loss).backward()
@@ -148,7 +146,7 @@ def measure_training_speed(
         "batch_size": batch,
         "image_size": [size, size],
         "train_set_size": config.train_set_size,
-        "precision": "fp16 autocast" if use_amp else ("bf16 autocast" if autocast_dtype else "fp32"),
+        "precision": {torch.float16: "fp16 autocast", torch.bfloat16: "bf16 autocast"}.get(dtype, "fp32"),
         "device": str(device),
         "threads": torch.get_num_threads(),
         "note": (

@@ -22,7 +22,6 @@ import csv
 import math
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ from torch.utils.data import DataLoader, Subset
 from wavemix_inpaint.checkpoint import read_checkpoint, save_checkpoint
 from wavemix_inpaint.data import MaskedImageDataset, build_dataset, worker_init_fn
 from wavemix_inpaint.data import Subset as IndexSubset
-from wavemix_inpaint.device import select_device
+from wavemix_inpaint.device import autocast, autocast_dtype, select_device
 from wavemix_inpaint.errors import InputError, WavemixError
 from wavemix_inpaint.fileio import atomic_write_text
 from wavemix_inpaint.masks import generate_eval_masks, get_mask_generator
@@ -78,12 +77,6 @@ class TrainingError(WavemixError):
     """Training cannot continue (e.g. the loss stayed NaN/inf)."""
 
 
-def _autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    if precision == "auto":
-        return torch.float16 if device.type == "cuda" else None
-    return {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
-
-
 class Trainer:
     """Train one model as described by a :class:`TrainConfig`.
 
@@ -104,7 +97,7 @@ class Trainer:
             self.device = torch.device("cuda", self.dist.local_rank)
             torch.cuda.set_device(self.device)
         torch.manual_seed(config.seed)
-        self.autocast_dtype = _autocast_dtype(config.precision, self.device)
+        self.autocast_dtype = autocast_dtype(config.precision, self.device)
         self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
         self.model: InpaintingModel = create_model(config.model, **config.model_options).to(
             self.device, memory_format=self.memory_format
@@ -257,10 +250,8 @@ class Trainer:
             pin_memory=self.device.type == "cuda",
         )
 
-    def _autocast(self):
-        if self.autocast_dtype is None:
-            return nullcontext()
-        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+    def _autocast(self):  # noqa: ANN202
+        return autocast(self.config.precision, self.device)
 
     # --------------------------------------------------------------- training
     def _scheduled_lr(self) -> float:
