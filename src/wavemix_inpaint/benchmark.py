@@ -95,7 +95,7 @@ def count_macs(model: torch.nn.Module, size: int = 96) -> float:
 
 def measure_model(name: str, options: dict[str, Any], settings: BenchmarkSettings) -> ModelBenchmark:
     """Measure one model in the current process (call through :func:`run_benchmarks` for isolation)."""
-    from wavemix_inpaint.losses import InpaintingLoss
+    from wavemix_inpaint.evaluation.speed import training_step
     from wavemix_inpaint.models import count_parameters, create_model
 
     if settings.threads:
@@ -127,18 +127,8 @@ def measure_model(name: str, options: dict[str, Any], settings: BenchmarkSetting
     if trainable:
         result.achieved_gflops = 2 * macs * result.img_s_96_b40 / 1e9
     if trainable and settings.train:
-        model.train()
-        loss_fn = InpaintingLoss()
-        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
         image, mask = (t.contiguous(memory_format=memory_format) for t in _inputs(settings.batch, 96, device))
-
-        def step() -> None:
-            with autocast(settings.precision, device):
-                output = model(image, mask)
-            loss_fn(output.float(), image).backward()
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-
+        step = training_step(model, image, mask, settings.precision)
         result.train_img_s_96_b40 = settings.batch / time_call(step, device, settings.min_seconds, 1)
     result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if device.type == "cuda":

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -100,6 +101,31 @@ def _random_masks(generator: torch.Generator, batch: int, size: int) -> torch.Te
     return F.interpolate(coarse, size=(size, size), mode="nearest")
 
 
+def training_step(model: nn.Module, image: torch.Tensor, mask: torch.Tensor, precision: str = "auto") -> Callable[[], None]:
+    """One timed-training step as a closure: the paper's AdamW and loss on a copy of ``model`` (the model
+    itself is untouched), with autocast for ``precision`` and a gradient scaler for fp16 on CUDA. The one
+    step that ``evaluate``'s s/epoch column and ``benchmark``'s training column time."""
+    from wavemix_inpaint.losses import InpaintingLoss
+
+    device = image.device
+    net = copy.deepcopy(model).to(device).train()
+    optimizer = torch.optim.AdamW(net.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+    loss_fn = InpaintingLoss()
+    use_amp = device.type == "cuda" and autocast_dtype(precision, device) == torch.float16
+    scaler = torch.amp.GradScaler(device.type, enabled=use_amp)
+
+    def step() -> None:
+        with autocast(precision, device):
+            output = net(image, mask)
+        loss = loss_fn(output.float(), image)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        optimizer.zero_grad(set_to_none=True)
+
+    return step
+
+
 def measure_training_speed(
     model: nn.Module,
     device: torch.device | str = "cpu",
@@ -107,31 +133,16 @@ def measure_training_speed(
 ) -> dict[str, Any] | None:
     """Measured seconds per optimizer step and extrapolated seconds per epoch, or ``None`` when the model has
     no trainable parameters (see the module docstring)."""
-    from wavemix_inpaint.losses import InpaintingLoss
-
     config = config or SpeedConfig()
     device = torch.device(device)
     if count_parameters(model, trainable_only=True) == 0:
         return None
-    net = copy.deepcopy(model).to(device).train()
-    optimizer = torch.optim.AdamW(net.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
-    loss_fn = InpaintingLoss()
     dtype = autocast_dtype(config.precision, device)
-    use_amp = device.type == "cuda" and dtype == torch.float16  # fp16 on CUDA needs the gradient scaler
-    scaler = torch.amp.GradScaler(device.type, enabled=use_amp)
     generator = torch.Generator().manual_seed(config.seed)
     size, batch = config.train_image_size, config.train_batch_size
     image = torch.rand(batch, 3, size, size, generator=generator).to(device)
     mask = _random_masks(generator, batch, size).to(device)
-
-    def step() -> None:
-        with autocast(config.precision, device):
-            output = net(image, mask)
-        loss = loss_fn(output.float(), image)
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
-        optimizer.zero_grad(set_to_none=True)
+    step = training_step(model, image, mask, config.precision)
 
     times = time_runs(step, device, warmup=config.train_warmup, runs=config.train_steps)
     per_step = statistics.median(times)
