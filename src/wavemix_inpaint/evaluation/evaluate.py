@@ -284,25 +284,90 @@ def evaluate_model(
 
     model = model.to(device).eval()
     started = time.perf_counter()
+    label = f"evaluate {name or getattr(model, 'model_name', '') or ''}".strip()
+    collected = _collect(
+        model, dataset, batch_size, num_workers, device, extractor, cached_real is None, grid_samples, progress and label
+    )
+    _sync(device)
+    seconds = time.perf_counter() - started
+    values = collected.values
+    means, stds = summarise(values, slice(None))
+
+    fid_value = None
+    fake = real = None
+    if extractor is not None:
+        fake = np.concatenate(collected.fake_features)
+        real = cached_real if cached_real is not None else np.concatenate(collected.real_features)
+        if fid_cache is not None and fid_cache_key is not None:
+            fid_cache[fid_cache_key] = real
+        fid_value = _fid(real, fake)
+        if fid_value is None:
+            fid_reason = f"FID needs at least 2 images, got {count}"
+
+    inference = training = None
+    if speed.enabled and speed.inference:
+        inference = measure_inference_speed(model, dataset, batch_size=batch_size, device=device, config=speed)
+    if speed.enabled and speed.training:
+        training = measure_training_speed(model, device=device, config=speed)
+    return EvalResult(
+        model=name or getattr(model, "model_name", None) or type(model).__name__,
+        preset=getattr(model, "model_name", None),
+        parameters=count_parameters(model),
+        num_images=count,
+        metrics=means,
+        metrics_std=stds,
+        fid=fid_value,
+        fid_reason=None if fid_value is not None else fid_reason,
+        fid_feature_extractor=extractor_name,
+        bins=_bin_rows(values, collected.total_pixels, bins, means, real, fake),
+        mean_hole_fraction=float(values["hole_fraction"].mean()),
+        inference=inference,
+        training=training,
+        device=str(device),
+        seconds=seconds,
+        config={"batch_size": batch_size, "bins": bins, "model_config": dict(getattr(model, "config", {}) or {})},
+        per_image=values,
+        samples={key: torch.cat(parts) if parts else torch.empty(0) for key, parts in collected.samples.items()},
+    )
+
+
+@dataclass
+class _Collected:
+    """What one pass over the evaluation set gathers."""
+
+    values: dict[str, np.ndarray]  # per-image metrics and the hole fraction
+    total_pixels: int
+    real_features: list[np.ndarray]
+    fake_features: list[np.ndarray]
+    samples: dict[str, list[Tensor]]
+
+
+def _collect(
+    model: nn.Module,
+    dataset: Dataset,
+    batch_size: int,
+    num_workers: int,
+    device: torch.device,
+    extractor: nn.Module | None,
+    want_real: bool,
+    grid_samples: int,
+    progress: str | bool,
+) -> _Collected:
+    """Run ``model`` over ``dataset``: per-image metrics, FID features, the first ``grid_samples`` outputs."""
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
-    per_image: dict[str, list[np.ndarray]] = {}
-    hole_pixels: list[np.ndarray] = []
-    real_features: list[np.ndarray] = []
-    fake_features: list[np.ndarray] = []
-    samples: dict[str, list[Tensor]] = {"image": [], "mask": [], "output": []}
-    kept = 0
-    total_pixels = None
-    iterator = loader
     if progress:
         from tqdm import tqdm
 
-        iterator = tqdm(loader, desc=f"evaluate {name or getattr(model, 'model_name', '') or ''}".strip(), leave=False)
+        loader = tqdm(loader, desc=str(progress), leave=False)
+    per_image: dict[str, list[np.ndarray]] = {}
+    hole_pixels, real, fake = [], [], []
+    samples: dict[str, list[Tensor]] = {"image": [], "mask": [], "output": []}
+    kept, total_pixels = 0, 1
     with torch.inference_mode():
-        for batch in iterator:
+        for batch in loader:
             image = batch["image"].to(device, torch.float32)
             mask = (batch["mask"].to(device) > 0.5).to(torch.float32)
-            output = model(image, mask)
-            output = output.float().clamp(0.0, 1.0)
+            output = model(image, mask).float().clamp(0.0, 1.0)
             metrics = {**compute_image_metrics(output, image, mask), **compute_realism_metrics(output, image, mask)}
             for key in METRIC_NAMES:
                 if key in metrics:
@@ -311,101 +376,65 @@ def evaluate_model(
             total_pixels = int(mask.shape[-1] * mask.shape[-2])
             if extractor is not None:
                 # float32 storage (10,000 x 2048 features = 82 MB); statistics are computed in float64
-                fake_features.append(extractor(output).reshape(output.shape[0], -1).float().cpu().numpy())
-                if cached_real is None:
-                    real_features.append(extractor(image).reshape(image.shape[0], -1).float().cpu().numpy())
-            if kept < grid_samples:
-                take = min(grid_samples - kept, image.shape[0])
-                samples["image"].append(image[:take].cpu())
-                samples["mask"].append(mask[:take].cpu())
-                samples["output"].append(output[:take].cpu())
+                fake.append(extractor(output).reshape(output.shape[0], -1).float().cpu().numpy())
+                if want_real:
+                    real.append(extractor(image).reshape(image.shape[0], -1).float().cpu().numpy())
+            take = min(grid_samples - kept, image.shape[0])
+            if take > 0:
+                for key, tensor in (("image", image), ("mask", mask), ("output", output)):
+                    samples[key].append(tensor[:take].cpu())
                 kept += take
-    _sync(device)
-    seconds = time.perf_counter() - started
-
     values = {key: np.concatenate(parts) for key, parts in per_image.items()}
-    holes = np.concatenate(hole_pixels)
-    fractions = holes / float(total_pixels)
-    values["hole_fraction"] = fractions
+    values["hole_pixels"] = np.concatenate(hole_pixels)
+    values["hole_fraction"] = values["hole_pixels"] / float(total_pixels)
+    return _Collected(values, total_pixels, real, fake, samples)
 
-    def _summary(indices: np.ndarray | slice) -> tuple[dict[str, float], dict[str, float]]:
-        means, stds = {}, {}
-        for key in METRIC_NAMES:
-            if key not in values:
-                continue
-            column = values[key][indices]
-            column = column[~np.isnan(column)]
-            means[key] = float(column.mean()) if column.size else math.nan
-            stds[key] = float(column.std()) if column.size else math.nan
-        if "detail" in values:  # data-set ratios, not means of per-image ratios (near-flat holes would rule)
-            means["detail_ratio"] = detail_ratio(
-                torch.from_numpy(values["detail"][indices]), torch.from_numpy(values["detail_truth"][indices])
-            )
-            colour = values["hole_colour_error"][indices]
-            colour = colour[~np.isnan(colour)]
-            means["hole_colour_within_5"] = float(np.mean(colour <= COLOUR_TOLERANCE)) if colour.size else math.nan
-        return means, stds
 
-    means, stds = _summary(slice(None))
+def summarise(values: dict[str, np.ndarray], indices: np.ndarray | slice) -> tuple[dict[str, float], dict[str, float]]:
+    """Means and standard deviations of the per-image metrics of the images ``indices`` (NaNs skipped), plus
+    the data-set ``detail_ratio`` and the share of images whose hole colour is within tolerance."""
+    means, stds = {}, {}
+    for key in METRIC_NAMES:
+        if key not in values:
+            continue
+        column = values[key][indices]
+        column = column[~np.isnan(column)]
+        means[key] = float(column.mean()) if column.size else math.nan
+        stds[key] = float(column.std()) if column.size else math.nan
+    if "detail" in values:  # data-set ratios, not means of per-image ratios (near-flat holes would rule)
+        means["detail_ratio"] = detail_ratio(
+            torch.from_numpy(values["detail"][indices]), torch.from_numpy(values["detail_truth"][indices])
+        )
+        colour = values["hole_colour_error"][indices]
+        colour = colour[~np.isnan(colour)]
+        means["hole_colour_within_5"] = float(np.mean(colour <= COLOUR_TOLERANCE)) if colour.size else math.nan
+    return means, stds
 
-    fid_value = None
-    fake = real = None
-    if extractor is not None:
-        fake = np.concatenate(fake_features)
-        real = cached_real if cached_real is not None else np.concatenate(real_features)
-        if fid_cache is not None and fid_cache_key is not None:
-            fid_cache[fid_cache_key] = real
-        fid_value = _fid(real, fake)
-        if fid_value is None:
-            fid_reason = f"FID needs at least 2 images, got {count}"
 
-    bin_ids = hole_bin_index(holes, total_pixels, bins)
-    bin_rows = []
+def _bin_rows(
+    values: dict[str, np.ndarray],
+    total_pixels: int,
+    bins: int,
+    means: dict[str, float],
+    real: np.ndarray | None,
+    fake: np.ndarray | None,
+) -> list[dict[str, Any]]:
+    """LaMa-style rows per hole-size bin: count, mean metrics and (with features) a per-bin FID."""
+    bin_ids = hole_bin_index(values["hole_pixels"], total_pixels, bins)
+    rows = []
     for index in range(bins):
         members = np.flatnonzero(bin_ids == index)
-        row: dict[str, Any] = {
-            "bin": bin_label(index, bins),
-            "low": index / bins,
-            "high": (index + 1) / bins,
-            "count": int(members.size),
-        }
-        if members.size:
-            row["metrics"] = _summary(members)[0]
-        else:
-            row["metrics"] = {key: math.nan for key in means}
-        row["fid"] = _fid(real[members], fake[members]) if real is not None else None
-        bin_rows.append(row)
-
-    params = count_parameters(model)
-    inference = training = None
-    if speed.enabled and speed.inference:
-        inference = measure_inference_speed(model, dataset, batch_size=batch_size, device=device, config=speed)
-    if speed.enabled and speed.training:
-        training = measure_training_speed(model, device=device, config=speed)
-
-    def _cat(key: str) -> Tensor:
-        return torch.cat(samples[key]) if samples[key] else torch.empty(0)
-
-    return EvalResult(
-        model=name or getattr(model, "model_name", None) or type(model).__name__,
-        preset=getattr(model, "model_name", None),
-        parameters=params,
-        num_images=count,
-        metrics=means,
-        metrics_std=stds,
-        fid=fid_value,
-        fid_reason=None if fid_value is not None else fid_reason,
-        fid_feature_extractor=extractor_name,
-        bins=bin_rows,
-        mean_hole_fraction=float(fractions.mean()),
-        inference=inference,
-        training=training,
-        device=str(device),
-        seconds=seconds,
-        config={"batch_size": batch_size, "bins": bins, "model_config": dict(getattr(model, "config", {}) or {})},
-        per_image=values,
-        samples={key: _cat(key) for key in samples},
-    )
+        rows.append(
+            {
+                "bin": bin_label(index, bins),
+                "low": index / bins,
+                "high": (index + 1) / bins,
+                "count": int(members.size),
+                "metrics": summarise(values, members)[0] if members.size else {key: math.nan for key in means},
+                "fid": _fid(real[members], fake[members]) if real is not None else None,
+            }
+        )
+    return rows
 
 
 # ------------------------------------------------------------------------------------------- datasets

@@ -387,97 +387,22 @@ class Trainer:
         """Train until ``config.epochs``, ``max_steps`` total optimizer steps or ``config.time_limit_minutes``
         of wall time (the last two save a resumable checkpoint where they stop). Returns a summary with
         the final validation metrics and timings."""
-        from tqdm import tqdm
-
         cfg = self.config
         self._open_tensorboard()
         self.model.train()
         summary: dict[str, Any] = {"parameters": count_parameters(self.model), "epoch_times": []}
-        bad_steps = 0
+        self._bad_steps = 0
         deadline = time.monotonic() + 60 * cfg.time_limit_minutes if cfg.time_limit_minutes else math.inf
         while self.loop.epoch < cfg.epochs:
             self._maybe_switch_to_sgd()
             epoch = self.loop.epoch
-            steps_total = len(self._epoch_batches(epoch)) // cfg.batch_size
-            bar = tqdm(
-                total=steps_total,
-                initial=self.loop.batch_in_epoch,
-                desc=f"epoch {epoch + 1}/{cfg.epochs} [{self.loop.phase}]",
-                disable=not (cfg.progress and self.dist.is_main),
-                dynamic_ncols=True,
-            )
-            recent: list[float] = []
-            images_seen, started, cpu_mark = 0, time.perf_counter(), time.process_time()
-            for image, mask, estimate in self._batches(epoch):
-                loss = self._train_step(image, mask, estimate)
-                self.loop.batch_in_epoch += 1
-                self.loop.images_seen += image.shape[0] * self.dist.world_size
-                self.loop.cpu_seconds += time.process_time() - cpu_mark  # training only, not validation
-                cpu_mark = time.process_time()
-                if loss is None:
-                    bad_steps += 1
-                    if bad_steps >= cfg.max_bad_steps:
-                        self._save()
-                        raise TrainingError(
-                            f"the loss was NaN/inf for {bad_steps} consecutive steps (epoch {epoch + 1}, step "
-                            f"{self.loop.step}); the run stopped and its last good state is in {self.run_dir}. "
-                            "Try precision fp32, a lower learning rate or grad_clip."
-                        )
-                    self._log(f"step {self.loop.step}: non-finite loss, step skipped")
-                else:
-                    bad_steps = 0
-                    self.loop.step += 1
-                    self.loop.epoch_loss_sum += loss
-                    self.loop.epoch_loss_count += 1
-                    recent = (recent + [loss])[-20:]
-                images_seen += image.shape[0] * self.dist.world_size
-                rate = images_seen / max(time.perf_counter() - started, 1e-9)
-                bar.set_postfix(loss=f"{np.mean(recent) if recent else float('nan'):.4f}", img_s=f"{rate:.1f}")
-                bar.update()
-                if cfg.checkpoint_every and self.loop.step % cfg.checkpoint_every == 0:
-                    self._save()
-                out_of_time = time.monotonic() > deadline
-                if out_of_time or (max_steps is not None and self.loop.step >= max_steps):
-                    bar.close()
-                    self._log(
-                        f"stopping at step {self.loop.step} ({'time limit' if out_of_time else 'max_steps'}); "
-                        f"continue with --resume {self.run_dir}"
-                    )
-                    self._save()
-                    summary["stopped_at_step"] = self.loop.step
-                    return summary
-            bar.close()
-            seconds = time.perf_counter() - started
-            mean_loss = self.loop.epoch_loss_sum / self.loop.epoch_loss_count if self.loop.epoch_loss_count else math.nan
-            train_loss = all_reduce_mean(torch.tensor(mean_loss), self.dist).item()
-            metrics = self.validate()
-            is_best = metrics["val_loss"] < self.loop.best_metric
-            if is_best:
-                self.loop.best_metric, self.loop.best_epoch = metrics["val_loss"], epoch
-            self.loop.epoch += 1
-            self.loop.batch_in_epoch = 0
-            self.loop.epoch_loss_sum, self.loop.epoch_loss_count = 0.0, 0
-            self._save(is_best=is_best)
-            row = {
-                "epoch": epoch + 1,
-                "step": self.loop.step,
-                "phase": self.loop.phase,
-                "lr": self.optimizer.param_groups[0]["lr"],
-                "train_loss": train_loss,
-                **metrics,
-                "epoch_seconds": seconds,
-                "train_images_per_second": images_seen / max(seconds, 1e-9),
-                "is_best": int(is_best),
-                "images_seen": self.loop.images_seen,
-                "cpu_seconds": round(self.loop.cpu_seconds, 1),
-            }
-            if self.dist.is_main:
-                self._write_row(row)
-            self._log(
-                f"epoch {epoch + 1}: train_loss {train_loss:.4f} val_loss {metrics['val_loss']:.4f} "
-                f"val_ssim {metrics['val_ssim']:.4f} val_psnr {metrics['val_psnr']:.2f} ({seconds:.1f}s)"
-                + (" *best*" if is_best else "")
-            )
+            stopped, images_seen, seconds = self._train_epoch(epoch, deadline, max_steps)
+            if stopped:
+                self._log(f"stopping at step {self.loop.step} ({stopped}); continue with --resume {self.run_dir}")
+                self._save()
+                summary["stopped_at_step"] = self.loop.step
+                return summary
+            row = self._end_epoch(epoch, images_seen, seconds)
             summary["epoch_times"].append(seconds)
             summary.update(row)
         if self.writer is not None:
@@ -485,6 +410,97 @@ class Trainer:
         summary["best_epoch"] = self.loop.best_epoch + 1
         summary["best_val_loss"] = self.loop.best_metric
         return summary
+
+    def _train_epoch(self, epoch: int, deadline: float, max_steps: int | None) -> tuple[str | None, int, float]:
+        """The optimisation steps of ``epoch`` (from where a resumed run left it); returns why it stopped
+        early (``None`` when the epoch ended), the images seen and the seconds taken."""
+        from tqdm import tqdm
+
+        cfg = self.config
+        bar = tqdm(
+            total=len(self._epoch_batches(epoch)) // cfg.batch_size,
+            initial=self.loop.batch_in_epoch,
+            desc=f"epoch {epoch + 1}/{cfg.epochs} [{self.loop.phase}]",
+            disable=not (cfg.progress and self.dist.is_main),
+            dynamic_ncols=True,
+        )
+        recent: list[float] = []
+        images_seen, started, cpu_mark = 0, time.perf_counter(), time.process_time()
+        for image, mask, estimate in self._batches(epoch):
+            loss = self._train_step(image, mask, estimate)
+            self.loop.batch_in_epoch += 1
+            self.loop.images_seen += image.shape[0] * self.dist.world_size
+            self.loop.cpu_seconds += time.process_time() - cpu_mark  # training only, not validation
+            cpu_mark = time.process_time()
+            if self._record_step(loss, epoch):
+                recent = (recent + [loss])[-20:]
+            images_seen += image.shape[0] * self.dist.world_size
+            rate = images_seen / max(time.perf_counter() - started, 1e-9)
+            bar.set_postfix(loss=f"{np.mean(recent) if recent else float('nan'):.4f}", img_s=f"{rate:.1f}")
+            bar.update()
+            if cfg.checkpoint_every and self.loop.step % cfg.checkpoint_every == 0:
+                self._save()
+            stopped = "time limit" if time.monotonic() > deadline else None
+            if max_steps is not None and self.loop.step >= max_steps:
+                stopped = "max_steps"
+            if stopped:
+                bar.close()
+                return stopped, images_seen, time.perf_counter() - started
+        bar.close()
+        return None, images_seen, time.perf_counter() - started
+
+    def _record_step(self, loss: float | None, epoch: int) -> bool:
+        """Count a step (``False`` for a skipped, non-finite one); too many skipped in a row stop the run."""
+        if loss is not None:
+            self._bad_steps = 0
+            self.loop.step += 1
+            self.loop.epoch_loss_sum += loss
+            self.loop.epoch_loss_count += 1
+            return True
+        self._bad_steps += 1
+        if self._bad_steps >= self.config.max_bad_steps:
+            self._save()
+            raise TrainingError(
+                f"the loss was NaN/inf for {self._bad_steps} consecutive steps (epoch {epoch + 1}, step "
+                f"{self.loop.step}); the run stopped and its last good state is in {self.run_dir}. "
+                "Try precision fp32, a lower learning rate or grad_clip."
+            )
+        self._log(f"step {self.loop.step}: non-finite loss, step skipped")
+        return False
+
+    def _end_epoch(self, epoch: int, images_seen: int, seconds: float) -> dict[str, Any]:
+        """Validate, keep the best weights, save the resumable state and log the epoch's row."""
+        mean_loss = self.loop.epoch_loss_sum / self.loop.epoch_loss_count if self.loop.epoch_loss_count else math.nan
+        train_loss = all_reduce_mean(torch.tensor(mean_loss), self.dist).item()
+        metrics = self.validate()
+        is_best = metrics["val_loss"] < self.loop.best_metric
+        if is_best:
+            self.loop.best_metric, self.loop.best_epoch = metrics["val_loss"], epoch
+        self.loop.epoch += 1
+        self.loop.batch_in_epoch = 0
+        self.loop.epoch_loss_sum, self.loop.epoch_loss_count = 0.0, 0
+        self._save(is_best=is_best)
+        row = {
+            "epoch": epoch + 1,
+            "step": self.loop.step,
+            "phase": self.loop.phase,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "train_loss": train_loss,
+            **metrics,
+            "epoch_seconds": seconds,
+            "train_images_per_second": images_seen / max(seconds, 1e-9),
+            "is_best": int(is_best),
+            "images_seen": self.loop.images_seen,
+            "cpu_seconds": round(self.loop.cpu_seconds, 1),
+        }
+        if self.dist.is_main:
+            self._write_row(row)
+        self._log(
+            f"epoch {epoch + 1}: train_loss {train_loss:.4f} val_loss {metrics['val_loss']:.4f} "
+            f"val_ssim {metrics['val_ssim']:.4f} val_psnr {metrics['val_psnr']:.2f} ({seconds:.1f}s)"
+            + (" *best*" if is_best else "")
+        )
+        return row
 
 
 def resume_config(run_dir: str | Path, **overrides: Any) -> TrainConfig:
