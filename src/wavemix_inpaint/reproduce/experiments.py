@@ -282,28 +282,9 @@ def run_table1(
 # -------------------------------------------------------------------------------------------- ablation
 
 
-def run_ablation(
-    plan: dict[str, Any],
-    output: str | Path,
-    device: str = "auto",
-    fid_weights: str | None = None,
-    fid: Any = None,
-    overwrite: bool = False,
-    progress: bool = True,
-    log: Log = print,
-) -> dict[str, Any]:
-    """Train and evaluate the WaveMix variants of Tables 2-3; FID is off by default (not in those tables)."""
-    output = Path(output)
-    started = time.perf_counter()
-    prepare_output(plan, output, overwrite)
-    device = _device(device)
-    mask_dirs = prepare_masks(plan, output, log)
-    records = train_models(plan, output, str(device), progress, log)
-    results = evaluate_models(plan, output, mask_dirs, device, fid_weights, fid, progress, log)
-    seconds = time.perf_counter() - started
-    by_name = {result.model: result for rows in results.values() for result in rows}
-
-    parts = _header(plan, device, f"Ablation: Tables 2 and 3 ({plan['scale']} scale)")
+def _ablation_tables(plan: dict[str, Any], by_name: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """The Markdown of Tables 2 and 3 (ours beside the paper's numbers) and the rows of the ablation plot."""
+    parts: list[str] = []
     header = (
         "Model #",
         "WaveMix blocks per module",
@@ -353,6 +334,33 @@ def run_ablation(
             plot_rows.append({"label": plan_model["name"], "psnr": m.get("psnr"), "ssim": m.get("ssim")})
         size = 8 if table == 2 else 12
         parts += [f"## Table {table}: {size}x{size} square holes", "", markdown_table(header, rows), ""]
+    return parts, plot_rows
+
+
+def run_ablation(
+    plan: dict[str, Any],
+    output: str | Path,
+    device: str = "auto",
+    fid_weights: str | None = None,
+    fid: Any = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    log: Log = print,
+) -> dict[str, Any]:
+    """Train and evaluate the WaveMix variants of Tables 2-3; FID is off by default (not in those tables)."""
+    output = Path(output)
+    started = time.perf_counter()
+    prepare_output(plan, output, overwrite)
+    device = _device(device)
+    mask_dirs = prepare_masks(plan, output, log)
+    records = train_models(plan, output, str(device), progress, log)
+    results = evaluate_models(plan, output, mask_dirs, device, fid_weights, fid, progress, log)
+    seconds = time.perf_counter() - started
+    by_name = {result.model: result for rows in results.values() for result in rows}
+
+    parts = _header(plan, device, f"Ablation: Tables 2 and 3 ({plan['scale']} scale)")
+    tables, plot_rows = _ablation_tables(plan, by_name)
+    parts += tables
     if records:
         parts += ["## Training runs", "", _training_table(records), ""]
     parts += [
