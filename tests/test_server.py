@@ -533,9 +533,9 @@ def test_texture_field_adds_detail_inside_only_and_is_seeded(client):
 
 
 def test_healthz_never_reports_more_queued_than_the_queue_limit():
-    from wavemix_inpaint.server.app import _InferenceQueue
+    from wavemix_inpaint.server.queue import InferenceQueue
 
-    queue = _InferenceQueue(concurrency=1, max_queue=8)
+    queue = InferenceQueue(concurrency=1, max_queue=8)
     queue.running, queue.waiting = 1, 8  # full: the 9th waiting request is refused
     assert queue.full() and queue.queued == 8
     queue.running = 0  # the running request ended; 8 still wait and one more may come in

@@ -227,6 +227,18 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def _checked(dataset: Dataset, batch_size: int, bins: int, limit: int | None) -> tuple[Dataset, int]:
+    """Validate the evaluation settings; the (possibly shortened) dataset and its size."""
+    if batch_size < 1:
+        raise InputError(f"batch size must be positive, got {batch_size}")
+    if bins < 1:
+        raise InputError(f"bins must be positive, got {bins}")
+    count = len(dataset) if limit is None else min(limit, len(dataset))
+    if count < 1:
+        raise InputError("the evaluation set is empty")
+    return (torch.utils.data.Subset(dataset, range(count)) if count < len(dataset) else dataset), count
+
+
 def evaluate_model(
     model: nn.Module,
     dataset: Dataset,
@@ -265,15 +277,7 @@ def evaluate_model(
             skips both.
     """
     device = _device(device)
-    if batch_size < 1:
-        raise InputError(f"batch size must be positive, got {batch_size}")
-    if bins < 1:
-        raise InputError(f"bins must be positive, got {bins}")
-    count = len(dataset) if limit is None else min(limit, len(dataset))
-    if count < 1:
-        raise InputError("the evaluation set is empty")
-    if count < len(dataset):
-        dataset = torch.utils.data.Subset(dataset, range(count))
+    dataset, count = _checked(dataset, batch_size, bins, limit)
     speed = speed or SpeedConfig()
     extractor, fid_reason, extractor_name = _resolve_fid(fid, fid_weights, device)
     cached_real = None

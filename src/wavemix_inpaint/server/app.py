@@ -21,12 +21,10 @@ import asyncio
 import base64
 import io
 import logging
-import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from importlib import resources
 from typing import Annotated, Any, Literal, Protocol
 
@@ -51,6 +49,8 @@ from wavemix_inpaint.imageio import (
 )
 from wavemix_inpaint.inference import InpaintOptions
 from wavemix_inpaint.server.api_docs import render_api_reference
+from wavemix_inpaint.server.middleware import ApiError, BodyLimitMiddleware, SecurityHeadersMiddleware, error_response
+from wavemix_inpaint.server.queue import InferenceQueue
 
 logger = logging.getLogger("wavemix_inpaint.server")
 
@@ -77,12 +77,6 @@ _STATIC_FILES = {
     "app.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
 }
-_UI_CSP = (
-    "default-src 'self'; img-src 'self' blob: data:; connect-src 'self'; script-src 'self'; "
-    "style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
-)
-
-_DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
 
 class InpaintFn(Protocol):
@@ -109,18 +103,6 @@ class InpaintJSON(BaseModel):
     notices: list[str] = []
 
 
-class ApiError(Exception):
-    """Raised anywhere in request handling; turned into ``{"error", "detail"}`` JSON."""
-
-    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.status, self.code, self.detail, self.headers = status, code, detail, headers or {}
-
-
-def _error_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
-
-
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "undecodable image or mask, or size mismatch"},
     413: {"model": ErrorBody, "description": "request body or image too large"},
@@ -129,177 +111,6 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     504: {"model": ErrorBody, "description": "request timed out"},
     507: {"model": ErrorBody, "description": "out of (GPU) memory"},
 }
-
-
-# --------------------------------------------------------------------------------------------------
-# Body size limit (pure ASGI so it sees the stream before any parser does)
-# --------------------------------------------------------------------------------------------------
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-class _BodyLimitMiddleware:
-    """Reject bodies over ``limit`` bytes: from ``Content-Length`` up front, and while streaming
-    (chunked uploads, lying clients). Whatever the inner app answers after the limit was hit is
-    replaced by a 413 JSON error."""
-
-    def __init__(self, app: Callable[..., Awaitable[None]], limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    def _too_large(self) -> JSONResponse:
-        mib = self.limit / (1024 * 1024)
-        return _error_response(
-            413,
-            "payload_too_large",
-            f"request body exceeds the server's limit of {self.limit} bytes ({mib:.1f} MiB)",
-            headers={"Connection": "close"},
-        )
-
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    await _error_response(400, "bad_request", "invalid Content-Length header")(scope, receive, send)
-                    return
-                if declared > self.limit:
-                    await self._too_large()(scope, receive, send)
-                    return
-        received = 0
-        exceeded = False
-        inner_started = False
-
-        async def limited_receive() -> dict:
-            nonlocal received, exceeded
-            if exceeded:
-                raise _BodyTooLarge()
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    exceeded = True
-                    raise _BodyTooLarge()
-            return message
-
-        async def guarded_send(message: dict) -> None:
-            nonlocal inner_started
-            if exceeded and not inner_started:
-                return  # swallow whatever the app made of the aborted body; we answer 413 below
-            inner_started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except Exception:
-            if not exceeded:
-                raise
-        if exceeded and not inner_started:
-            await self._too_large()(scope, receive, send)
-
-
-class _SecurityHeadersMiddleware:
-    """``nosniff`` everywhere; a strict CSP on the UI pages and on the script-free ``/docs`` page."""
-
-    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope.get("path", "")
-        policy = _UI_CSP if path == "/" or path.startswith("/static/") else _DOCS_CSP if path == "/docs" else None
-
-        async def send_with_headers(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                headers.append((b"referrer-policy", b"no-referrer"))
-                if policy:
-                    headers.append((b"content-security-policy", policy.encode()))
-                    headers.append((b"x-frame-options", b"DENY"))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-# --------------------------------------------------------------------------------------------------
-# Concurrency: bounded queue in front of a fixed pool of inference threads
-# --------------------------------------------------------------------------------------------------
-
-
-class _InferenceQueue:
-    """``concurrency`` worker threads plus at most ``max_queue`` waiting requests.
-
-    A slot stays taken until its thread really finishes, even when the request that started it
-    timed out (Python threads cannot be cancelled), so the pool is never oversubscribed.
-    """
-
-    def __init__(self, concurrency: int, max_queue: int) -> None:
-        self.concurrency = concurrency
-        self.max_queue = max_queue
-        self.running = 0
-        self.waiting = 0
-        self._semaphore: asyncio.Semaphore | None = None
-        self._executor = ThreadPoolExecutor(concurrency, thread_name_prefix="wavemix-inpaint")
-        self._mean_seconds = 2.0
-        self._completed = 0
-
-    @property
-    def semaphore(self) -> asyncio.Semaphore:
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self.concurrency)
-        return self._semaphore
-
-    def full(self) -> bool:
-        return self.running + self.waiting >= self.concurrency + self.max_queue
-
-    @property
-    def queued(self) -> int:
-        """Requests that wait for a slot: ``waiting`` less the ones a free slot is about to take (a request
-        that is still reading its upload counts as waiting), so it never exceeds ``max_queue``."""
-        return max(0, self.waiting - max(0, self.concurrency - self.running))
-
-    def retry_after(self) -> int:
-        """Rough seconds until a slot frees: mean inference time x queue length / workers."""
-        estimate = self._mean_seconds * (self.waiting + 1) / self.concurrency
-        return int(min(300, max(1, math.ceil(estimate))))
-
-    def record(self, seconds: float) -> None:
-        self._completed += 1
-        weight = 1.0 if self._completed == 1 else 0.2
-        self._mean_seconds = (1 - weight) * self._mean_seconds + weight * seconds
-
-    async def acquire(self, timeout: float | None) -> None:
-        """Wait for a worker slot (the caller has already counted itself in ``waiting``)."""
-        try:
-            await asyncio.wait_for(self.semaphore.acquire(), timeout)
-        finally:
-            self.waiting -= 1
-        self.running += 1
-
-    def run(self, func: Callable[[], Any]) -> asyncio.Future:
-        """Run ``func`` in a worker thread; the slot (taken by :meth:`acquire`) is released when it ends."""
-        future = asyncio.get_running_loop().run_in_executor(self._executor, func)
-
-        def release(done: asyncio.Future) -> None:
-            self.running -= 1
-            self.semaphore.release()
-            if not done.cancelled():
-                done.exception()  # mark retrieved: an abandoned (timed-out) failure is not "never retrieved"
-
-        future.add_done_callback(release)
-        return future
-
-    def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -460,8 +271,227 @@ def _read_static() -> dict[str, bytes]:
 
 
 # --------------------------------------------------------------------------------------------------
-# The app
+# The app: one object holding the server's state, a method per route
 # --------------------------------------------------------------------------------------------------
+
+_IMAGE_FIELD = Annotated[UploadFile, File(description="the image (PNG, JPEG, WebP, BMP, TIFF, GIF...)")]
+_MASK_FIELD = Annotated[
+    UploadFile,
+    File(
+        description="same size as the image as displayed (after EXIF rotation); white = fill, black = keep: "
+        "greyscale 0/255 or 0/1, RGB (as grey), or an alpha channel (opaque = fill); 16-bit too"
+    ),
+]
+_STRATEGY_FIELD = Annotated[
+    Strategy,
+    Form(
+        description="large images: `crop` a window around each masked region, `resize` the image down, or run the `full` resolution at once"
+    ),
+]
+_FORMAT_FIELD = Annotated[OutputFormat, Form(description="output format; `same` keeps the input's (PNG for other formats)")]
+_TEXTURE_FIELD = Annotated[
+    bool | None,
+    Form(
+        description="add detail copied from the photo to the network's fill (default: the server's setting, see `GET /api/v1/models`)"
+    ),
+]
+
+
+@dataclass
+class _Outcome:
+    """One inpainted request, encoded."""
+
+    data: bytes
+    media_type: str
+    extension: str
+    width: int
+    height: int
+    seconds: float
+    notices: list[str]
+
+
+class InpaintServer:
+    """The web app's routes around one inpainter (see :func:`create_app` for the limits)."""
+
+    def __init__(
+        self,
+        inpainter: InpaintFn,
+        limits: dict[str, Any],
+        options: InpaintOptions,
+        model_info: dict[str, Any] | None,
+    ) -> None:
+        self.inpainter = inpainter
+        self.limits = limits
+        self.defaults = options
+        self.queue = InferenceQueue(limits["max_concurrency"], limits["max_queue"])
+        self.loaded = {**_describe_inpainter(inpainter), **(model_info or {})}
+        self.static = _read_static()
+        self.app: FastAPI | None = None  # set by create_app (the /docs page renders its schema)
+
+    # -------------------------------------------------------------------------------- POST /inpaint
+
+    async def inpaint(
+        self,
+        request: Request,
+        image: _IMAGE_FIELD,
+        mask: _MASK_FIELD,
+        invert_mask: Annotated[bool, Form(description="treat black as the area to fill")] = False,
+        strategy: _STRATEGY_FIELD = "crop",
+        format: _FORMAT_FIELD = "same",
+        quality: Annotated[int, Form(ge=1, le=100, description="JPEG/WebP quality")] = 95,
+        texture: _TEXTURE_FIELD = None,
+        seed: Annotated[int, Form(ge=0, description="random seed of the texture stage")] = 0,
+    ) -> Response:
+        timeout = self.limits["request_timeout_s"]
+        deadline = None if timeout is None else time.perf_counter() + timeout
+        self._admit()
+        self.queue.waiting += 1  # counted before the first await, so concurrent requests see it
+        counted = True
+        try:
+            image_bytes, mask_bytes = await image.read(), await mask.read()
+            source, mask_array = await anyio.to_thread.run_sync(
+                _prepare_inputs, image_bytes, image.filename, mask_bytes, mask.filename, self.limits["max_image_pixels"]
+            )
+            hole = prepare_mask(mask_array, invert=invert_mask)
+            del mask_bytes
+            counted = False  # acquire() takes us out of `waiting` whatever happens
+            await self._acquire(deadline)
+            texture = self.defaults.texture if texture is None else texture
+            options = self.defaults.replace(strategy=strategy, seed=seed, texture=texture)
+            outcome = await self._infer(source, hole, options, format, quality, image_bytes, deadline)
+        finally:
+            if counted:
+                self.queue.waiting -= 1
+        return _respond(request, outcome)
+
+    def _admit(self) -> None:
+        if self.queue.full():
+            seconds = self.queue.retry_after()
+            raise ApiError(
+                503,
+                "busy",
+                f"the server is busy ({self.queue.running} running, {self.queue.queued} waiting); retry in {seconds} s",
+                headers={"Retry-After": str(seconds)},
+            )
+
+    async def _acquire(self, deadline: float | None) -> None:
+        try:
+            await self.queue.acquire(_remaining(deadline))
+        except asyncio.TimeoutError:
+            raise ApiError(504, "timeout", _timeout_detail(self.limits["request_timeout_s"], "waiting in the queue")) from None
+
+    async def _infer(
+        self, source: LoadedImage, hole: np.ndarray, options: InpaintOptions, output_format: str, quality: int,
+        original: bytes, deadline: float | None,
+    ) -> _Outcome:  # fmt: skip
+        """Run the pipeline in a worker thread (the slot is held until it really ends) and encode the result."""
+
+        def work() -> _Outcome:
+            begin = time.perf_counter()
+            result, notices = self.inpainter.run(source.pixels, hole, options)
+            seconds = time.perf_counter() - begin
+            self.queue.record(seconds)
+            if not isinstance(result, np.ndarray) or result.shape != source.pixels.shape:
+                raise RuntimeError("the inpainter returned an image of the wrong type or size")
+            data, media_type, extension = _encode(result, hole, source, output_format, quality, original)
+            return _Outcome(data, media_type, extension, source.width, source.height, seconds, notices)
+
+        future = self.queue.run(work)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), _remaining(deadline))
+        except asyncio.TimeoutError:
+            raise ApiError(504, "timeout", _timeout_detail(self.limits["request_timeout_s"], "inpainting")) from None
+        except Exception as error:  # noqa: BLE001 - every failure becomes one JSON error
+            raise _api_error_for(error) from None
+
+    # ---------------------------------------------------------------------------------- other routes
+
+    def models(self) -> dict[str, Any]:
+        return {
+            "loaded": self.loaded,
+            "architectures": _list_architectures(),
+            "pretrained": _list_pretrained(),
+            "limits": self.limits,
+            "options": asdict(self.defaults),
+        }
+
+    def healthz(self) -> dict[str, Any]:
+        from wavemix_inpaint import __version__
+
+        return {
+            "status": "ok",
+            "version": __version__,
+            "model": self.loaded.get("name"),
+            "device": self.loaded.get("device"),
+            "running": self.queue.running,
+            "queued": self.queue.queued,
+            "max_concurrency": self.limits["max_concurrency"],
+            "max_queue": self.limits["max_queue"],
+        }
+
+    def api_reference(self) -> Response:
+        assert self.app is not None
+        return Response(render_api_reference(self.app.openapi()), media_type="text/html; charset=utf-8")
+
+    def static_file(self, name: str) -> Callable[[], Response]:
+        """The route serving the bundled UI file ``name`` (read once at start-up; never a path from the client)."""
+
+        def serve() -> Response:
+            if name not in self.static:
+                raise ApiError(
+                    500, "ui_missing", f"the web UI file {name} is not installed; the REST API under {API_PREFIX} works"
+                )
+            return Response(self.static[name], media_type=_STATIC_FILES[name], headers={"Cache-Control": "no-cache"})
+
+        return serve
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.perf_counter())
+
+
+def _api_error_for(error: BaseException) -> ApiError:
+    """The JSON error a failed inference becomes."""
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, NothingKnownError):
+        return ApiError(400, "nothing_known", str(error))
+    if isinstance(error, MemoryError):
+        return ApiError(507, "out_of_memory", "not enough memory to inpaint this image")
+    if isinstance(error, WavemixError):
+        return ApiError(507 if "out of memory" in str(error).lower() else 400,
+                        "out_of_memory" if "out of memory" in str(error).lower() else "invalid_request", str(error))  # fmt: skip
+    if "out of memory" in str(error).lower():
+        return ApiError(
+            507, "out_of_memory", "not enough (GPU) memory to inpaint this image; try strategy=crop or a smaller image"
+        )
+    logger.error("inpainting failed", exc_info=error)
+    return ApiError(500, "inference_failed", f"inpainting failed ({type(error).__name__})")
+
+
+def _respond(request: Request, outcome: _Outcome) -> Response:
+    """The image bytes, or JSON with base64 when the client prefers ``application/json``."""
+    elapsed_ms = round(outcome.seconds * 1000.0, 1)
+    if _wants_json(request.headers.get("accept")):
+        body = {
+            "image": base64.b64encode(outcome.data).decode("ascii"),
+            "media_type": outcome.media_type,
+            "width": outcome.width,
+            "height": outcome.height,
+            "elapsed_ms": elapsed_ms,
+            "notices": outcome.notices,
+        }
+        return JSONResponse(body, headers={"Vary": "Accept", "Cache-Control": "no-store"})
+    headers = {
+        "Content-Disposition": f'inline; filename="inpainted.{outcome.extension}"',
+        "X-Elapsed-Ms": str(elapsed_ms),
+        "X-Image-Width": str(outcome.width),
+        "X-Image-Height": str(outcome.height),
+        **({"X-Notices": " | ".join(outcome.notices)} if outcome.notices else {}),
+        "Vary": "Accept",
+        "Cache-Control": "no-store",
+    }
+    return Response(outcome.data, media_type=outcome.media_type, headers=headers)
 
 
 def create_app(
@@ -476,7 +506,7 @@ def create_app(
     options: InpaintOptions | None = None,
 ) -> FastAPI:
     """Build the web app around ``inpainter`` (an :class:`~wavemix_inpaint.inpainter.Inpainter` or any
-    callable with its signature).
+    object with its ``run`` method).
 
     ``max_upload_bytes`` bounds the whole request body, ``max_image_pixels`` the decoded image,
     ``max_concurrency`` the inferences running at once (worker threads), ``max_queue`` the requests
@@ -485,17 +515,10 @@ def create_app(
     are the server's default :class:`~wavemix_inpaint.inference.InpaintOptions` (a request's form fields
     override ``strategy``, ``texture`` and ``seed``).
     """
-    defaults = options or InpaintOptions()
     if max_upload_bytes < 1 or max_concurrency < 1 or max_queue < 0 or max_image_pixels < 1:
         raise ValueError("max_upload_bytes, max_concurrency and max_image_pixels must be >= 1, max_queue >= 0")
     if request_timeout_s is not None and request_timeout_s <= 0:
         raise ValueError("request_timeout_s must be positive or None")
-
-    from wavemix_inpaint import __version__
-
-    queue = _InferenceQueue(max_concurrency, max_queue)
-    loaded = {**_describe_inpainter(inpainter), **(model_info or {})}
-    static = _read_static()
     limits = {
         "max_upload_bytes": max_upload_bytes,
         "max_image_pixels": max_image_pixels,
@@ -503,13 +526,27 @@ def create_app(
         "max_queue": max_queue,
         "request_timeout_s": request_timeout_s,
     }
+    server = InpaintServer(inpainter, limits, options or InpaintOptions(), model_info)
+    app = _fastapi_app(server)
+    app.add_middleware(BodyLimitMiddleware, limit=max_upload_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.state.inference_queue = server.queue
+    app.state.limits = limits
+    _add_error_handlers(app)
+    _add_routes(app, server)
+    server.app = app
+    return app
+
+
+def _fastapi_app(server: InpaintServer) -> FastAPI:
+    from wavemix_inpaint import __version__
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        queue.shutdown()
+        server.queue.shutdown()
 
-    app = FastAPI(
+    return FastAPI(
         title="wavemix-inpaint",
         version=__version__,
         description=(
@@ -521,20 +558,18 @@ def create_app(
         docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN: blank offline; /docs is our own page
         redoc_url=None,
     )
-    app.add_middleware(_BodyLimitMiddleware, limit=max_upload_bytes)
-    app.add_middleware(_SecurityHeadersMiddleware)
-    app.state.inference_queue = queue
-    app.state.limits = limits
 
+
+def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, error: ApiError) -> JSONResponse:
-        return _error_response(error.status, error.code, error.detail, error.headers)
+        return error_response(error.status, error.code, error.detail, error.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         detail = error.detail if isinstance(error.detail, str) else str(error.detail)
-        return _error_response(error.status_code, codes.get(error.status_code, "http_error"), detail, dict(error.headers or {}))
+        return error_response(error.status_code, codes.get(error.status_code, "http_error"), detail, dict(error.headers or {}))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -542,200 +577,34 @@ def create_app(
         for item in error.errors():
             location = ".".join(str(piece) for piece in item.get("loc", ()) if piece not in ("body", "query"))
             parts.append(f"{location}: {item.get('msg', 'invalid')}" if location else str(item.get("msg")))
-        return _error_response(422, "invalid_request", "; ".join(parts) or "invalid request")
+        return error_response(422, "invalid_request", "; ".join(parts) or "invalid request")
 
-    # ---------------------------------------------------------------- API
 
-    @app.post(
+def _add_routes(app: FastAPI, server: InpaintServer) -> None:
+    """Fixed routes only: no path parameters, no file chosen by the client."""
+    image_types = {"image/png": {}, "image/jpeg": {}, "image/webp": {}}
+    app.add_api_route(
         f"{API_PREFIX}/inpaint",
+        server.inpaint,
+        methods=["POST"],
         summary="Inpaint the white area of the mask",
         response_class=Response,
         responses={
             200: {
                 "description": "The inpainted image (same size; same format as the input unless `format` says "
                 "otherwise), or JSON with `Accept: application/json`.",
-                "content": {
-                    "image/png": {},
-                    "image/jpeg": {},
-                    "image/webp": {},
-                    "application/json": {"schema": InpaintJSON.model_json_schema()},
-                },
+                "content": {**image_types, "application/json": {"schema": InpaintJSON.model_json_schema()}},
             },
             **_ERROR_RESPONSES,
         },
     )
-    async def inpaint(
-        request: Request,
-        image: Annotated[UploadFile, File(description="the image (PNG, JPEG, WebP, BMP, TIFF, GIF...)")],
-        mask: Annotated[
-            UploadFile,
-            File(
-                description="same size as the image as displayed (after EXIF rotation); white = fill, black = "
-                "keep: greyscale 0/255 or 0/1, RGB (as grey), or an alpha channel (opaque = fill); 16-bit too"
-            ),
-        ],
-        invert_mask: Annotated[bool, Form(description="treat black as the area to fill")] = False,
-        strategy: Annotated[
-            Strategy,
-            Form(
-                description="large images: `crop` a window around each masked region, `resize` the "
-                "image down, or run the `full` resolution at once"
-            ),
-        ] = "crop",
-        format: Annotated[
-            OutputFormat, Form(description="output format; `same` keeps the input's (PNG for other formats)")
-        ] = "same",
-        quality: Annotated[int, Form(ge=1, le=100, description="JPEG/WebP quality")] = 95,
-        texture: Annotated[
-            bool | None,
-            Form(
-                description="add detail copied from the photo to the network's fill (default: the "
-                "server's setting, see `GET /api/v1/models`)"
-            ),
-        ] = None,
-        seed: Annotated[int, Form(ge=0, description="random seed of the texture stage")] = 0,
-    ) -> Response:
-        started = time.perf_counter()
-        deadline = None if request_timeout_s is None else started + request_timeout_s
-        if queue.full():
-            seconds = queue.retry_after()
-            raise ApiError(
-                503,
-                "busy",
-                f"the server is busy ({queue.running} running, {queue.queued} waiting); retry in {seconds} s",
-                headers={"Retry-After": str(seconds)},
-            )
-        queue.waiting += 1  # counted before the first await, so concurrent requests see it
-        counted = True
-        try:
-            image_bytes = await image.read()
-            mask_bytes = await mask.read()
-            source, mask_array = await anyio.to_thread.run_sync(
-                _prepare_inputs, image_bytes, image.filename, mask_bytes, mask.filename, max_image_pixels
-            )
-            hole = prepare_mask(mask_array, invert=invert_mask)
-            del mask_bytes
-            remaining = None if deadline is None else max(0.0, deadline - time.perf_counter())
-            try:
-                counted = False  # acquire() takes us out of `waiting` whatever happens
-                await queue.acquire(remaining)
-            except asyncio.TimeoutError:
-                raise ApiError(504, "timeout", _timeout_detail(request_timeout_s, "waiting in the queue")) from None
-
-            def work() -> tuple[bytes, str, str, int, int, float, list[str]]:
-                begin = time.perf_counter()
-                chosen = defaults.replace(strategy=strategy, seed=seed, texture=defaults.texture if texture is None else texture)
-                result, notices = inpainter.run(source.pixels, hole, chosen)
-                elapsed = time.perf_counter() - begin
-                queue.record(elapsed)
-                if not isinstance(result, np.ndarray) or result.shape != source.pixels.shape:
-                    raise RuntimeError("the inpainter returned an image of the wrong type or size")
-                data, media_type, extension = _encode(result, hole, source, format, quality, image_bytes)
-                return data, media_type, extension, source.width, source.height, elapsed, notices
-
-            future = queue.run(work)
-            remaining = None if deadline is None else max(0.0, deadline - time.perf_counter())
-            try:
-                data, media_type, extension, width, height, elapsed, notices = await asyncio.wait_for(
-                    asyncio.shield(future), remaining
-                )
-            except asyncio.TimeoutError:
-                raise ApiError(504, "timeout", _timeout_detail(request_timeout_s, "inpainting")) from None
-            except NothingKnownError as error:
-                raise ApiError(400, "nothing_known", str(error)) from None
-            except WavemixError as error:
-                if "out of memory" in str(error).lower():
-                    raise ApiError(507, "out_of_memory", str(error)) from None
-                raise ApiError(400, "invalid_request", str(error)) from None
-            except MemoryError:
-                raise ApiError(507, "out_of_memory", "not enough memory to inpaint this image") from None
-            except Exception as error:
-                if "out of memory" in str(error).lower():
-                    raise ApiError(
-                        507,
-                        "out_of_memory",
-                        "not enough (GPU) memory to inpaint this image; try strategy=crop or a smaller image",
-                    ) from None
-                logger.exception("inpainting failed")
-                raise ApiError(500, "inference_failed", f"inpainting failed ({type(error).__name__})") from None
-        finally:
-            if counted:
-                queue.waiting -= 1
-
-        elapsed_ms = round(elapsed * 1000.0, 1)
-        if _wants_json(request.headers.get("accept")):
-            return JSONResponse(
-                {
-                    "image": base64.b64encode(data).decode("ascii"),
-                    "media_type": media_type,
-                    "width": width,
-                    "height": height,
-                    "elapsed_ms": elapsed_ms,
-                    "notices": notices,
-                },
-                headers={"Vary": "Accept", "Cache-Control": "no-store"},
-            )
-        return Response(
-            data,
-            media_type=media_type,
-            headers={
-                "Content-Disposition": f'inline; filename="inpainted.{extension}"',
-                "X-Elapsed-Ms": str(elapsed_ms),
-                "X-Image-Width": str(width),
-                "X-Image-Height": str(height),
-                **({"X-Notices": " | ".join(notices)} if notices else {}),
-                "Vary": "Accept",
-                "Cache-Control": "no-store",
-            },
-        )
-
-    @app.get(f"{API_PREFIX}/models", summary="Architectures, pretrained weights and the loaded model")
-    def models() -> dict[str, Any]:
-        return {
-            "loaded": loaded,
-            "architectures": _list_architectures(),
-            "pretrained": _list_pretrained(),
-            "limits": limits,
-            "options": asdict(defaults),
-        }
-
-    @app.get("/healthz", summary="Liveness and load")
-    def healthz() -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "version": __version__,
-            "model": loaded.get("name"),
-            "device": loaded.get("device"),
-            "running": queue.running,
-            "queued": queue.queued,
-            "max_concurrency": max_concurrency,
-            "max_queue": max_queue,
-        }
-
-    # ---------------------------------------------------------------- UI (fixed routes only)
-
-    def static_response(name: str) -> Response:
-        if name not in static:
-            raise ApiError(500, "ui_missing", f"the web UI file {name} is not installed; the REST API under {API_PREFIX} works")
-        return Response(static[name], media_type=_STATIC_FILES[name], headers={"Cache-Control": "no-cache"})
-
-    @app.get("/docs", include_in_schema=False)
-    def api_reference() -> Response:
-        return Response(render_api_reference(app.openapi()), media_type="text/html; charset=utf-8")
-
-    @app.get("/", include_in_schema=False)
-    def index() -> Response:
-        return static_response("index.html")
-
-    @app.get("/static/app.js", include_in_schema=False)
-    def app_js() -> Response:
-        return static_response("app.js")
-
-    @app.get("/static/style.css", include_in_schema=False)
-    def style_css() -> Response:
-        return static_response("style.css")
-
-    return app
+    app.add_api_route(
+        f"{API_PREFIX}/models", server.models, methods=["GET"], summary="Architectures, pretrained weights and the loaded model"
+    )
+    app.add_api_route("/healthz", server.healthz, methods=["GET"], summary="Liveness and load")
+    app.add_api_route("/docs", server.api_reference, methods=["GET"], include_in_schema=False)
+    for path, name in (("/", "index.html"), ("/static/app.js", "app.js"), ("/static/style.css", "style.css")):
+        app.add_api_route(path, server.static_file(name), methods=["GET"], include_in_schema=False)
 
 
 def _timeout_detail(limit: float | None, stage: str) -> str:
