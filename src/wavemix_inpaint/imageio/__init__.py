@@ -1,0 +1,82 @@
+"""Reading and writing user images and masks for inference, keeping what the file carries
+(``reading.py``: images and masks in; ``writing.py``: results out).
+
+:func:`read_image` returns a :class:`LoadedImage`: the RGB pixels the model sees plus everything
+needed to write the result back like the source. :func:`save_image` / :func:`encode_image` write it.
+
+What is read
+    * The EXIF orientation is applied (pixels are upright); the tag is reset to 1 ("normal") in the
+      EXIF and XMP written back, so viewers do not rotate the result a second time.
+    * An alpha channel (RGBA, LA, PA, palette transparency) is split off as :attr:`LoadedImage.alpha`
+      and re-attached on save, unchanged.
+    * ICC profile, EXIF, XMP, DPI, JPEG comment and PNG text chunks are kept.
+    * 16-bit images (PNG, TIFF) are read at full precision (``uint16`` pixels).
+    * Only single-frame images are accepted (camera MPO files use their first, main frame).
+    * Files above ``max_pixels`` (default :data:`DEFAULT_MAX_PIXELS`, 100 MP) are refused before
+      being decoded (decompression-bomb protection); corrupt, truncated and non-image files raise
+      :class:`~wavemix_inpaint.errors.InputError` naming the file.
+
+What is written back (format from the output file's extension)
+    ======================  ================================================================
+    source                  output
+    ======================  ================================================================
+    RGB / RGBA              same mode
+    greyscale L / LA / 1    same mode (the fill is converted to grey with ITU-R 601 luma)
+    palette P               P with the source palette (fill mapped to the nearest palette
+                            colour, no dithering) and the same transparency index; palettes
+                            with per-entry alpha are written as RGBA
+    CMYK                    CMYK (through the embedded ICC profile when there is one)
+    16-bit grey / colour    16-bit PNG (with ICC, EXIF and text chunks), 16-bit TIFF
+                            (colour TIFF via OpenCV: no metadata); 8 bits for other formats
+    other modes             RGB (RGBA with alpha)
+    ======================  ================================================================
+
+    When a mode cannot be stored in the output format (e.g. CMYK as PNG) the output is RGB/RGBA;
+    alpha written to JPEG is flattened onto white. With a ``mask``, known pixels are copied from
+    the source in its own mode, so they are bit-exact for every lossless output format.
+
+    JPEG: the source's quantisation tables and chroma subsampling are reused (``quality="keep"``)
+    when the source is a JPEG, else quality 95; ``quality=Q`` overrides. WebP: lossless when the
+    source was lossless WebP (or ``lossless=True``), else quality 95 (or ``quality``). PNG output is
+    always lossless. TIFF keeps the source's compression. 16-bit PNGs are written by our own small
+    encoder (``writing.encode_png16``) because OpenCV's, the obvious library choice, drops the ICC,
+    EXIF and text chunks that the output must keep.
+
+Masks (:func:`read_mask`, the one mask reader of the package: CLI, server, API and the evaluation's fixed
+mask sets): greyscale 0/255 or 0/1, bilevel, 16-bit, RGB and images with an alpha channel that varies
+(the alpha is the mask, opaque = hole); values above half the range are holes. ``invert``,
+``dilate`` (OpenCV ellipse kernel) and ``resize`` (nearest) options.
+"""
+
+from wavemix_inpaint.imageio.reading import (
+    DEFAULT_MAX_PIXELS,
+    DEFAULT_QUALITY,
+    IMAGE_EXTENSIONS,
+    SERVER_MAX_PIXELS,
+    LoadedImage,
+    dilate_mask,
+    prepare_mask,
+    read_image,
+    read_mask,
+    reset_exif_orientation,
+    upright_mask,
+)
+from wavemix_inpaint.imageio.writing import encode_image, encode_png16, format_for_path, save_image
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "DEFAULT_QUALITY",
+    "IMAGE_EXTENSIONS",
+    "SERVER_MAX_PIXELS",
+    "LoadedImage",
+    "dilate_mask",
+    "encode_image",
+    "encode_png16",
+    "format_for_path",
+    "prepare_mask",
+    "read_image",
+    "read_mask",
+    "reset_exif_orientation",
+    "save_image",
+    "upright_mask",
+]
