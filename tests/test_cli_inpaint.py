@@ -264,3 +264,73 @@ def test_texture_flag_is_seeded_and_changes_only_the_hole(tmp_path, checkpoint) 
     for result in outputs.values():
         assert np.array_equal(result[~hole], grainy[~hole])
     assert not np.array_equal(outputs["a"][hole], outputs["smooth"][hole])
+
+
+def test_mask_on_the_stored_layout_of_an_exif_rotated_jpeg_is_accepted_like_the_server(tmp_path, checkpoint) -> None:
+    from PIL import ImageOps
+
+    stored = Image.fromarray(smooth_image(np.random.default_rng(7), 48, 64))  # stored 64x48, shown 48x64
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    stored.save(tmp_path / "phone.jpg", quality=95, exif=exif.tobytes())
+    stored_mask = np.zeros((48, 64), np.uint8)
+    stored_mask[12:30, 20:44] = 255
+    Image.fromarray(stored_mask).save(tmp_path / "mask.png")
+    out = tmp_path / "out.png"
+    assert (
+        _run(
+            "inpaint",
+            "--image",
+            tmp_path / "phone.jpg",
+            "--mask",
+            tmp_path / "mask.png",
+            "--output",
+            out,
+            "--checkpoint",
+            checkpoint,
+        )
+        == 0
+    )
+    upright = np.asarray(ImageOps.exif_transpose(Image.open(tmp_path / "phone.jpg")))
+    hole = np.asarray(Image.fromarray(stored_mask).transpose(Image.Transpose.ROTATE_270)) > 0
+    result = np.asarray(Image.open(out))
+    changed = np.any(result != upright, axis=-1)
+    assert result.shape == upright.shape and changed[hole].any() and not changed[~hole].any()
+    # a mask of neither layout is still refused with both sizes
+    Image.new("L", (50, 50)).save(tmp_path / "odd.png")
+    assert (
+        _run(
+            "inpaint",
+            "--image",
+            tmp_path / "phone.jpg",
+            "--mask",
+            tmp_path / "odd.png",
+            "--output",
+            tmp_path / "x.png",
+            "--checkpoint",
+            checkpoint,
+        )
+        == 2
+    )
+
+
+def test_checkpoint_run_folder_works_for_inpaint_like_evaluate(tmp_path, checkpoint) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("best", "last"):  # a training run folder holds two checkpoints: best is meant
+        (run / f"{name}.safetensors").write_bytes(checkpoint.read_bytes())
+    image, mask = _photo(tmp_path / "photo.png"), _mask(tmp_path / "mask.png")
+    assert _run("inpaint", "--image", image, "--mask", mask, "--output", tmp_path / "out.png", "--checkpoint", run) == 0
+
+
+def test_serve_shares_the_model_and_pipeline_flags_of_inpaint() -> None:
+    import argparse
+
+    from wavemix_inpaint.cli import serve
+
+    parser = argparse.ArgumentParser()
+    serve.add_arguments(parser)
+    args = parser.parse_args(
+        ["--onnx", "m.onnx", "--precision", "bf16", "--max-pixels", "1000", "--texture", "--strategy", "full"]
+    )
+    assert (args.onnx, args.precision, args.max_pixels, args.texture, args.strategy) == ("m.onnx", "bf16", 1000, True, "full")

@@ -543,3 +543,10 @@ def test_healthz_never_reports_more_queued_than_the_queue_limit():
     queue.waiting = 9
     assert queue.full() and queue.queued == 8  # one of the nine is about to take the free slot
     queue.shutdown()
+
+
+def test_image_too_large_message_names_a_flag_serve_has(inpainter):
+    _, _, upload = png_request()
+    with TestClient(create_app(inpainter, max_image_pixels=1000)) as small:
+        detail = small.post(URL, files=upload).json()["detail"]
+    assert "--max-pixels" in detail

@@ -13,6 +13,10 @@ class InputError(WavemixError):
     """A file, image, mask or argument given by the user is missing or invalid."""
 
 
+class SizeMismatchError(InputError):
+    """The mask is not the size of the image (as displayed)."""
+
+
 class NothingKnownError(InputError):
     """The mask covers the whole image: there is no known pixel to inpaint from."""
 

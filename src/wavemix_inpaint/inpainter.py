@@ -411,6 +411,7 @@ class Inpainter:
                 dilate=options.dilate,
                 resize=resize_mask,
                 max_pixels=max_pixels,
+                orientation=loaded.orientation,
             )
         if not concat and not hole.any() and isinstance(image, (str, os.PathLike)) and format_for_path(output) == loaded.format:
             warnings.warn(EMPTY_MASK_NOTICE, InpaintNotice, stacklevel=2)

@@ -18,7 +18,7 @@ from typing import IO, Any
 import numpy as np
 from PIL import Image, ImageCms, JpegImagePlugin, UnidentifiedImageError
 
-from wavemix_inpaint.errors import ImageTooLargeError, InputError
+from wavemix_inpaint.errors import ImageTooLargeError, InputError, SizeMismatchError
 from wavemix_inpaint.masks.base import resize_nearest
 from wavemix_inpaint.masks.io import mask_from_image
 
@@ -420,21 +420,27 @@ def read_mask(
     dilate: int = 0,
     resize: bool = False,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    orientation: int = 1,
 ) -> np.ndarray:
     """Read a mask file as float32 (H, W) in {0, 1}, 1 = hole (EXIF orientation applied).
 
-    ``size`` is the image's ``(height, width)``: a mask of another size raises :class:`InputError`
-    giving both sizes, unless ``resize`` nearest-resizes it. ``invert`` swaps holes and known pixels
-    (for masks that mark what to keep); ``dilate`` grows the holes by that many pixels.
+    ``size`` is the (upright) image's ``(height, width)``: a mask of another size raises
+    :class:`SizeMismatchError` giving both sizes, unless ``resize`` nearest-resizes it. Masks are
+    painted on the image as viewers show it (EXIF-rotated); a mask that matches the *stored* pixel
+    layout of an image with a 90-degree EXIF ``orientation`` (5-8) is turned upright with it, as the
+    image is. ``invert`` swaps holes and known pixels (for masks that mark what to keep); ``dilate``
+    grows the holes by that many pixels. The one rule for the CLI, the server and the Python API.
     """
     name = _describe(source)
     image = _open(_read_bytes(source, "mask"), name, "mask", max_pixels)
     _load(image, name, "mask")
     image = _upright(image, _orientation(image))
     mask = mask_from_image(image, source=f"mask {name}")
+    if size is not None and orientation >= 5 and mask.shape == tuple(size)[::-1] != tuple(size):
+        mask = upright_mask(mask, orientation)
     if size is not None and mask.shape != tuple(size):
         if not resize:
-            raise InputError(
+            raise SizeMismatchError(
                 f"mask {name} is {mask.shape[1]}x{mask.shape[0]} but the image is {size[1]}x{size[0]} "
                 "(width x height); use a mask of the image's size or resize it (--resize-mask / resize=True)"
             )

@@ -37,7 +37,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wavemix_inpaint.errors import ImageTooLargeError, InputError, NothingKnownError, WavemixError
+from wavemix_inpaint.errors import ImageTooLargeError, InputError, NothingKnownError, SizeMismatchError, WavemixError
 from wavemix_inpaint.imageio import (
     SERVER_MAX_PIXELS,
     LoadedImage,
@@ -45,7 +45,6 @@ from wavemix_inpaint.imageio import (
     prepare_mask,
     read_image,
     read_mask,
-    upright_mask,
 )
 from wavemix_inpaint.inference import InpaintOptions
 from wavemix_inpaint.server.api_docs import render_api_reference
@@ -118,16 +117,19 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 # --------------------------------------------------------------------------------------------------
 
 
-def _read_upload(what: str, data: bytes, filename: str | None, max_pixels: int) -> Any:
-    """Decode an uploaded image (``what="image"``: a LoadedImage) or mask (a 1 = hole float array)."""
+def _read_upload(what: str, data: bytes, filename: str | None, max_pixels: int, like: LoadedImage | None = None) -> Any:
+    """Decode an uploaded image (``what="image"``: a LoadedImage) or mask (a 1 = hole float array at the size of
+    the image ``like``, with the same rules as the CLI)."""
     upload = io.BytesIO(data)
     upload.name = repr(filename) if filename else "(upload)"  # the name error messages use
     try:
         if what == "image":
             return read_image(upload, max_pixels=max_pixels)
-        return read_mask(upload, max_pixels=max_pixels)
+        return read_mask(upload, max_pixels=max_pixels, size=like.size, orientation=like.orientation)
     except ImageTooLargeError as error:
         raise ApiError(413, "image_too_large", str(error)) from None
+    except SizeMismatchError as error:
+        raise ApiError(400, "size_mismatch", str(error)) from None
     except InputError as error:
         raise ApiError(400, f"invalid_{what}", str(error)) from None
 
@@ -137,15 +139,7 @@ def _prepare_inputs(
 ) -> tuple[LoadedImage, np.ndarray]:
     """Decode and validate: the upright image and its mask (1 = fill) at the image's size."""
     source = _read_upload("image", image_bytes, image_name, max_pixels)
-    mask = _read_upload("mask", mask_bytes, mask_name, max_pixels)
-    # The browser (and most viewers) show the EXIF-rotated image, so that is what masks are painted on;
-    # a mask matching the stored (unrotated) pixel layout of a 90-degree rotation is turned upright too.
-    if mask.shape == source.size[::-1] and source.orientation >= 5:
-        mask = upright_mask(mask, source.orientation)
-    if mask.shape != source.size:
-        (mh, mw), (ih, iw) = mask.shape, source.size
-        raise ApiError(400, "size_mismatch", f"the mask is {mw}x{mh} but the image is {iw}x{ih}; they must have the same size")
-    return source, mask
+    return source, _read_upload("mask", mask_bytes, mask_name, max_pixels, like=source)
 
 
 def _wants_json(accept: str | None) -> bool:
