@@ -34,8 +34,7 @@ from torch import Tensor
 
 from wavemix_inpaint.device import autocast, select_device
 from wavemix_inpaint.errors import InputError, NothingKnownError
-from wavemix_inpaint.fileio import atomic_write_bytes
-from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, format_for_path, prepare_mask, read_image, read_mask, save_image
+from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, prepare_mask, read_image, read_mask, save_image
 from wavemix_inpaint.inference import FillResult, InpaintOptions, fill, fuse_conv_bn
 from wavemix_inpaint.masks.io import binarize_mask, mask_from_image
 
@@ -413,9 +412,6 @@ class Inpainter:
                 max_pixels=max_pixels,
                 orientation=loaded.orientation,
             )
-        if not concat and not hole.any() and isinstance(image, (str, os.PathLike)) and format_for_path(output) == loaded.format:
-            warnings.warn(EMPTY_MASK_NOTICE, InpaintNotice, stacklevel=2)
-            return atomic_write_bytes(output, Path(image).read_bytes(), overwrite=overwrite)
         result, notices = self.run(loaded.pixels, hole, options.replace(invert_mask=False, dilate=0))
         for notice in notices:
             warnings.warn(notice, InpaintNotice, stacklevel=2)
@@ -425,7 +421,10 @@ class Inpainter:
                 [loaded.pixels, np.repeat((hole > 0.5)[..., None] * white, 3, axis=2).astype(loaded.pixels.dtype), result], axis=1
             )
             return save_image(output, panel, quality=quality, lossless=lossless, overwrite=overwrite)
-        return save_image(output, result, loaded, mask=hole, quality=quality, lossless=lossless, overwrite=overwrite)
+        original = Path(image).read_bytes() if not hole.any() and isinstance(image, (str, os.PathLike)) else None
+        return save_image(
+            output, result, loaded, mask=hole, quality=quality, lossless=lossless, overwrite=overwrite, original=original
+        )
 
 
 def _nhwc(tensor: Tensor, device: torch.device) -> Tensor:

@@ -218,16 +218,21 @@ def encode_image(
     mask: np.ndarray | None = None,
     quality: int | str | None = None,
     lossless: bool | None = None,
+    original: bytes | None = None,
 ) -> bytes:
     """Encode ``H x W x 3`` RGB pixels (``uint8``, ``uint16`` or float in [0, 1]) as ``format``.
 
     With ``like`` (the :class:`LoadedImage` the pixels came from) the source's mode, alpha and
     metadata are written back (see the module doc); with ``mask`` (1 = hole) known pixels are taken
     from the source in its own mode. ``quality``: ``None`` (keep a JPEG source's tables, else 95),
-    ``"keep"`` or 1-100. ``lossless``: WebP only (``None``: as the source).
+    ``"keep"`` or 1-100. ``lossless``: WebP only (``None``: as the source). ``original``: the source
+    file's bytes, returned unchanged when the mask marks no pixel and ``format`` is the source's
+    (re-encoding a JPEG would change its pixels).
     """
     fmt = format.upper()
     fmt = {"JPG": "JPEG", "TIF": "TIFF"}.get(fmt, fmt)
+    if original is not None and like is not None and mask is not None and not np.asarray(mask).any() and fmt == like.format:
+        return original
     pixels = np.asarray(pixels)
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise InputError(f"pixels must be H x W x 3, got shape {pixels.shape}")
@@ -307,6 +312,7 @@ def save_image(
     lossless: bool | None = None,
     format: str | None = None,
     overwrite: bool = False,
+    original: bytes | None = None,
 ) -> Path:
     """Atomically write ``pixels`` to ``path`` (format from the extension unless ``format``).
 
@@ -316,5 +322,5 @@ def save_image(
     fmt = format or format_for_path(path)
     if not overwrite and path.exists():
         raise InputError(f"refusing to overwrite existing file {path} (use --overwrite / overwrite=True)")
-    data = encode_image(pixels, fmt, like, mask=mask, quality=quality, lossless=lossless)
+    data = encode_image(pixels, fmt, like, mask=mask, quality=quality, lossless=lossless, original=original)
     return atomic_write_bytes(path, data, overwrite=overwrite)

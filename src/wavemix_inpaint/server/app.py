@@ -168,17 +168,14 @@ def _wants_json(accept: str | None) -> bool:
 def _encode(
     pixels: np.ndarray, hole: np.ndarray, source: LoadedImage, output_format: str, quality: int, original: bytes
 ) -> tuple[bytes, str, str]:
-    """Encode the result like its source (mode, alpha, metadata; known pixels exact); returns (bytes, media
-    type, extension). With an empty hole and the source's own format, the ``original`` bytes come back
-    unchanged (re-encoding a JPEG would change its pixels)."""
+    """Encode the result like its source (mode, alpha, metadata; known pixels exact; an empty hole gives back the
+    ``original`` bytes), as the CLI does; returns (bytes, media type, extension)."""
     if output_format == "same":
         fmt = source.format if source.format in _FORMATS else "PNG"
     else:
         fmt = _REQUESTED_FORMATS[output_format]
     media_type, extension = _FORMATS[fmt]
-    if not hole.any() and fmt == source.format:
-        return original, media_type, extension
-    return encode_image(pixels, fmt, source, mask=hole, quality=quality), media_type, extension
+    return encode_image(pixels, fmt, source, mask=hole, quality=quality, original=original), media_type, extension
 
 
 # --------------------------------------------------------------------------------------------------
