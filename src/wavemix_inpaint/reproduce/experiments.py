@@ -210,13 +210,13 @@ def _size_table(plan: dict[str, Any], first: list[EvalResult], full: list[dict[s
 
 def _train_and_evaluate(
     plan: dict[str, Any], output: Path, device: Any, fid_weights: str | None, fid: Any, overwrite: bool, progress: bool, log: Log
-) -> tuple[dict[str, dict], dict[str, list]]:
+) -> tuple[dict[str, dict], dict[str, list], dict[str, Path]]:
     """The common body of every experiment: output folder, fixed masks, training (of the plan's trainable
-    models, if any), evaluation; returns the training records and the results per mask set."""
+    models, if any), evaluation; returns the training records, the results per mask set and the mask folders."""
     prepare_output(plan, output, overwrite)
     mask_dirs = prepare_masks(plan, output, log)
     records = train_models(plan, output, str(device), progress, log)
-    return records, evaluate_models(plan, output, mask_dirs, device, fid_weights, fid, progress, log)
+    return records, evaluate_models(plan, output, mask_dirs, device, fid_weights, fid, progress, log), mask_dirs
 
 
 def run_table1(
@@ -231,7 +231,7 @@ def run_table1(
 ) -> dict[str, Any]:
     """Train the Table 1 models, evaluate everything, write the reports. Returns the JSON payload."""
     output, started, device = Path(output), time.perf_counter(), _device(device)
-    records, results = _train_and_evaluate(plan, output, device, fid_weights, fid, overwrite, progress, log)
+    records, results, mask_dirs = _train_and_evaluate(plan, output, device, fid_weights, fid, overwrite, progress, log)
     from wavemix_inpaint.evaluation import build_eval_dataset
 
     first_set = plan["mask_sets"][0]["name"]
@@ -355,7 +355,7 @@ def run_ablation(
 ) -> dict[str, Any]:
     """Train and evaluate the WaveMix variants of Tables 2-3; FID is off by default (not in those tables)."""
     output, started, device = Path(output), time.perf_counter(), _device(device)
-    records, results = _train_and_evaluate(plan, output, device, fid_weights, fid, overwrite, progress, log)
+    records, results, mask_dirs = _train_and_evaluate(plan, output, device, fid_weights, fid, overwrite, progress, log)
     seconds = time.perf_counter() - started
     by_name = {result.model: result for rows in results.values() for result in rows}
 
@@ -401,7 +401,7 @@ def run_sensitivity(
 ) -> dict[str, Any]:
     """Evaluate one model on every mask set of the plan; table, plot of SSIM/PSNR vs hole area, grid."""
     output, started, device = Path(output), time.perf_counter(), _device(device)
-    _, results = _train_and_evaluate(plan, output, device, fid_weights, fid, overwrite, progress, log)
+    _, results, _ = _train_and_evaluate(plan, output, device, fid_weights, fid, overwrite, progress, log)
     seconds = time.perf_counter() - started
     ordered = [(m, results[m["name"]][0]) for m in plan["mask_sets"]]
 
