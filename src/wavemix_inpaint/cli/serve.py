@@ -32,6 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"refuse images with more pixels (decompression-bomb guard; default {DEFAULT_MAX_IMAGE_PIXELS})",
     )
+    parser.add_argument(
+        "--max-memory",
+        type=float,
+        metavar="MB",
+        help="memory the inferences may use together; a request estimated to need more than its share gets 413 "
+        "(default: 80%% of what the machine, the cgroup and ulimit -v leave at start-up)",
+    )
     parser.add_argument("--max-upload-mb", type=float, default=20.0, help="largest accepted request body in MiB (default: 20)")
     parser.add_argument("--max-concurrency", type=int, default=1, help="inferences that may run at the same time (default: 1)")
     parser.add_argument("--max-queue", type=int, default=8, help="requests that may wait for a free slot before 503 (default: 8)")
@@ -52,6 +59,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise InputError("--timeout must be positive")
     if args.max_pixels < 1:
         raise InputError("--max-pixels must be at least 1")
+    if args.max_memory is not None and args.max_memory <= 0:
+        raise InputError("--max-memory must be positive")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         max_image_pixels=args.max_pixels,
         model_info=info,
         options=options,
+        max_memory_bytes=int(args.max_memory * 2**20) if args.max_memory else None,
     )
     display_host = f"[{args.host}]" if ":" in args.host else args.host
     if args.host in ("0.0.0.0", "::"):

@@ -109,8 +109,20 @@ def _train_paper() -> dict[str, Any]:
     from wavemix_inpaint.training.config import read_config_file
 
     recipe = read_config_file("paper-stl10")
-    keys = ("image_size", "augment", "mask_preset", "val_mask_preset", "val_size", "batch_size", "epochs", "switch_epoch",
-            "lr", "num_workers", "precision", "checkpoint_every")  # fmt: skip
+    keys = (
+        "image_size",
+        "augment",
+        "mask_preset",
+        "val_mask_preset",
+        "val_size",
+        "batch_size",
+        "epochs",
+        "switch_epoch",
+        "lr",
+        "num_workers",
+        "precision",
+        "checkpoint_every",
+    )
     # one pass over the 80,000 training images per epoch (2,000 steps), no time limit
     return {**{key: recipe[key] for key in keys}, "steps_per_epoch": None, "time_limit_minutes": None}
 

@@ -48,6 +48,7 @@ from wavemix_inpaint.imageio import (
 )
 from wavemix_inpaint.inference import InpaintOptions
 from wavemix_inpaint.server.api_docs import render_api_reference
+from wavemix_inpaint.server.memory import default_budget_bytes, estimate_request_bytes
 from wavemix_inpaint.server.middleware import ApiError, BodyLimitMiddleware, SecurityHeadersMiddleware, error_response
 from wavemix_inpaint.server.queue import InferenceQueue
 
@@ -345,10 +346,11 @@ class InpaintServer:
             )
             hole = prepare_mask(mask_array, invert=invert_mask)
             del mask_bytes
-            counted = False  # acquire() takes us out of `waiting` whatever happens
-            await self._acquire(deadline)
             texture = self.defaults.texture if texture is None else texture
             options = self.defaults.replace(strategy=strategy, seed=seed, texture=texture)
+            self._check_memory(hole, options)
+            counted = False  # acquire() takes us out of `waiting` whatever happens
+            await self._acquire(deadline)
             outcome = await self._infer(source, hole, options, format, quality, image_bytes, deadline)
         finally:
             if counted:
@@ -365,6 +367,24 @@ class InpaintServer:
                 headers={"Retry-After": str(seconds)},
             )
 
+    def _check_memory(self, hole: np.ndarray, options: InpaintOptions) -> None:
+        """413 before any work when the request would need more memory than a worker's share of the budget."""
+        budget = self.limits["max_memory_bytes"] // self.limits["max_concurrency"]
+        need = estimate_request_bytes(hole > 0.5, options)
+        if need > budget:
+            height, width = hole.shape
+            hint = (
+                " (strategy=crop, the default, needs much less for a small hole in a large photo)"
+                if options.strategy != "crop"
+                else ""
+            )
+            raise ApiError(
+                413,
+                "too_much_memory",
+                f"inpainting this {width}x{height} image needs about {need >> 20} MiB, more than this server allows one "
+                f"request ({budget >> 20} MiB: --max-memory / --max-concurrency){hint}",
+            )
+
     async def _acquire(self, deadline: float | None) -> None:
         try:
             await self.queue.acquire(_remaining(deadline))
@@ -372,9 +392,15 @@ class InpaintServer:
             raise ApiError(504, "timeout", _timeout_detail(self.limits["request_timeout_s"], "waiting in the queue")) from None
 
     async def _infer(
-        self, source: LoadedImage, hole: np.ndarray, options: InpaintOptions, output_format: str, quality: int,
-        original: bytes, deadline: float | None,
-    ) -> _Outcome:  # fmt: skip
+        self,
+        source: LoadedImage,
+        hole: np.ndarray,
+        options: InpaintOptions,
+        output_format: str,
+        quality: int,
+        original: bytes,
+        deadline: float | None,
+    ) -> _Outcome:
         """Run the pipeline in a worker thread (the slot is held until it really ends) and encode the result."""
 
         def work() -> _Outcome:
@@ -447,15 +473,14 @@ def _api_error_for(error: BaseException) -> ApiError:
         return error
     if isinstance(error, NothingKnownError):
         return ApiError(400, "nothing_known", str(error))
+    text = str(error).lower()
+    out_of_memory = any(words in text for words in ("out of memory", "can't allocate memory", "cannot allocate memory"))
     if isinstance(error, MemoryError):
         return ApiError(507, "out_of_memory", "not enough memory to inpaint this image")
     if isinstance(error, WavemixError):
-        return ApiError(507 if "out of memory" in str(error).lower() else 400,
-                        "out_of_memory" if "out of memory" in str(error).lower() else "invalid_request", str(error))  # fmt: skip
-    if "out of memory" in str(error).lower():
-        return ApiError(
-            507, "out_of_memory", "not enough (GPU) memory to inpaint this image; try strategy=crop or a smaller image"
-        )
+        return ApiError(507, "out_of_memory", str(error)) if out_of_memory else ApiError(400, "invalid_request", str(error))
+    if out_of_memory:
+        return ApiError(507, "out_of_memory", "not enough memory to inpaint this image; try strategy=crop or a smaller image")
     logger.error("inpainting failed", exc_info=error)
     return ApiError(500, "inference_failed", f"inpainting failed ({type(error).__name__})")
 
@@ -495,6 +520,7 @@ def create_app(
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
     model_info: dict[str, Any] | None = None,
     options: InpaintOptions | None = None,
+    max_memory_bytes: int | None = None,
 ) -> FastAPI:
     """Build the web app around ``inpainter`` (an :class:`~wavemix_inpaint.inpainter.Inpainter` or any
     object with its ``run`` method).
@@ -502,7 +528,10 @@ def create_app(
     ``max_upload_bytes`` bounds the whole request body, ``max_image_pixels`` the decoded image,
     ``max_concurrency`` the inferences running at once (worker threads), ``max_queue`` the requests
     waiting for one, and ``request_timeout_s`` (``None``: no limit) the total time of one request,
-    queueing included. ``model_info`` overrides what ``/api/v1/models`` reports as loaded. ``options``
+    queueing included. ``max_memory_bytes`` (default: :func:`~wavemix_inpaint.server.memory.default_budget_bytes`,
+    what the machine, the cgroup and ``ulimit -v`` leave) is shared by the concurrent inferences: a request
+    estimated to need more than its share is refused with 413 before any work. ``model_info`` overrides what
+    ``/api/v1/models`` reports as loaded. ``options``
     are the server's default :class:`~wavemix_inpaint.inference.InpaintOptions` (a request's form fields
     override ``strategy``, ``texture`` and ``seed``).
     """
@@ -516,6 +545,7 @@ def create_app(
         "max_concurrency": max_concurrency,
         "max_queue": max_queue,
         "request_timeout_s": request_timeout_s,
+        "max_memory_bytes": int(max_memory_bytes or default_budget_bytes()),
     }
     server = InpaintServer(inpainter, limits, options or InpaintOptions(), model_info)
     app = _fastapi_app(server)
