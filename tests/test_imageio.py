@@ -412,3 +412,20 @@ def test_mask_size_mismatch(tmp_path) -> None:
         read_mask(tmp_path / "m.png", size=(30, 40))
     resized = read_mask(tmp_path / "m.png", size=(30, 40), resize=True)
     assert resized.shape == (30, 40) and resized.all()
+
+
+def test_a_tiff_whose_frame_count_cannot_be_read_is_a_clean_error() -> None:
+    # found by benchmarks/decoder_fuzz.py: Pillow raised TypeError("Missing dimensions") counting frames
+    import io as _io
+    import sys as _sys
+    from pathlib import Path as _Path
+
+    _sys.path.insert(0, str(_Path(__file__).resolve().parents[1] / "benchmarks"))
+    from decoder_fuzz import make_corpus
+
+    tiffs = [data for ext, data, _ in make_corpus(3000, seed=0) if ext == "tif"]
+    for data in tiffs:
+        try:
+            read_image(_io.BytesIO(data))
+        except InputError:
+            pass

@@ -137,6 +137,25 @@ def _pixel_limit(max_pixels: int | None) -> Iterator[None]:
             Image.MAX_IMAGE_PIXELS = previous
 
 
+#: what Pillow's decoders raise on malformed files besides OSError (found by benchmarks/decoder_fuzz.py:
+#: e.g. TypeError "Missing dimensions" from a TIFF's frame count, IndexError / KeyError from broken tables)
+_DECODER_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    zlib.error,
+    TypeError,
+    IndexError,
+    KeyError,
+    ZeroDivisionError,
+    OverflowError,
+    AttributeError,
+    RuntimeError,
+)
+
+
 def _open(data: bytes, name: str, what: str, max_pixels: int | None) -> Image.Image:
     """Open (header only) with decompression-bomb and frame-count checks."""
     if max_pixels is not None and max_pixels < 1:
@@ -148,12 +167,15 @@ def _open(data: bytes, name: str, what: str, max_pixels: int | None) -> Image.Im
         raise InputError(f"{name} is not an image file (or its format is not supported)") from None
     except Image.DecompressionBombError:
         raise ImageTooLargeError(_bomb_message(name, what, None, max_pixels)) from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
-        raise InputError(f"cannot read {what} {name}: {error}") from None
+    except _DECODER_ERRORS as error:
+        raise InputError(f"cannot read {what} {name}: {error or type(error).__name__}") from None
     width, height = image.size
     if max_pixels is not None and width * height > max_pixels:
         raise ImageTooLargeError(_bomb_message(name, what, (width, height), max_pixels))
-    frames = getattr(image, "n_frames", 1)
+    try:
+        frames = getattr(image, "n_frames", 1)
+    except _DECODER_ERRORS as error:  # counting frames reads further into the file
+        raise InputError(f"cannot read {what} {name}: {error or type(error).__name__}") from None
     if frames > 1 and image.format != "MPO":
         raise InputError(f"{what} {name} has {frames} frames (animated or multi-page); only single images are supported")
     return image
@@ -173,8 +195,8 @@ def _load(image: Image.Image, name: str, what: str) -> None:
         image.load()
     except Image.DecompressionBombError:
         raise ImageTooLargeError(_bomb_message(name, what, image.size, Image.MAX_IMAGE_PIXELS)) from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error) as error:
-        raise InputError(f"cannot decode {what} {name} (corrupt or truncated file?): {error}") from None
+    except _DECODER_ERRORS as error:
+        raise InputError(f"cannot decode {what} {name} (corrupt or truncated file?): {error or type(error).__name__}") from None
 
 
 def _orientation(image: Image.Image) -> int:
