@@ -550,3 +550,48 @@ def test_image_too_large_message_names_a_flag_serve_has(inpainter):
     with TestClient(create_app(inpainter, max_image_pixels=1000)) as small:
         detail = small.post(URL, files=upload).json()["detail"]
     assert "--max-pixels" in detail
+
+
+# ------------------------------------------------------------------------------------------ model choice
+
+
+def test_several_offered_models_are_chosen_per_request_and_loaded_lazily_within_a_budget():
+    from wavemix_inpaint.models import create_model
+    from wavemix_inpaint.server.catalog import ModelCatalog, Offer, parse_offer
+
+    loads = []
+
+    def load(offer):
+        loads.append(offer.id)
+        return make_tiny_inpainter() if offer.id == "tiny" else Inpainter(create_model(offer.source), device="cpu")
+
+    from wavemix_inpaint.inpainter import Inpainter
+
+    offers = [Offer("tiny", "checkpoint", "tiny", "a tiny WaveMix"), parse_offer("telea"), parse_offer("navier-stokes")]
+    budget = 40 << 20  # room for the tiny model and one classical method (32 MiB overhead each... so one at a time)
+    catalog = ModelCatalog(offers, load, budget_bytes=budget)
+    with single_torch_thread(), TestClient(create_app(catalog)) as client:
+        listed = client.get("/api/v1/models").json()["offered"]
+        assert [entry["id"] for entry in listed] == ["tiny", "telea", "navier-stokes"]
+        assert listed[0]["default"] and listed[0]["loaded"] and not listed[1]["loaded"]
+        _, hole, upload = png_request()
+        results = {}
+        for name in (None, "telea", "navier-stokes", "telea"):
+            response = client.post(URL, files=upload, data={} if name is None else {"model": name})
+            assert response.status_code == 200, response.text
+            results[name] = np.asarray(decode(response.content)).astype(int)
+        assert not np.array_equal(results[None], results["telea"])  # another model, another fill
+        assert loads == ["tiny", "telea", "navier-stokes", "telea"]  # lazily, and re-loaded after eviction
+        assert sum(entry["loaded"] for entry in client.get("/api/v1/models").json()["offered"]) == 1
+        unknown = client.post(URL, files=upload, data={"model": "nope"})
+        assert unknown.status_code == 400 and unknown.json()["error"] == "unknown_model"
+        assert "telea" in unknown.json()["detail"]
+
+
+def test_offers_are_checked_before_anything_is_loaded():
+    from wavemix_inpaint.errors import InputError
+    from wavemix_inpaint.server.catalog import parse_offer
+
+    assert parse_offer("default").kind == "pretrained" and parse_offer("patchmatch").kind == "classical"
+    with pytest.raises(InputError, match="cannot offer 'wavemix-small'"):
+        parse_offer("wavemix-small")  # an untrained architecture is not something to offer

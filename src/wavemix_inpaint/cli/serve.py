@@ -24,6 +24,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default: 8000)")
     add_model_arguments(parser)
+    parser.add_argument(
+        "--offer",
+        action="append",
+        default=[],
+        metavar="MODEL",
+        help="also offer this model to requests (their `model` field, a dropdown in the UI): a bundled name, a "
+        "classical method (telea, navier-stokes, biharmonic, patchmatch), a checkpoint or an .onnx file; repeatable",
+    )
+    parser.add_argument(
+        "--max-models-mb",
+        type=float,
+        metavar="MB",
+        help="memory for loaded models; the least recently used are unloaded beyond it (default: 1024)",
+    )
     add_option_arguments(parser, skip=("invert_mask", "dilate"))  # the server's defaults for every request
     parser.add_argument(
         "--max-pixels",
@@ -63,6 +77,29 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise InputError("--max-memory must be positive")
 
 
+def _catalog(args: argparse.Namespace):  # noqa: ANN202 - a ModelCatalog, imported lazily
+    """The primary model (--model / --checkpoint / --onnx) first, then every --offer."""
+    from wavemix_inpaint.inpainter import Inpainter
+    from wavemix_inpaint.models import create_model
+    from wavemix_inpaint.server.catalog import ModelCatalog, parse_offer
+
+    primary = args.checkpoint or args.onnx or args.model or "default"
+
+    def load(offer):  # noqa: ANN001, ANN202
+        if offer is offers[0]:
+            return load_inpainter(args)
+        if offer.kind == "pretrained":
+            return Inpainter.from_pretrained(offer.source, device=args.device, precision=args.precision)
+        if offer.kind == "classical":
+            return Inpainter(create_model(offer.source), device="cpu")
+        if offer.kind == "onnx":
+            return Inpainter.from_onnx(offer.source)
+        return Inpainter.from_checkpoint(offer.source, device=args.device, precision=args.precision)
+
+    offers = [parse_offer(primary)] + [parse_offer(spec) for spec in args.offer]
+    return ModelCatalog(offers, load, budget_bytes=int((args.max_models_mb or 1024) * 2**20))
+
+
 def run(args: argparse.Namespace) -> int:
     _check_arguments(args)
     try:
@@ -78,8 +115,9 @@ def run(args: argparse.Namespace) -> int:
     from wavemix_inpaint.server import create_app
 
     options = options_from_args(args)  # validated before the model is loaded
+    catalog = _catalog(args)  # unknown offers fail here, before anything is loaded
     print("loading the model ...", flush=True)
-    inpainter = load_inpainter(args)
+    catalog.get()
     info = (
         {"source": "checkpoint", "file": Path(args.checkpoint).name}
         if args.checkpoint
@@ -91,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     )
 
     app = create_app(
-        inpainter,
+        catalog,
         max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
         max_concurrency=args.max_concurrency,
         max_queue=args.max_queue,

@@ -48,6 +48,7 @@ from wavemix_inpaint.imageio import (
 )
 from wavemix_inpaint.inference import InpaintOptions
 from wavemix_inpaint.server.api_docs import render_api_reference
+from wavemix_inpaint.server.catalog import ModelCatalog
 from wavemix_inpaint.server.memory import default_budget_bytes, estimate_request_bytes
 from wavemix_inpaint.server.middleware import ApiError, BodyLimitMiddleware, SecurityHeadersMiddleware, error_response
 from wavemix_inpaint.server.queue import InferenceQueue
@@ -307,16 +308,16 @@ class InpaintServer:
 
     def __init__(
         self,
-        inpainter: InpaintFn,
+        catalog: ModelCatalog,
         limits: dict[str, Any],
         options: InpaintOptions,
         model_info: dict[str, Any] | None,
     ) -> None:
-        self.inpainter = inpainter
+        self.catalog = catalog
         self.limits = limits
         self.defaults = options
         self.queue = InferenceQueue(limits["max_concurrency"], limits["max_queue"])
-        self.loaded = {**_describe_inpainter(inpainter), **(model_info or {})}
+        self.loaded = {**_describe_inpainter(catalog.get()), **(model_info or {})}
         self.static = _read_static()
         self.app: FastAPI | None = None  # set by create_app (the /docs page renders its schema)
 
@@ -333,9 +334,15 @@ class InpaintServer:
         quality: Annotated[int, Form(ge=1, le=100, description="JPEG/WebP quality")] = 95,
         texture: _TEXTURE_FIELD = None,
         seed: Annotated[int, Form(ge=0, description="random seed of the texture stage")] = 0,
+        model: Annotated[
+            str | None, Form(description="one of the offered models (`GET /api/v1/models`, `offered`); default: the first")
+        ] = None,
     ) -> Response:
         timeout = self.limits["request_timeout_s"]
         deadline = None if timeout is None else time.perf_counter() + timeout
+        if model is not None and model not in self.catalog.offers:
+            offered = ", ".join(self.catalog.offers)
+            raise ApiError(400, "unknown_model", f"unknown model {model!r}; this server offers: {offered}")
         self._admit()
         self.queue.waiting += 1  # counted before the first await, so concurrent requests see it
         counted = True
@@ -351,7 +358,7 @@ class InpaintServer:
             self._check_memory(hole, options)
             counted = False  # acquire() takes us out of `waiting` whatever happens
             await self._acquire(deadline)
-            outcome = await self._infer(source, hole, options, format, quality, image_bytes, deadline)
+            outcome = await self._infer(model, source, hole, options, format, quality, image_bytes, deadline)
         finally:
             if counted:
                 self.queue.waiting -= 1
@@ -393,6 +400,7 @@ class InpaintServer:
 
     async def _infer(
         self,
+        model: str | None,
         source: LoadedImage,
         hole: np.ndarray,
         options: InpaintOptions,
@@ -405,7 +413,7 @@ class InpaintServer:
 
         def work() -> _Outcome:
             begin = time.perf_counter()
-            result, notices = self.inpainter.run(source.pixels, hole, options)
+            result, notices = self.catalog.get(model).run(source.pixels, hole, options)  # loads it on first use
             seconds = time.perf_counter() - begin
             self.queue.record(seconds)
             if not isinstance(result, np.ndarray) or result.shape != source.pixels.shape:
@@ -430,6 +438,7 @@ class InpaintServer:
             "pretrained": _list_pretrained(),
             "limits": self.limits,
             "options": asdict(self.defaults),
+            "offered": self.catalog.describe(),
         }
 
     def healthz(self) -> dict[str, Any]:
@@ -511,7 +520,7 @@ def _respond(request: Request, outcome: _Outcome) -> Response:
 
 
 def create_app(
-    inpainter: InpaintFn,
+    inpainter: InpaintFn | ModelCatalog,
     *,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     max_concurrency: int = 1,
@@ -523,7 +532,8 @@ def create_app(
     max_memory_bytes: int | None = None,
 ) -> FastAPI:
     """Build the web app around ``inpainter`` (an :class:`~wavemix_inpaint.inpainter.Inpainter` or any
-    object with its ``run`` method).
+    object with its ``run`` method), or around a :class:`~wavemix_inpaint.server.catalog.ModelCatalog` of
+    several models that requests choose with their ``model`` field.
 
     ``max_upload_bytes`` bounds the whole request body, ``max_image_pixels`` the decoded image,
     ``max_concurrency`` the inferences running at once (worker threads), ``max_queue`` the requests
@@ -547,7 +557,8 @@ def create_app(
         "request_timeout_s": request_timeout_s,
         "max_memory_bytes": int(max_memory_bytes or default_budget_bytes()),
     }
-    server = InpaintServer(inpainter, limits, options or InpaintOptions(), model_info)
+    catalog = inpainter if isinstance(inpainter, ModelCatalog) else ModelCatalog.single(inpainter)
+    server = InpaintServer(catalog, limits, options or InpaintOptions(), model_info)
     app = _fastapi_app(server)
     app.add_middleware(BodyLimitMiddleware, limit=max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -29,6 +29,7 @@
     compare: $("compare-btn"),
     strategy: $("strategy"),
     texture: $("texture"),
+    model: $("model"),
     run: $("run-btn"),
     stage: $("stage"),
     empty: $("empty-state"),
@@ -553,6 +554,7 @@
     form.append("mask", mask, "mask.png");
     form.append("strategy", el.strategy.value);
     form.append("texture", el.texture.checked ? "true" : "false");
+    if (el.model.value) form.append("model", el.model.value);
     setBusy(true);
     const started = performance.now();
     const ticker = setInterval(() => {
@@ -718,6 +720,15 @@
       el.modelInfo.textContent = `${loaded.name || "model"}${loaded.device ? ` · ${loaded.device}` : ""}${params}`;
       if (info.limits && info.limits.max_upload_bytes) state.maxUploadBytes = info.limits.max_upload_bytes;
       if (info.options) el.texture.checked = Boolean(info.options.texture);
+      el.model.replaceChildren(...(info.offered || []).map((offer) => {
+        const option = document.createElement("option");
+        option.value = offer.id;
+        option.textContent = offer.id;
+        option.title = offer.description || offer.kind;
+        option.selected = Boolean(offer.default);
+        return option;
+      }));
+      el.model.disabled = el.model.options.length < 2;
     } catch (error) {
       el.modelInfo.textContent = "server unreachable";
     }
