@@ -284,3 +284,154 @@ def test_paint_run_compare_undo_in_chromium(server_url, browser, tmp_path):
         assert not page_errors, page_errors
     finally:
         context.close()
+
+
+def open_page(browser, url: str, image_path, viewport=(1000, 760)):
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='true']")
+    page.set_input_files("#file-input", str(image_path))
+    page.wait_for_function("() => !document.getElementById('canvas-wrap').hidden")
+    return context, page, errors
+
+
+def test_zoom_pan_shapes_mask_files_and_auto_run(server_url, browser, tmp_path):
+    source = photo(WIDTH, HEIGHT, seed=5)
+    source.save(tmp_path / "photo.png")
+    context, page, errors = open_page(browser, server_url, tmp_path / "photo.png")
+    try:
+        # ---- zoom 4 wheel notches around a point: that image point stays under the pointer
+        box = page.locator("#mask-canvas").bounding_box()
+        x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6
+        image_point = ((x - box["x"]) / box["width"] * WIDTH, (y - box["y"]) / box["height"] * HEIGHT)
+        page.mouse.move(x, y)
+        for _ in range(4):
+            page.mouse.wheel(0, -200)
+        page.wait_for_function(
+            f"() => document.getElementById('mask-canvas').getBoundingClientRect().width > {box['width'] * 1.5}"
+        )
+        zoomed = page.locator("#mask-canvas").bounding_box()
+        assert abs((x - zoomed["x"]) / zoomed["width"] * WIDTH - image_point[0]) < 0.5
+        assert abs((y - zoomed["y"]) / zoomed["height"] * HEIGHT - image_point[1]) < 0.5
+        # ---- a click at 4x lands on the right image pixel, with the brush size in image pixels
+        page.fill("#brush-size", "3")
+        page.dispatch_event("#brush-size", "input")
+        target = (40, 30)
+        page.mouse.click(*to_page(page, *target))
+        painted = hole(page)
+        ys, xs = np.nonzero(painted)
+        assert painted.sum() <= 16 and abs(xs.mean() - target[0]) <= 0.6 and abs(ys.mean() - target[1]) <= 0.6
+        page.keyboard.press("Control+z")
+        # ---- pan: Space + drag moves the image by the drag
+        before = page.locator("#mask-canvas").bounding_box()
+        page.keyboard.down(" ")
+        page.mouse.move(500, 400)
+        page.mouse.down()
+        page.mouse.move(440, 370, steps=5)
+        page.mouse.up()
+        page.keyboard.up(" ")
+        after = page.locator("#mask-canvas").bounding_box()
+        assert abs(after["x"] - before["x"] + 60) < 1 and abs(after["y"] - before["y"] + 30) < 1
+        assert not hole(page).any(), "panning must not paint"
+        page.click("#zoom-fit")
+        # ---- rectangle: exactly the dragged box
+        page.click("#tool-rect")
+        mouse_stroke(page, (10, 8), (30, 20))
+        expected = np.zeros((HEIGHT, WIDTH), bool)
+        expected[8:20, 10:30] = True
+        assert (hole(page) ^ expected).sum() <= 2 * (20 + 12)  # at most a one-pixel border off
+        # ---- lasso: a triangle; inside filled, outside empty
+        page.click("#tool-lasso")
+        points = [(60, 10), (90, 10), (75, 40)]
+        page.mouse.move(*to_page(page, *points[0]))
+        page.mouse.down()
+        for point in points[1:] + points[:1]:
+            page.mouse.move(*to_page(page, *point), steps=8)
+        page.mouse.up()
+        mask = hole(page)
+        assert mask[15, 75] and mask[25, 75] and not mask[35, 62] and not mask[12, 50]
+        # ---- grow / shrink / invert act on the whole mask (undoable)
+        area = hole(page).sum()
+        page.click("#grow-btn")
+        assert hole(page).sum() > area
+        page.click("#shrink-btn")
+        page.click("#invert-btn")
+        inverted = hole(page)
+        assert inverted[0, 0] and not inverted[15, 75]
+        page.keyboard.press("Control+z")
+        page.keyboard.press("Control+z")
+        page.keyboard.press("Control+z")
+        assert hole(page).sum() == area
+        # ---- download the mask, then load it back: the same mask
+        with page.expect_download() as download_info:
+            page.click("#mask-download-btn")
+        saved = np.asarray(Image.open(download_info.value.path()).convert("L")) > 127
+        assert np.array_equal(saved, hole(page))
+        page.click("#clear-btn")
+        assert not hole(page).any()
+        page.set_input_files("#mask-input", download_info.value.path())
+        page.wait_for_function("() => document.getElementById('status').textContent.includes('loaded')")
+        assert np.array_equal(hole(page), saved)
+        # ---- auto-run: a finished stroke runs the model by itself
+        page.click("#tool-brush")
+        page.check("#auto-run")
+        runs = int(page.evaluate("() => document.body.dataset.runs || '0'"))
+        mouse_stroke(page, (5, 50), (20, 55))
+        page.wait_for_function(f"() => document.body.dataset.runs === '{runs + 1}' && document.body.dataset.busy === 'false'")
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def catalog_url():
+    import uvicorn
+
+    from wavemix_inpaint.inpainter import Inpainter
+    from wavemix_inpaint.models import create_model
+    from wavemix_inpaint.server.catalog import ModelCatalog, Offer, parse_offer
+
+    with single_torch_thread():
+        tiny = make_tiny_inpainter()
+        offers = [Offer("tiny", "checkpoint", "tiny", "a tiny WaveMix"), parse_offer("telea")]
+        catalog = ModelCatalog(
+            offers, lambda offer: tiny if offer.id == "tiny" else Inpainter(create_model("telea"), device="cpu")
+        )
+        app = create_app(catalog, request_timeout_s=60)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        try:
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            sock.close()
+
+
+def test_model_dropdown_switches_the_model(catalog_url, browser, tmp_path):
+    photo(WIDTH, HEIGHT, seed=9).save(tmp_path / "photo.png")
+    results = {}
+    for model in ("tiny", "telea"):
+        context, page, errors = open_page(browser, catalog_url, tmp_path / "photo.png")
+        try:
+            page.wait_for_function("() => document.getElementById('model').options.length === 2")
+            page.select_option("#model", model)
+            mouse_stroke(page, (20, 20), (60, 40))
+            with page.expect_response("**/api/v1/inpaint") as info:
+                page.click("#run-btn")
+            assert info.value.status == 200
+            page.wait_for_function("() => document.body.dataset.runs === '1' && document.body.dataset.busy === 'false'")
+            results[model] = pixels(page, "image-canvas")[..., :3].copy()
+            assert not errors, errors
+        finally:
+            context.close()
+    assert not np.array_equal(results["tiny"], results["telea"])

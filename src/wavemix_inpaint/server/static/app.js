@@ -21,6 +21,18 @@
     modelInfo: $("model-info"),
     brush: $("tool-brush"),
     eraser: $("tool-eraser"),
+    rect: $("tool-rect"),
+    lasso: $("tool-lasso"),
+    grow: $("grow-btn"),
+    shrink: $("shrink-btn"),
+    invert: $("invert-btn"),
+    morphSize: $("morph-size"),
+    maskInput: $("mask-input"),
+    maskDownload: $("mask-download-btn"),
+    zoomFit: $("zoom-fit"),
+    zoom100: $("zoom-100"),
+    zoomLevel: $("zoom-level"),
+    autoRun: $("auto-run"),
     size: $("brush-size"),
     sizeValue: $("brush-size-value"),
     undo: $("undo-btn"),
@@ -63,6 +75,13 @@
     downloadUrl: null,
     maxUploadBytes: null,
     runs: 0,
+    fit: 1, // scale that fits the image in the stage
+    zoom: 1, // on top of fit: 1 = fit
+    pan: { x: 0, y: 0 }, // screen pixels
+    panning: null,
+    spaceDown: false,
+    touches: new Map(), // pointerId -> {x, y}, for two-finger pinch / pan
+    brushTouched: false,
   };
 
   // ------------------------------------------------------------------------------------------------
@@ -158,6 +177,8 @@
     if (sizeChanged) {
       el.imageCanvas.width = el.maskCanvas.width = entry.width;
       el.imageCanvas.height = el.maskCanvas.height = entry.height;
+      state.zoom = 1;
+      state.pan = { x: 0, y: 0 };
     }
     el.empty.hidden = true;
     el.wrap.hidden = false;
@@ -165,6 +186,7 @@
     if (state.downloadUrl) URL.revokeObjectURL(state.downloadUrl);
     state.downloadUrl = URL.createObjectURL(entry.blob);
     layout();
+    if (sizeChanged && !state.brushTouched) setSize(40 / state.fit); // about 40 screen pixels at first
     drawImage();
     drawMask();
     el.wrap.dataset.version = String((Number(el.wrap.dataset.version) || 0) + 1);
@@ -217,12 +239,47 @@
     const style = getComputedStyle(el.stage);
     const availWidth = el.stage.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     const availHeight = el.stage.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
-    const scale = Math.max(0.01, Math.min(availWidth / state.image.width, availHeight / state.image.height, 8));
-    el.wrap.style.width = `${Math.round(state.image.width * scale)}px`;
-    el.wrap.style.height = `${Math.round(state.image.height * scale)}px`;
+    state.fit = Math.max(0.01, Math.min(availWidth / state.image.width, availHeight / state.image.height, 8));
+    const scale = state.fit * state.zoom;
+    el.wrap.style.width = `${state.image.width * scale}px`;
+    el.wrap.style.height = `${state.image.height * scale}px`;
+    el.wrap.style.transform = `translate(${state.pan.x}px, ${state.pan.y}px)`;
     el.wrap.classList.toggle("pixelated", scale >= 2);
+    el.zoomLevel.textContent = `${Math.round(scale * 100)}%`;
     updateCursorSize();
   }
+
+  // Zoom keeps the image point under the pointer where it is; pan moves the image in screen pixels.
+  function zoomAt(clientX, clientY, factor) {
+    if (!state.image) return;
+    const rect = el.wrap.getBoundingClientRect();
+    const before = state.fit * state.zoom;
+    state.zoom = Math.min(64 / state.fit, Math.max(0.05 / state.fit, state.zoom * factor));
+    const k = (state.fit * state.zoom) / before;
+    const left = clientX - (clientX - rect.left) * k;
+    const top = clientY - (clientY - rect.top) * k;
+    state.pan.x += left + (rect.width * k) / 2 - (rect.left + rect.width / 2);
+    state.pan.y += top + (rect.height * k) / 2 - (rect.top + rect.height / 2);
+    layout();
+  }
+
+  function setView(zoom) {
+    state.zoom = zoom;
+    state.pan = { x: 0, y: 0 };
+    layout();
+  }
+
+  el.stage.addEventListener(
+    "wheel",
+    (event) => {
+      if (!state.image) return;
+      event.preventDefault();
+      zoomAt(event.clientX, event.clientY, Math.exp(-event.deltaY * 0.0015));
+    },
+    { passive: false },
+  );
+  el.zoomFit.addEventListener("click", () => setView(1));
+  el.zoom100.addEventListener("click", () => setView(1 / state.fit));
 
   new ResizeObserver(layout).observe(el.stage);
 
@@ -230,7 +287,8 @@
   // Mask painting
   // ------------------------------------------------------------------------------------------------
 
-  function brushScreenSize() {
+  // The brush size is in image pixels (a stroke covers the same pixels at every zoom).
+  function brushImageSize() {
     return Number(el.size.value);
   }
 
@@ -242,24 +300,46 @@
     ];
   }
 
+  // An op is one mask edit, replayed in order by drawMask(): a brush / eraser stroke, a rectangle or a
+  // lasso (filled polygon), or a raster (the whole mask replaced: grow, shrink, invert, an uploaded mask).
+  function startOp(point) {
+    if (state.tool === "rect") return { kind: "rect", mode: "brush", points: [point, point] };
+    if (state.tool === "lasso") return { kind: "lasso", mode: "brush", points: [point] };
+    return { kind: "stroke", mode: state.tool, size: Math.max(1, brushImageSize()), points: [point] };
+  }
+
   function applyOp(op, from = 0) {
     maskCtx.save();
     maskCtx.globalCompositeOperation = op.mode === "eraser" ? "destination-out" : "source-over";
     maskCtx.strokeStyle = maskCtx.fillStyle = MASK_COLOR;
-    maskCtx.lineWidth = op.size;
-    maskCtx.lineCap = maskCtx.lineJoin = "round";
     const points = op.points;
-    if (from === 0) {
+    if (op.kind === "raster") {
+      maskCtx.clearRect(0, 0, el.maskCanvas.width, el.maskCanvas.height);
+      maskCtx.drawImage(op.canvas, 0, 0);
+    } else if (op.kind === "rect") {
+      const [[x0, y0], [x1, y1]] = points;
+      maskCtx.fillRect(Math.round(Math.min(x0, x1)), Math.round(Math.min(y0, y1)), Math.round(Math.abs(x1 - x0)), Math.round(Math.abs(y1 - y0)));
+    } else if (op.kind === "lasso") {
       maskCtx.beginPath();
-      maskCtx.arc(points[0][0], points[0][1], op.size / 2, 0, Math.PI * 2);
+      maskCtx.moveTo(points[0][0], points[0][1]);
+      for (const [x, y] of points.slice(1)) maskCtx.lineTo(x, y);
+      maskCtx.closePath();
       maskCtx.fill();
-    }
-    if (points.length > 1) {
-      maskCtx.beginPath();
-      const start = Math.max(0, from - 1);
-      maskCtx.moveTo(points[start][0], points[start][1]);
-      for (let i = start + 1; i < points.length; i++) maskCtx.lineTo(points[i][0], points[i][1]);
-      maskCtx.stroke();
+    } else {
+      maskCtx.lineWidth = op.size;
+      maskCtx.lineCap = maskCtx.lineJoin = "round";
+      if (from === 0) {
+        maskCtx.beginPath();
+        maskCtx.arc(points[0][0], points[0][1], op.size / 2, 0, Math.PI * 2);
+        maskCtx.fill();
+      }
+      if (points.length > 1) {
+        maskCtx.beginPath();
+        const start = Math.max(0, from - 1);
+        maskCtx.moveTo(points[start][0], points[start][1]);
+        for (let i = start + 1; i < points.length; i++) maskCtx.lineTo(points[i][0], points[i][1]);
+        maskCtx.stroke();
+      }
     }
     maskCtx.restore();
   }
@@ -275,42 +355,103 @@
     return state.image && !state.busy && !state.comparing;
   }
 
+  function commitOp(op) {
+    state.ops.push(op);
+    pushAction({ type: "stroke", op });
+    drawMask();
+    if (el.autoRun.checked) runInpainting();
+  }
+
+  // Pointers: one finger / the left button paints with the current tool; Space + drag, the middle button
+  // or two fingers pan (two fingers also pinch-zoom); the wheel zooms around the pointer.
   el.maskCanvas.addEventListener("pointerdown", (event) => {
-    if (!canPaint()) return;
-    if (event.pointerType === "mouse" && event.button !== 0) return;
-    if (state.pointerId !== null) {
-      // A second finger: this is a gesture, not painting. Drop the stroke in progress.
-      cancelStroke();
+    if (!state.image) return;
+    if (event.pointerType === "touch") {
+      state.touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      if (state.touches.size > 1) {
+        cancelStroke(); // a second finger: a gesture, not painting
+        return;
+      }
+    }
+    if (state.spaceDown || (event.pointerType === "mouse" && event.button === 1)) {
+      event.preventDefault();
+      el.maskCanvas.setPointerCapture(event.pointerId);
+      state.panning = { id: event.pointerId, x: event.clientX, y: event.clientY };
       return;
     }
+    if (!canPaint() || (event.pointerType === "mouse" && event.button !== 0) || state.pointerId !== null) return;
     event.preventDefault();
     hideError();
     el.maskCanvas.setPointerCapture(event.pointerId);
     state.pointerId = event.pointerId;
-    const size = Math.max(1, brushScreenSize() / currentScale());
-    state.stroke = { mode: state.tool, size, points: [toImageCoords(event)] };
+    state.stroke = startOp(toImageCoords(event));
     applyOp(state.stroke);
   });
 
+  function pinch(event) {
+    const previous = [...state.touches.values()];
+    state.touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    const current = [...state.touches.values()];
+    const mid = (points) => [(points[0].x + points[1].x) / 2, (points[0].y + points[1].y) / 2];
+    const span = (points) => Math.hypot(points[0].x - points[1].x, points[0].y - points[1].y) || 1;
+    const [mx0, my0] = mid(previous);
+    const [mx1, my1] = mid(current);
+    zoomAt(mx0, my0, span(current) / span(previous));
+    state.pan.x += mx1 - mx0;
+    state.pan.y += my1 - my0;
+    layout();
+  }
+
   el.maskCanvas.addEventListener("pointermove", (event) => {
     moveCursor(event);
+    if (state.touches.has(event.pointerId) && state.touches.size === 2) {
+      event.preventDefault();
+      pinch(event);
+      return;
+    }
+    if (state.touches.has(event.pointerId)) state.touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    if (state.panning && state.panning.id === event.pointerId) {
+      state.pan.x += event.clientX - state.panning.x;
+      state.pan.y += event.clientY - state.panning.y;
+      state.panning.x = event.clientX;
+      state.panning.y = event.clientY;
+      layout();
+      return;
+    }
     if (event.pointerId !== state.pointerId || !state.stroke) return;
     event.preventDefault();
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
-    const from = state.stroke.points.length;
-    for (const e of events.length ? events : [event]) state.stroke.points.push(toImageCoords(e));
-    applyOp(state.stroke, from);
+    const points = (events.length ? events : [event]).map(toImageCoords);
+    if (state.stroke.kind === "rect") {
+      state.stroke.points[1] = points[points.length - 1];
+      drawMask();
+    } else if (state.stroke.kind === "lasso") {
+      state.stroke.points.push(...points);
+      drawMask();
+    } else {
+      const from = state.stroke.points.length;
+      state.stroke.points.push(...points);
+      applyOp(state.stroke, from);
+    }
   });
 
   function finishStroke(event) {
+    state.touches.delete(event.pointerId);
+    if (state.panning && state.panning.id === event.pointerId) {
+      state.panning = null;
+      return;
+    }
     if (event.pointerId !== state.pointerId) return;
-    const stroke = state.stroke;
+    const op = state.stroke;
     state.stroke = null;
     state.pointerId = null;
-    if (!stroke) return;
-    state.ops.push(stroke);
-    pushAction({ type: "stroke", op: stroke });
-    drawMask();
+    const empty = !op || (op.kind === "lasso" && op.points.length < 3) ||
+      (op.kind === "rect" && (Math.abs(op.points[1][0] - op.points[0][0]) < 1 || Math.abs(op.points[1][1] - op.points[0][1]) < 1));
+    if (empty) {
+      drawMask();
+      return;
+    }
+    commitOp(op);
   }
 
   function cancelStroke() {
@@ -321,12 +462,123 @@
 
   el.maskCanvas.addEventListener("pointerup", finishStroke);
   el.maskCanvas.addEventListener("pointercancel", (event) => {
+    state.touches.delete(event.pointerId);
+    if (state.panning && state.panning.id === event.pointerId) state.panning = null;
     if (event.pointerId === state.pointerId) cancelStroke();
   });
   el.maskCanvas.addEventListener("pointerleave", (event) => {
     if (event.pointerType !== "touch") el.cursor.hidden = true;
   });
   el.maskCanvas.addEventListener("contextmenu", (event) => event.preventDefault());
+
+  // Whole-mask edits: grow / shrink (square morphology, in image pixels), invert, upload, download.
+  function maskBits() {
+    const { width, height } = el.maskCanvas;
+    const data = maskCtx.getImageData(0, 0, width, height).data;
+    const bits = new Uint8Array(width * height);
+    for (let i = 0; i < bits.length; i++) bits[i] = data[4 * i + 3] >= 128 ? 1 : 0;
+    return bits;
+  }
+
+  function rasterOp(bits) {
+    const { width, height } = el.maskCanvas;
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d");
+    const pixels = context.createImageData(width, height);
+    for (let i = 0; i < bits.length; i++) {
+      if (!bits[i]) continue;
+      pixels.data.set([255, 196, 0, 255], 4 * i);
+    }
+    context.putImageData(pixels, 0, 0);
+    return { kind: "raster", mode: "brush", canvas };
+  }
+
+  // One pass of a sliding-window max (grow) or min (shrink) along rows or columns.
+  function morphPass(bits, width, height, radius, grow, alongRows) {
+    const out = new Uint8Array(bits.length);
+    const lines = alongRows ? height : width;
+    const length = alongRows ? width : height;
+    const at = (line, i) => (alongRows ? line * width + i : i * width + line);
+    for (let line = 0; line < lines; line++) {
+      let ones = 0;
+      for (let i = 0; i < Math.min(radius, length); i++) ones += bits[at(line, i)];
+      for (let i = 0; i < length; i++) {
+        if (i + radius < length) ones += bits[at(line, i + radius)];
+        if (i - radius - 1 >= 0) ones -= bits[at(line, i - radius - 1)];
+        const span = Math.min(length - 1, i + radius) - Math.max(0, i - radius) + 1;
+        out[at(line, i)] = grow ? (ones > 0 ? 1 : 0) : ones === span ? 1 : 0;
+      }
+    }
+    return out;
+  }
+
+  function morphMask(grow) {
+    if (!state.image || state.busy) return;
+    const { width, height } = el.maskCanvas;
+    const radius = Math.max(1, Math.round(Number(el.morphSize.value) || 1));
+    const rows = morphPass(maskBits(), width, height, radius, grow, true);
+    commitOp(rasterOp(morphPass(rows, width, height, radius, grow, false)));
+  }
+
+  function invertMask() {
+    if (!state.image || state.busy) return;
+    commitOp(rasterOp(maskBits().map((bit) => 1 - bit)));
+  }
+
+  // An uploaded mask: white (or, with a varying alpha channel, opaque) = fill, scaled to the image.
+  async function uploadMask(file) {
+    if (!file || !state.image) return;
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch (error) {
+      showError(`${file.name} could not be opened as a mask image.`);
+      return;
+    }
+    const { width, height } = el.maskCanvas;
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d");
+    context.imageSmoothingEnabled = false;
+    context.drawImage(bitmap, 0, 0, width, height);
+    const data = context.getImageData(0, 0, width, height).data;
+    let varyingAlpha = false;
+    for (let i = 3; i < data.length && !varyingAlpha; i += 4) varyingAlpha = data[i] !== data[3];
+    const bits = new Uint8Array(width * height);
+    for (let i = 0; i < bits.length; i++) {
+      const grey = 0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2];
+      bits[i] = (varyingAlpha ? data[4 * i + 3] : grey) >= 128 ? 1 : 0;
+    }
+    const resized = bitmap.width !== width || bitmap.height !== height;
+    commitOp(rasterOp(bits));
+    setStatus(`Mask ${file.name} loaded${resized ? ` (resized from ${bitmap.width}x${bitmap.height})` : ""}.`);
+  }
+
+  async function downloadMask() {
+    const mask = await exportMask();
+    if (!mask) {
+      showError("The mask is empty: there is nothing to download.");
+      return;
+    }
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(mask);
+    link.download = `${state.image.name.replace(/\.[^.]*$/, "") || "image"}-mask.png`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  }
+
+  el.grow.addEventListener("click", () => morphMask(true));
+  el.shrink.addEventListener("click", () => morphMask(false));
+  el.invert.addEventListener("click", invertMask);
+  el.maskInput.addEventListener("change", () => {
+    const file = el.maskInput.files && el.maskInput.files[0];
+    el.maskInput.value = "";
+    uploadMask(file);
+  });
+  el.maskDownload.addEventListener("click", downloadMask);
 
   function moveCursor(event) {
     if (event.pointerType === "touch" || !canPaint()) {
@@ -340,15 +592,17 @@
   }
 
   function updateCursorSize() {
-    const size = brushScreenSize();
+    const size = brushImageSize() * currentScale();
     el.cursor.style.width = el.cursor.style.height = `${size}px`;
     el.cursor.classList.toggle("eraser", state.tool === "eraser");
   }
 
   function setTool(tool) {
     state.tool = tool;
-    el.brush.setAttribute("aria-pressed", String(tool === "brush"));
-    el.eraser.setAttribute("aria-pressed", String(tool === "eraser"));
+    for (const [name, button] of [["brush", el.brush], ["eraser", el.eraser], ["rect", el.rect], ["lasso", el.lasso]]) {
+      button.setAttribute("aria-pressed", String(tool === name));
+    }
+    el.cursor.classList.toggle("shape", tool === "rect" || tool === "lasso");
     updateCursorSize();
   }
 
@@ -361,7 +615,12 @@
 
   el.brush.addEventListener("click", () => setTool("brush"));
   el.eraser.addEventListener("click", () => setTool("eraser"));
-  el.size.addEventListener("input", () => setSize(Number(el.size.value)));
+  el.rect.addEventListener("click", () => setTool("rect"));
+  el.lasso.addEventListener("click", () => setTool("lasso"));
+  el.size.addEventListener("input", () => {
+    state.brushTouched = true;
+    setSize(Number(el.size.value));
+  });
 
   // The mask sent to the server: opaque black/white PNG at image size, white = fill.
   async function exportMask() {
@@ -687,14 +946,26 @@
       runInpainting();
     } else if (mod || event.altKey) {
       return;
+    } else if (key === " ") {
+      event.preventDefault();
+      state.spaceDown = true;
+      el.wrap.classList.add("panning");
     } else if (key === "b") {
       setTool("brush");
     } else if (key === "e") {
       setTool("eraser");
+    } else if (key === "r") {
+      setTool("rect");
+    } else if (key === "l") {
+      setTool("lasso");
+    } else if (key === "0") {
+      setView(1);
+    } else if (key === "1") {
+      setView(1 / state.fit);
     } else if (key === "[") {
-      setSize(brushScreenSize() / 1.25);
+      setSize(brushImageSize() / 1.25);
     } else if (key === "]") {
-      setSize(brushScreenSize() * 1.25);
+      setSize(brushImageSize() * 1.25);
     } else if (key === "c" && !event.repeat) {
       setComparing(true);
     } else if (key === "escape") {
@@ -703,6 +974,10 @@
   });
   window.addEventListener("keyup", (event) => {
     if (event.key.toLowerCase() === "c") setComparing(false);
+    if (event.key === " ") {
+      state.spaceDown = false;
+      el.wrap.classList.remove("panning");
+    }
   });
   window.addEventListener("blur", () => setComparing(false));
 
