@@ -79,3 +79,45 @@ def test_works_under_bfloat16_autocast():
     torch.testing.assert_close(loss.detach(), reference, atol=1e-5, rtol=0)
     loss.backward()
     assert model.weight.grad is not None and torch.isfinite(model.weight.grad).all()
+
+
+def test_lama_perceptual_loss_through_a_dilated_resnet50():
+    import torch
+
+    from wavemix_inpaint.models.resnet import PerceptualLoss, ResNet50Dilated
+
+    torch.manual_seed(0)
+    features = ResNet50Dilated()(torch.rand(1, 3, 64, 64))
+    assert [f.shape[1] for f in features] == [256, 512, 1024, 2048]
+    assert [f.shape[-1] for f in features] == [16, 8, 8, 8]  # output stride 8: stages 3-4 dilated, not strided
+    loss = PerceptualLoss()
+    target = torch.rand(2, 3, 48, 48)
+    prediction = target.clone().requires_grad_(True)
+    assert float(loss(prediction, target)) == 0.0
+    moved = (target + 0.1 * torch.randn_like(target)).clamp(0, 1).requires_grad_(True)
+    value = loss(moved, target)
+    value.backward()
+    assert value > 0 and moved.grad.abs().sum() > 0
+    assert all(p.grad is None for p in loss.net.parameters())  # frozen
+
+
+def test_lama_objective_step_trains_generator_and_discriminator():
+    import torch
+
+    from wavemix_inpaint.evaluation.speed import training_step
+    from wavemix_inpaint.models import create_model
+    from wavemix_inpaint.training.objective import LAMA_OBJECTIVE, paper_objective
+
+    assert paper_objective("big-lama") == LAMA_OBJECTIVE and paper_objective("wavemix-paper")["loss"] == "ssim-l1"
+    torch.manual_seed(0)
+    model = create_model("lama-tiny")
+    image, mask = torch.rand(2, 3, 32, 32), torch.zeros(2, 1, 32, 32)
+    mask[..., 8:20, 8:24] = 1
+    step = training_step(model, image, mask, "fp32", LAMA_OBJECTIVE)
+    closure = dict(zip(step.__code__.co_freevars, (cell.cell_contents for cell in step.__closure__)))
+    net, losses = closure["net"], closure["losses"]
+    before = [p.detach().clone() for p in net.parameters()], [p.detach().clone() for p in losses.discriminator.parameters()]
+    step()
+    assert any(not torch.equal(a, b) for a, b in zip(before[0], net.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(before[1], losses.discriminator.parameters()))
+    assert losses.perceptual is not None

@@ -101,27 +101,32 @@ def _random_masks(generator: torch.Generator, batch: int, size: int) -> torch.Te
     return F.interpolate(coarse, size=(size, size), mode="nearest")
 
 
-def training_step(model: nn.Module, image: torch.Tensor, mask: torch.Tensor, precision: str = "auto") -> Callable[[], None]:
-    """One timed-training step as a closure: the paper's AdamW and loss on a copy of ``model`` (the model
-    itself is untouched), with autocast for ``precision`` and a gradient scaler for fp16 on CUDA. The one
-    step that ``evaluate``'s s/epoch column and ``benchmark``'s training column time."""
-    from wavemix_inpaint.losses import InpaintingLoss
+def training_step(
+    model: nn.Module, image: torch.Tensor, mask: torch.Tensor, precision: str = "auto", objective: dict[str, Any] | None = None
+) -> Callable[[], None]:
+    """One timed-training step as a closure, the way the trainer does it: AdamW on a copy of ``model`` (the
+    model itself is untouched), the generator loss of ``objective`` (:class:`TrainingObjective` settings;
+    default the paper's 0.75 (1 - SSIM) + 0.25 L1) and, when it has one, the discriminator's own step;
+    autocast for ``precision`` and a gradient scaler for fp16 on CUDA. The one step that ``evaluate``'s
+    s/epoch column and ``benchmark``'s training columns time."""
+    from wavemix_inpaint.training.objective import TrainingObjective
 
     device = image.device
     net = copy.deepcopy(model).to(device).train()
     optimizer = torch.optim.AdamW(net.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
-    loss_fn = InpaintingLoss()
+    losses = TrainingObjective(**(objective or {}), device=device)
     use_amp = device.type == "cuda" and autocast_dtype(precision, device) == torch.float16
     scaler = torch.amp.GradScaler(device.type, enabled=use_amp)
 
     def step() -> None:
         with autocast(precision, device):
-            output = net(image, mask)
-        loss = loss_fn(output.float(), image)
+            output, raw = net(image, mask, return_raw=True)
+        loss = losses.generator_loss(output, raw, image, mask)
         scaler.scale(loss).backward()
         scaler.step(optimizer)
         scaler.update()
         optimizer.zero_grad(set_to_none=True)
+        losses.discriminator_step(raw, image, mask)
 
     return step
 

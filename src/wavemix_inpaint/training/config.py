@@ -72,6 +72,8 @@ class TrainConfig:
     adversarial_weight: float = _setting(0.0, "PatchGAN weight (0: no discriminator; LaMa: 10)")
     feature_matching_weight: float = _setting(100.0, "discriminator feature-matching weight (LaMa: 100)")
     r1_weight: float = _setting(0.001, "R1 gradient penalty weight (LaMa: 0.001)")
+    perceptual_weight: float = _setting(0.0, "LaMa's perceptual loss through a dilated ResNet-50 (LaMa: 30)")
+    perceptual_weights: str | None = _setting(None, "ADE20k ResNet-50 weights for the perceptual loss (default: random)")
     disc_lr: float = _setting(1e-4, "discriminator Adam learning rate")
     precision: str = _setting("auto", "auto (fp16 AMP on CUDA, fp32 on CPU), fp32, fp16 or bf16")
     channels_last: bool = _setting(True, "NHWC memory format (faster convolutions on CPU and GPU)")

@@ -2,9 +2,12 @@
 
 * ``ssim-l1`` (default, the paper): ``ssim_weight * (1 - SSIM) + l1_weight * L1`` on the composited output.
 * ``lama``: LaMa's pixel loss, ``10 * mean(|raw - image| * (1 - mask))`` on the raw prediction (known
-  pixels only). LaMa's high-receptive-field perceptual loss (weight 30) needs an ADE20k ResNet-50 that
-  cannot be obtained offline and is left out; on its own this loss gives the hole no supervision, so use
-  it with ``adversarial_weight > 0`` (LaMa: 10).
+  pixels only); on its own it gives the hole no supervision, so use it with ``adversarial_weight > 0``
+  (LaMa: 10) and ``perceptual_weight > 0`` (LaMa: 30).
+* ``perceptual_weight > 0`` adds LaMa's high-receptive-field perceptual loss through a dilated ResNet-50
+  (:mod:`wavemix_inpaint.models.resnet`); its ADE20k weights cannot be downloaded here, so they are read
+  from ``perceptual_weights`` when the user has the file, else the network keeps random weights (the
+  compute, which is what ``benchmark`` measures, is the same).
 * ``adversarial_weight > 0`` adds LaMa's PatchGAN (``NLayerDiscriminator``) with the non-saturating loss,
   R1 penalty (``r1_weight``, LaMa 0.001; known regions of the fake labelled real) and discriminator
   feature matching (``feature_matching_weight``, LaMa 100). The discriminator sees the raw prediction and
@@ -25,6 +28,21 @@ from wavemix_inpaint.models.discriminator import NLayerDiscriminator
 
 LOSSES = ("ssim-l1", "lama")
 LAMA_KNOWN_L1_WEIGHT = 10.0
+#: the objective each paper trained its network with: WaveMix and the U-Net 0.75 (1 - SSIM) + 0.25 L1;
+#: LaMa its pixel loss, a PatchGAN with R1, discriminator feature matching and the perceptual loss
+SSIM_L1_OBJECTIVE: dict[str, Any] = {"loss": "ssim-l1"}
+LAMA_OBJECTIVE: dict[str, Any] = {
+    "loss": "lama",
+    "adversarial_weight": 10.0,
+    "feature_matching_weight": 100.0,
+    "r1_weight": 0.001,
+    "perceptual_weight": 30.0,
+}
+
+
+def paper_objective(model_name: str) -> dict[str, Any]:
+    """The :class:`TrainingObjective` settings a preset's paper trained it with."""
+    return LAMA_OBJECTIVE if "lama" in model_name else SSIM_L1_OBJECTIVE
 
 
 class TrainingObjective:
@@ -41,6 +59,8 @@ class TrainingObjective:
         disc_lr: float = 1e-4,
         device: torch.device | str = "cpu",
         wrap: Any = None,
+        perceptual_weight: float = 0.0,
+        perceptual_weights: str | None = None,
     ) -> None:
         if loss not in LOSSES:
             raise InputError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
@@ -56,6 +76,12 @@ class TrainingObjective:
             self.discriminator = NLayerDiscriminator().to(device)
             self._disc_net = wrap(self.discriminator) if wrap else self.discriminator
             self.disc_optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=disc_lr)
+        self.perceptual_weight = perceptual_weight
+        self.perceptual: nn.Module | None = None
+        if perceptual_weight > 0:
+            from wavemix_inpaint.models.resnet import PerceptualLoss
+
+            self.perceptual = PerceptualLoss(perceptual_weights).to(device)
 
     def generator_loss(self, output: Tensor, raw: Tensor, image: Tensor, mask: Tensor) -> Tensor:
         """Loss of the inpainting network for one batch (``output`` composited, ``raw`` not)."""
@@ -63,6 +89,8 @@ class TrainingObjective:
             loss = self.pixel_loss(output.float(), image)
         else:
             loss = LAMA_KNOWN_L1_WEIGHT * ((raw.float() - image).abs() * (1 - mask)).mean()
+        if self.perceptual is not None:
+            loss = loss + self.perceptual_weight * self.perceptual(raw.float(), image)
         if self._disc_net is not None:
             self.discriminator.requires_grad_(False)
             fake_logits, fake_features = self._disc_net(raw.float())

@@ -128,6 +128,8 @@ class Trainer:
             config.disc_lr,
             self.device,
             wrap=self._wrap if self.dist.enabled else None,
+            perceptual_weight=config.perceptual_weight,
+            perceptual_weights=config.perceptual_weights,
         )
         self.loss_fn = self.objective.pixel_loss
         self.train_set, self.val_set = self._build_datasets()
