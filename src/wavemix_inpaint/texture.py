@@ -45,7 +45,7 @@ class TextureSettings:
     guide_sigma: float = 3.0  # blur of the structure guide
     patch_radius: int = 3  # 7x7 patches
     iterations: int = 4
-    amplitude_weight: float = 2.0  # weight of the "how busy" guide channel against the colour channels
+    amplitude_weight: float = 4.0  # weight of the "how busy" guide channel against the colour channels
     detail_weight: float = 1.0  # weight of the already-synthesised detail (coherence of the copies)
     max_search_pixels: int = 40_000  # larger holes are searched on a coarser grid (offsets scaled back up)
     min_sources: int = 64  # fewer usable source pixels than this: no texture (the smooth fill is kept)
