@@ -83,10 +83,11 @@ def decode(data: bytes) -> Image.Image:
 
 
 @contextmanager
-def serve_process(tmp_path, *extra_args: str) -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:
+def serve_process(tmp_path, *extra_args: str, preexec_fn=None) -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:
     """Run ``wavemix-inpaint serve`` with a tiny checkpoint on a free loopback port until it answers
     ``/healthz``; yields ``(base_url, process, output_lines)`` and stops it afterwards (``output_lines``
-    is filled with the server's output once it has stopped)."""
+    is filled with the server's output once it has stopped). ``preexec_fn`` runs in the child before
+    the server starts (e.g. to set a resource limit)."""
     import os
     import socket
     import sys
@@ -117,7 +118,12 @@ def serve_process(tmp_path, *extra_args: str) -> Iterator[tuple[str, subprocess.
         *extra_args,
     ]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        preexec_fn=preexec_fn,
     )
     base = f"http://127.0.0.1:{port}"
     output: list[str] = []

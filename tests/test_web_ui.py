@@ -12,6 +12,8 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -53,29 +55,36 @@ READ_CANVAS = """(id) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def server_url():
+@contextmanager
+def uvicorn_server(app) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port in a thread; yields its base URL."""
     import uvicorn
 
-    with single_torch_thread():
-        app = create_app(make_tiny_inpainter(), max_concurrency=1, max_queue=4, request_timeout_s=60)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("uvicorn did not start")
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}/"
-        finally:
-            server.should_exit = True
-            thread.join(10)
-            sock.close()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    with (
+        single_torch_thread(),
+        uvicorn_server(create_app(make_tiny_inpainter(), max_concurrency=1, max_queue=4, request_timeout_s=60)) as url,
+    ):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -389,8 +398,6 @@ def test_zoom_pan_shapes_mask_files_and_auto_run(server_url, browser, tmp_path):
 
 @pytest.fixture(scope="module")
 def catalog_url():
-    import uvicorn
-
     from wavemix_inpaint.inpainter import Inpainter
     from wavemix_inpaint.models import create_model
     from wavemix_inpaint.server.catalog import ModelCatalog, Offer, parse_offer
@@ -401,20 +408,8 @@ def catalog_url():
         catalog = ModelCatalog(
             offers, lambda offer: tiny if offer.id == "tiny" else Inpainter(create_model("telea"), device="cpu")
         )
-        app = create_app(catalog, request_timeout_s=60)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
-        finally:
-            server.should_exit = True
-            thread.join(10)
-            sock.close()
+        with uvicorn_server(create_app(catalog, request_timeout_s=60)) as url:
+            yield url
 
 
 def test_model_dropdown_switches_the_model(catalog_url, browser, tmp_path):
