@@ -66,6 +66,7 @@ def test_table1_small_dry_run_prints_the_plan_and_writes_nothing(image_folder, t
         "telea",
         "navier-stokes",
         "biharmonic",
+        "patchmatch",
     ]
     trained = [m for m in plan["models"] if m["train"]]
     assert all(m["full_size"]["options"] == {} for m in trained)
@@ -161,7 +162,7 @@ def test_table1_tiny_end_to_end(image_folder, tmp_path, no_fid_weights):
         "masks/medium/masks.json",
     ):
         assert (out / name).is_file(), name
-    names = ["U-Net (custom CNN)", "LaMa (lama-fourier)", "WaveMix", "telea", "navier-stokes", "biharmonic"]
+    names = ["U-Net (custom CNN)", "LaMa (lama-fourier)", "WaveMix", "telea", "navier-stokes", "biharmonic", "patchmatch"]
     text = (out / "results.md").read_text()
     table = text.split("## Mask set `thick`", 1)[1].split("\n\n")[1].splitlines()
     assert table[0].startswith("| Model | # params | FID")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 HELP = "measure params, GMACs, inference/training img/s and memory of models side by side"
 
-DEFAULT_MODELS = "wavemix-paper,wavemix-small,unet,lama-fourier,telea,navier-stokes,biharmonic"
+DEFAULT_MODELS = "wavemix-paper,wavemix-small,unet,lama-fourier,telea,navier-stokes,biharmonic,patchmatch"
 START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
 
 

@@ -27,7 +27,7 @@ SCALES = ("small", "paper")
 TABLE1_MASK_SETS = ("thick", "medium", "thin")
 #: seeds of the fixed evaluation mask sets (distinct from the training seed and the trainer's val masks)
 MASK_SEEDS = {"thick": 1001, "medium": 1002, "thin": 1003, "square:8": 1008, "square:12": 1012}
-CLASSICAL = ("telea", "navier-stokes", "biharmonic")
+CLASSICAL = ("telea", "navier-stokes", "biharmonic", "patchmatch")
 SENSITIVITY_SQUARES = (4, 8, 12, 16, 24, 32, 48, 64)
 
 
