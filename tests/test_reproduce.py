@@ -169,7 +169,7 @@ def test_table1_tiny_end_to_end(image_folder, tmp_path, no_fid_weights):
     assert [row.split(" | ")[0].lstrip("| ") for row in table[2:]] == names
     results = json.loads((out / "results.json").read_text())
     assert set(results["results"]) == {"thick", "medium", "thin"}
-    assert all(len(rows) == 6 for rows in results["results"].values())
+    assert all(len(rows) == 7 for rows in results["results"].values())
     wavemix = results["results"]["thin"][2]
     assert wavemix["training"]["seconds_per_epoch"] > 0 and wavemix["inference"]["images_per_second"] > 0
     assert results["results"]["thick"][3]["training"] is None  # telea
