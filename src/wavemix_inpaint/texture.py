@@ -41,6 +41,7 @@ class TextureSettings:
 
     strength: float = 1.0  # how much of the copied detail is added (1 = the photo's own amplitude)
     coarse_strength: float = 1.0  # the same for the coarser octaves (pyramid levels above the finest)
+    octaves: int = 1  # at least this many octaves of detail (halved levels are added where the fill had fewer)
     detail_sigma: float = 1.5  # Gaussian sigma separating detail (grain) from structure, in pixels
     guide_sigma: float = 3.0  # blur of the structure guide
     patch_radius: int = 3  # 7x7 patches

@@ -25,7 +25,7 @@ from torch import Tensor
 
 from wavemix_inpaint.inference.options import InpaintOptions
 from wavemix_inpaint.inference.windows import crop_boxes
-from wavemix_inpaint.models.pyramid import coarse_to_fine, pyramid_levels, upsample_fill
+from wavemix_inpaint.models.pyramid import coarse_to_fine, downsample_pair, pyramid_levels, upsample_fill
 
 #: ``refine(image, mask, estimate)`` -> composited fill of one window (``estimate`` None: the model's own start)
 Refine = Callable[[Tensor, Tensor, "Tensor | None"], Tensor]
@@ -98,6 +98,10 @@ def _with_texture(levels: Levels, options: InpaintOptions, notices: list[str]) -
 
     finest, carried = TextureSettings(), None  # carried: detail added so far, at the current level's size
     coarse = dataclasses.replace(finest, strength=finest.coarse_strength)
+    while len(levels) < finest.octaves:  # a photo's grain spans several octaves, even where no pyramid was needed
+        image, hole, fill = levels[0]
+        (small, small_hole), (small_fill, _) = downsample_pair(image, hole), downsample_pair(fill, hole)
+        levels = [(small, small_hole, torch.where(small_hole > 0.5, small_fill, small)), *levels]
     for number, (_, hole, fill) in enumerate(levels, start=1):
         base = fill if carried is None else (fill + upsample_fill(carried, torch.zeros_like(fill), hole)).clamp(0, 1)
         settings = finest if number == len(levels) else coarse
