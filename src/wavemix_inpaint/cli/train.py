@@ -46,7 +46,13 @@ def run(args: argparse.Namespace) -> int:
     if args.no_progress:
         overrides["progress"] = False
     if args.resume:
-        config = resume_config(args.resume, epochs=overrides.get("epochs"), progress=overrides.get("progress"))
+        # a resumed run keeps its settings; only its length (and so where the schedule ends) may change
+        config = resume_config(
+            args.resume,
+            epochs=overrides.get("epochs"),
+            switch_epoch=overrides.get("switch_epoch"),
+            progress=overrides.get("progress"),
+        )
     else:
         options = _model_options(args.model_option)
         if options:
