@@ -247,6 +247,7 @@ def synthesize_texture(
     if factor > 1:  # search on a reduced grid; each reduced pixel stands for a factor x factor block
         size = (math.ceil(hole.shape[1] / factor), math.ceil(hole.shape[0] / factor))
         s_guide = cv2.resize(guide, size, interpolation=cv2.INTER_AREA)
+        # area averaging shrinks zero-mean detail by about the factor: scaled back for the coherence term
         s_detail = cv2.resize(detail, size, interpolation=cv2.INTER_AREA) * factor
         s_hole = cv2.resize(hole.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
         s_hole |= cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
