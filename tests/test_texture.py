@@ -10,7 +10,14 @@ from wavemix_inpaint.inference import InpaintOptions, fill
 from wavemix_inpaint.inpainter import Inpainter, InpaintNotice
 from wavemix_inpaint.metrics.texture import detail_energy
 from wavemix_inpaint.models import create_model
-from wavemix_inpaint.models.pyramid import coarse_to_fine, downsample_pair, hole_thickness, pyramid_levels, upsample_fill
+from wavemix_inpaint.models.pyramid import (
+    coarse_to_fine,
+    downsample_pair,
+    hole_thickness,
+    keep_hole_mean,
+    pyramid_levels,
+    upsample_fill,
+)
 from wavemix_inpaint.texture import TextureSettings, TextureUnavailable, synthesize_texture
 
 
@@ -142,6 +149,28 @@ def test_coarse_to_fine_fills_the_coarsest_level_first_then_refines_every_level(
     assert [tuple(fill.shape[-2:]) for _, _, fill in levels] == [(16, 24), (32, 48), (64, 96)]
     out = levels[-1][2]
     assert torch.equal(out[mask.expand_as(out) < 0.5], image[mask.expand_as(image) < 0.5])
+
+
+def test_finer_levels_keep_the_coarsest_levels_hole_colour():
+    """A refiner that darkens whatever it is given must not darken the hole level after level."""
+
+    def darkening_refine(image, mask, estimate):
+        start = estimate if estimate is not None else image * (1 - mask) + 0.5 * mask
+        detail = 0.05 * torch.sin(torch.arange(image.shape[-1], dtype=image.dtype))  # some structure to keep
+        return torch.where(mask > 0.5, start - 0.1 + detail, image)
+
+    image, mask = torch.full((1, 3, 64, 96), 0.6), torch.zeros(1, 1, 64, 96)
+    mask[..., 8:56, 16:80] = 1
+    levels = coarse_to_fine(darkening_refine, image, mask, levels=2)
+    hole = mask.expand_as(image) > 0.5
+    coarse_hole = levels[0][1].expand_as(levels[0][2]) > 0.5
+    coarse_mean = levels[0][2][coarse_hole].mean()
+    assert abs(float(coarse_mean) - 0.4) < 0.02  # the coarsest level's own (darkened) fill
+    out = levels[-1][2]
+    assert abs(float(out[hole].mean() - coarse_mean)) < 0.03  # not 0.2 darker after two more passes
+    assert out[hole].std() > 0.02  # the finer levels' detail is kept
+    assert torch.equal(out[~hole], image[~hole])
+    assert torch.equal(keep_hole_mean(image, image - 0.2, mask)[~hole], image[~hole])
 
 
 def test_the_pipeline_uses_the_pyramid_only_for_models_trained_to_refine_an_estimate():

@@ -7,6 +7,13 @@ boundary colours into a bright or dark "starburst"). So::
 
     level k (coarsest): image and mask halved k times -> first estimate (the model's prefill) -> refine
     level k-1 .. 0:     estimate = the coarser fill upsampled 2x (known pixels exact) -> refine
+                        -> shift the hole's mean colour back to the estimate's
+
+The finer levels add detail; the hole's mean colour is the coarsest level's, where the hole has the
+size the network was trained on. Without that shift every refinement darkened a large hole by a few
+levels (the network also learned to correct the bright bias of its Telea prefill, and applied it to the
+coarse estimate too): on BSDS500 val large holes, mean brightness error -4.3 levels with 78% of fills
+darker than the truth, against -0.7 and 50% with the shift, and +0.05 dB of hole PSNR (docs/results.md).
 
 The number of halvings comes from the hole's *thickness* (the largest distance from a hole pixel to
 the nearest known pixel), not from its area: a long thin stroke needs no pyramid at any image size.
@@ -91,6 +98,18 @@ def coarse_to_fine(refine: Refiner, image: Tensor, mask: Tensor, levels: int) ->
     filled = refine(coarse_image, coarse_mask, None)
     results = [(coarse_image, coarse_mask, filled)]
     for level_image, level_mask in reversed(pyramid[:-1]):
-        filled = refine(level_image, level_mask, upsample_fill(filled, level_image, level_mask))
+        estimate = upsample_fill(filled, level_image, level_mask)
+        filled = keep_hole_mean(refine(level_image, level_mask, estimate), estimate, level_mask)
         results.append((level_image, level_mask, filled))
     return results
+
+
+def keep_hole_mean(fill: Tensor, estimate: Tensor, mask: Tensor) -> Tensor:
+    """``fill`` with each image's hole shifted so that its mean colour (per channel) is ``estimate``'s.
+
+    ``fill``, ``estimate``: ``N x C x H x W``; ``mask``: ``N x 1 x H x W``. Known pixels are unchanged.
+    """
+    hole = mask > 0.5
+    pixels = hole.sum(dim=(-2, -1), keepdim=True).clamp(min=1)
+    shift = ((estimate - fill) * hole).sum(dim=(-2, -1), keepdim=True) / pixels
+    return torch.where(hole, (fill + shift).clamp(0, 1), fill)
