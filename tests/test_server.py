@@ -584,8 +584,28 @@ def test_several_offered_models_are_chosen_per_request_and_loaded_lazily_within_
         assert loads == ["tiny", "telea", "navier-stokes", "telea"]  # lazily, and re-loaded after eviction
         assert sum(entry["loaded"] for entry in client.get("/api/v1/models").json()["offered"]) == 1
         unknown = client.post(URL, files=upload, data={"model": "nope"})
-        assert unknown.status_code == 400 and unknown.json()["error"] == "unknown_model"
+        assert unknown.status_code == 422 and unknown.json()["error"] == "unknown_model"
         assert "telea" in unknown.json()["detail"]
+
+
+def test_a_model_that_fails_to_load_is_named_and_the_others_keep_working(tmp_path):
+    from wavemix_inpaint.server.catalog import ModelCatalog, load_offer, parse_offer
+
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"not a safetensors file")
+    offers = [parse_offer("telea"), parse_offer(str(broken)), parse_offer("navier-stokes")]
+    catalog = ModelCatalog(offers, load_offer)
+    with single_torch_thread(), TestClient(create_app(catalog)) as client:
+        _, hole, upload = png_request()
+        failed = client.post(URL, files=upload, data={"model": offers[1].id})
+        assert failed.status_code == 503 and failed.json()["error"] == "model_unavailable", failed.text
+        assert offers[1].id in failed.json()["detail"]
+        for name in ("telea", "navier-stokes", None):
+            response = client.post(URL, files=upload, data={} if name is None else {"model": name})
+            assert response.status_code == 200, response.text
+        again = client.post(URL, files=upload, data={"model": offers[1].id})
+        assert again.status_code == 503  # still named, still not taking the server down
+        assert client.get("/healthz").status_code == 200
 
 
 def test_offers_are_checked_before_anything_is_loaded():

@@ -35,3 +35,7 @@ class CheckpointError(WavemixError):
 
 class MissingWeightsError(WavemixError):
     """Pretrained weights (e.g. the FID Inception network) are not available locally."""
+
+
+class ModelUnavailableError(WavemixError):
+    """An offered model could not be loaded (a missing or corrupt file); the server's other models still work."""

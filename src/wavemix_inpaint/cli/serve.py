@@ -79,22 +79,14 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
 def _catalog(args: argparse.Namespace):  # noqa: ANN202 - a ModelCatalog, imported lazily
     """The primary model (--model / --checkpoint / --onnx) first, then every --offer."""
-    from wavemix_inpaint.inpainter import Inpainter
-    from wavemix_inpaint.models import create_model
-    from wavemix_inpaint.server.catalog import ModelCatalog, parse_offer
+    from wavemix_inpaint.server.catalog import ModelCatalog, load_offer, parse_offer
 
     primary = args.checkpoint or args.onnx or args.model or "default"
 
     def load(offer):  # noqa: ANN001, ANN202
         if offer is offers[0]:
             return load_inpainter(args)
-        if offer.kind == "pretrained":
-            return Inpainter.from_pretrained(offer.source, device=args.device, precision=args.precision)
-        if offer.kind == "classical":
-            return Inpainter(create_model(offer.source), device="cpu")
-        if offer.kind == "onnx":
-            return Inpainter.from_onnx(offer.source)
-        return Inpainter.from_checkpoint(offer.source, device=args.device, precision=args.precision)
+        return load_offer(offer, device=args.device, precision=args.precision)
 
     offers = [parse_offer(primary)] + [parse_offer(spec) for spec in args.offer]
     return ModelCatalog(offers, load, budget_bytes=int((args.max_models_mb or 1024) * 2**20))

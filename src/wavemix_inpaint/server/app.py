@@ -37,7 +37,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wavemix_inpaint.errors import ImageTooLargeError, InputError, NothingKnownError, SizeMismatchError, WavemixError
+from wavemix_inpaint.errors import (
+    ImageTooLargeError,
+    InputError,
+    ModelUnavailableError,
+    NothingKnownError,
+    SizeMismatchError,
+    WavemixError,
+)
 from wavemix_inpaint.imageio import (
     SERVER_MAX_PIXELS,
     LoadedImage,
@@ -108,7 +115,10 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "undecodable image or mask, or size mismatch"},
     413: {"model": ErrorBody, "description": "request body or image too large"},
     422: {"model": ErrorBody, "description": "missing or invalid form fields"},
-    503: {"model": ErrorBody, "description": "queue full; retry after the `Retry-After` header's seconds"},
+    503: {
+        "model": ErrorBody,
+        "description": "queue full (retry after the `Retry-After` header's seconds), or the chosen model could not be loaded",
+    },
     504: {"model": ErrorBody, "description": "request timed out"},
     507: {"model": ErrorBody, "description": "out of (GPU) memory"},
 }
@@ -342,7 +352,7 @@ class InpaintServer:
         deadline = None if timeout is None else time.perf_counter() + timeout
         if model is not None and model not in self.catalog.offers:
             offered = ", ".join(self.catalog.offers)
-            raise ApiError(400, "unknown_model", f"unknown model {model!r}; this server offers: {offered}")
+            raise ApiError(422, "unknown_model", f"unknown model {model!r}; this server offers: {offered}")
         self._admit()
         self.queue.waiting += 1  # counted before the first await, so concurrent requests see it
         counted = True
@@ -482,6 +492,8 @@ def _api_error_for(error: BaseException) -> ApiError:
         return error
     if isinstance(error, NothingKnownError):
         return ApiError(400, "nothing_known", str(error))
+    if isinstance(error, ModelUnavailableError):
+        return ApiError(503, "model_unavailable", str(error))
     text = str(error).lower()
     out_of_memory = any(words in text for words in ("out of memory", "can't allocate memory", "cannot allocate memory"))
     if isinstance(error, MemoryError):

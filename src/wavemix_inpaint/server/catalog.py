@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.errors import InputError, ModelUnavailableError
 
 #: fixed cost of a loaded model besides its parameters (buffers, the fused copy, ONNX session), in bytes
 MODEL_OVERHEAD_BYTES = 32 << 20
@@ -30,6 +30,20 @@ class Offer:
     kind: str  # pretrained, classical, checkpoint or onnx
     source: str
     description: str
+
+
+def load_offer(offer: Offer, device: str | None = None, precision: str = "fp32") -> Any:
+    """The :class:`~wavemix_inpaint.inpainter.Inpainter` of an offer (classical methods run on the CPU)."""
+    from wavemix_inpaint.inpainter import Inpainter
+    from wavemix_inpaint.models import create_model
+
+    if offer.kind == "pretrained":
+        return Inpainter.from_pretrained(offer.source, device=device, precision=precision)
+    if offer.kind == "classical":
+        return Inpainter(create_model(offer.source), device="cpu")
+    if offer.kind == "onnx":
+        return Inpainter.from_onnx(offer.source)
+    return Inpainter.from_checkpoint(offer.source, device=device, precision=precision)
 
 
 def parse_offer(spec: str) -> Offer:
@@ -98,14 +112,19 @@ class ModelCatalog:
 
     def get(self, model_id: str | None = None) -> Any:
         """The inpainter for ``model_id`` (default: the first offer), loading it (and dropping the least
-        recently used others when over budget) if needed. Unknown ids raise :class:`KeyError`."""
+        recently used others when over budget) if needed. Unknown ids raise :class:`KeyError`; a model that
+        fails to load raises :class:`ModelUnavailableError` naming it (nothing else is unloaded)."""
         model_id = model_id or self.default
         offer = self.offers[model_id]
         with self._lock:
             if model_id in self._loaded:
                 self._loaded.move_to_end(model_id)
                 return self._loaded[model_id][0]
-            inpainter = self._load(offer)
+            try:
+                inpainter = self._load(offer)
+            except Exception as error:  # noqa: BLE001 - any failure to load is this one model's problem
+                reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                raise ModelUnavailableError(f"model {model_id!r} could not be loaded: {reason}") from error
             size = _model_bytes(inpainter)
             while self._loaded and sum(cost for _, cost in self._loaded.values()) + size > self.budget_bytes:
                 self._loaded.popitem(last=False)  # a request still running keeps its own reference
