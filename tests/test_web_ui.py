@@ -385,6 +385,23 @@ def test_zoom_pan_shapes_mask_files_and_auto_run(server_url, browser, tmp_path):
         page.set_input_files("#mask-input", download_info.value.path())
         page.wait_for_function("() => document.getElementById('status').textContent.includes('loaded')")
         assert np.array_equal(hole(page), saved)
+        # ---- a mask of another size: the CLI's error, and resizing offered (nothing changes until accepted)
+        page.click("#clear-btn")
+        half = tmp_path / "half-mask.png"
+        Image.fromarray(saved[::2].astype(np.uint8) * 255).save(half)  # half the height
+        page.set_input_files("#mask-input", str(half))
+        page.wait_for_selector("#error:not([hidden])")
+        message = page.text_content("#error-text")
+        assert "half-mask.png" in message and "resize it" in message and "(width x height)" in message
+        assert not hole(page).any()
+        page.click("#error-action")
+        page.wait_for_function("() => document.getElementById('status').textContent.includes('resized from')")
+        assert page.is_hidden("#error") and hole(page).sum() > 0
+        page.keyboard.press("Control+z")
+        page.set_input_files("#mask-input", download_info.value.path())
+        page.wait_for_function(
+            "() => document.getElementById('status').textContent.includes('loaded') && !document.getElementById('status').textContent.includes('resized')"
+        )
         # ---- auto-run: a finished stroke runs the model by itself
         page.click("#tool-brush")
         page.check("#auto-run")

@@ -56,6 +56,7 @@
     error: $("error"),
     errorText: $("error-text"),
     errorClose: $("error-close"),
+    errorAction: $("error-action"),
     status: $("status"),
     meta: $("image-meta"),
   };
@@ -92,14 +93,28 @@
     el.status.textContent = text;
   }
 
-  function showError(message) {
+  // An error, optionally with one way out (a button that runs `action.run` and closes the message).
+  let errorAction = null;
+
+  function showError(message, action = null) {
     el.errorText.textContent = message;
+    errorAction = action;
+    el.errorAction.hidden = !action;
+    el.errorAction.textContent = action ? action.label : "";
     el.error.hidden = false;
   }
 
   function hideError() {
     el.error.hidden = true;
+    errorAction = null;
+    el.errorAction.hidden = true;
   }
+
+  el.errorAction.addEventListener("click", () => {
+    const action = errorAction;
+    hideError();
+    if (action) action.run();
+  });
 
   el.errorClose.addEventListener("click", hideError);
 
@@ -527,7 +542,8 @@
     commitOp(rasterOp(maskBits().map((bit) => 1 - bit)));
   }
 
-  // An uploaded mask: white (or, with a varying alpha channel, opaque) = fill, scaled to the image.
+  // An uploaded mask: white (or, with a varying alpha channel, opaque) = fill. A mask of another size is
+  // refused with the CLI's message, and resizing it (nearest, as `--resize-mask` does) is offered.
   async function uploadMask(file) {
     if (!file || !state.image) return;
     let bitmap;
@@ -537,6 +553,19 @@
       showError(`${file.name} could not be opened as a mask image.`);
       return;
     }
+    const { width, height } = el.maskCanvas;
+    if (bitmap.width !== width || bitmap.height !== height) {
+      showError(
+        `mask ${file.name} is ${bitmap.width}x${bitmap.height} but the image is ${width}x${height} ` +
+          "(width x height); use a mask of the image's size or resize it",
+        { label: "Resize mask", run: () => applyMask(file, bitmap) },
+      );
+      return;
+    }
+    applyMask(file, bitmap);
+  }
+
+  function applyMask(file, bitmap) {
     const { width, height } = el.maskCanvas;
     const canvas = document.createElement("canvas");
     canvas.width = width;
