@@ -68,30 +68,21 @@ def _ints(text: str | None, name: str) -> tuple[int, ...] | None:
 def build_plan(args: argparse.Namespace) -> dict:
     from wavemix_inpaint.reproduce import ablation_plan, sensitivity_plan, table1_plan
 
-    if args.experiment == "table1":
-        return table1_plan(
-            args.scale,
-            args.data,
-            args.eval_data,
-            args.val_data,
-            args.split,
-            tiny=args.tiny,
-            steps=args.steps,
-            eval_count=args.eval_count,
-            mask_sets=tuple(s.strip() for s in args.mask_sets.split(",") if s.strip()),
-            classical=not args.no_classical,
-        )
-    if args.experiment == "ablation":
-        return ablation_plan(
-            args.scale,
-            args.data,
-            args.eval_data,
-            args.val_data,
-            args.split,
+    if args.experiment in ("table1", "ablation"):
+        shared = dict(
+            scale=args.scale,
+            data=args.data,
+            eval_data=args.eval_data,
+            val_data=args.val_data,
+            split=args.split,
             tiny=args.tiny,
             steps=args.steps,
             eval_count=args.eval_count,
         )
+        if args.experiment == "ablation":
+            return ablation_plan(**shared)
+        mask_sets = tuple(s.strip() for s in args.mask_sets.split(",") if s.strip())
+        return table1_plan(**shared, mask_sets=mask_sets, classical=not args.no_classical)
     return sensitivity_plan(
         checkpoint=args.checkpoint,
         model=args.model,
