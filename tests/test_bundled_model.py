@@ -16,9 +16,10 @@ from wavemix_inpaint.masks import get_mask_generator
 from wavemix_inpaint.metrics import psnr
 from wavemix_inpaint.models import create_model
 
-#: mean hole-PSNR gain over Telea (dB) and share of crops won that the bundled model must keep
-MARGIN_DB = 0.3
-WIN_SHARE = 0.6
+#: mean hole-PSNR gain over Telea (dB) and share of crops won that the bundled model must keep; the shipped
+#: weights (stage 5) measure +1.23 dB and 90% here, the previous ones (stage 4) +0.95 dB and 85%
+MARGIN_DB = 0.9
+WIN_SHARE = 0.75
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "stereo_motorcycle")
 
 

@@ -12,8 +12,8 @@ boundary colours into a bright or dark "starburst"). So::
 The finer levels add detail; the hole's mean colour is the coarsest level's, where the hole has the
 size the network was trained on. Without that shift every refinement darkened a large hole by a few
 levels (the network also learned to correct the bright bias of its Telea prefill, and applied it to the
-coarse estimate too): on BSDS500 val large holes, mean brightness error -4.3 levels with 78% of fills
-darker than the truth, against -0.7 and 50% with the shift, and +0.05 dB of hole PSNR (docs/results.md).
+coarse estimate too): on BSDS500 val large holes, mean brightness error -3.2 levels with 72% of fills
+darker than the truth, against -0.5 and 55% with the shift, and +0.04 dB of hole PSNR (docs/results.md).
 
 The number of halvings comes from the hole's *thickness* (the largest distance from a hole pixel to
 the nearest known pixel), not from its area: a long thin stroke needs no pyramid at any image size.
