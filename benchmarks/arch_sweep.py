@@ -15,29 +15,18 @@ Usage (from the repository root, with ``runs/data`` set up as in ``configs/defau
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
+
+from learning_curves import CPU_RECIPE, read_rows
 
 SWEEP_DIR = Path("runs/arch-sweep")
 BASE = {
+    **CPU_RECIPE,
     "model": "wavemix-small",
-    "data": "runs/data",
-    "val_data": "../shared/data/bsds500/val",
-    "image_size": 96,
-    "augment": "distortions",
-    "mask_preset": "train",
-    "val_mask_preset": "thick",
-    "val_size": 100,
-    "batch_size": 16,
     "epochs": 400,
     "steps_per_epoch": 50,
     "switch_epoch": 400,
-    "lr": 1e-3,
-    "num_workers": 1,
-    "seed": 0,
     "channels_last": True,
-    "progress": False,
-    "tensorboard": False,
 }
 #: variant name -> (what changes, model options, other training settings)
 VARIANTS: dict[str, tuple[str, dict, dict]] = {
@@ -79,14 +68,6 @@ def run_all(budget_minutes: float) -> None:
         print(f"== {name} ({'resume' if resume else 'start'})", flush=True)
         Trainer(config, resume=resume).fit()
         (run_dir / "done").write_text("ok\n")
-
-
-def read_rows(run_dir: Path) -> list[dict[str, str]]:
-    path = run_dir / "metrics.csv"
-    if not path.exists():
-        return []
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def report(output: Path | None) -> None:

@@ -14,9 +14,10 @@ training process, read from ``metrics.csv``'s ``cpu_seconds``) evaluates the bes
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from pathlib import Path
+
+from learning_curves import CPU_RECIPE, read_rows
 
 ROOT = Path("runs/equal-compute")
 MODELS = {  # name: (preset, options, objective settings)
@@ -28,32 +29,11 @@ MODELS = {  # name: (preset, options, objective settings)
     ),
     "U-Net": ("unet", {"channels": [16, 32, 64, 128, 256]}, {}),  # 1,273,651 parameters
 }
-BASE = {
-    "data": "runs/data",
-    "val_data": "../shared/data/bsds500/val",
-    "image_size": 96,
-    "augment": "distortions",
-    "mask_preset": "train",
-    "val_mask_preset": "thick",
-    "val_size": 100,
-    "batch_size": 16,
-    "epochs": 100_000,
-    "steps_per_epoch": 25,
-    "switch_epoch": 100_000,
-    "lr": 1e-3,
-    "num_workers": 1,
-    "seed": 0,
-    "progress": False,
-    "tensorboard": False,
-}
+BASE = {**CPU_RECIPE, "epochs": 100_000, "steps_per_epoch": 25, "switch_epoch": 100_000}  # stopped by CPU budget
 
 
 def cpu_minutes(run_dir: Path) -> float:
-    path = run_dir / "metrics.csv"
-    if not path.exists():
-        return 0.0
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_rows(run_dir)
     return float(rows[-1]["cpu_seconds"]) / 60 if rows else 0.0
 
 
