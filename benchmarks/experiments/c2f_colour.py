@@ -16,6 +16,7 @@ from wavemix_inpaint.checkpoint import load_model
 from wavemix_inpaint.evaluation import build_eval_dataset
 from wavemix_inpaint.evaluation.pipeline_model import PipelineModel
 from wavemix_inpaint.inference import InpaintOptions
+from wavemix_inpaint.metrics import psnr
 from wavemix_inpaint.models import create_model
 from wavemix_inpaint.models import pyramid as P
 
@@ -71,8 +72,7 @@ for i in range(len(ds)):
             PL.coarse_to_fine = orig if k == "c2f" else locked(k)
             with torch.no_grad():
                 out = pm(img, mask)
-        mse = ((out - img)[:, :, h] ** 2).mean()
-        res[k][0].append(float(-10 * torch.log10(mse)))
+        res[k][0].append(float(psnr(out, img, mask=mask)[0]))
         res[k][1].append(float((out[0].mean(0)[h].mean() - img[0].mean(0)[h].mean()) * 255))
 for k, (p, b) in res.items():
     p, b = torch.tensor(p), torch.tensor(b)

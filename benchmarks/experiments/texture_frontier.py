@@ -15,7 +15,8 @@ from wavemix_inpaint.checkpoint import load_model
 from wavemix_inpaint.evaluation import build_eval_dataset
 from wavemix_inpaint.evaluation.pipeline_model import PipelineModel
 from wavemix_inpaint.inference import InpaintOptions
-from wavemix_inpaint.metrics.texture import _pad_to, detail_energy, wavelet_texture_distance
+from wavemix_inpaint.metrics import psnr
+from wavemix_inpaint.metrics.texture import _pad_to, detail_energy, detail_ratio, wavelet_texture_distance
 from wavemix_inpaint.models import create_model
 from wavemix_inpaint.models.haar import haar_dwt2, haar_idwt2
 
@@ -68,14 +69,10 @@ def match(x, m, levels=(2, 3), ring=8, amount=1.0):
 
 
 def report(name, out):
-    mask.bool().expand_as(img)
-    mse = ((out - img) ** 2 * mask).sum((1, 2, 3)) / (mask.sum((1, 2, 3)) * 3)
-    psnr = (-10 * torch.log10(mse)).mean()
+    hole_psnr = psnr(out, img, mask=mask).mean()
     tex = wavelet_texture_distance(out, img, mask).nanmean()
-    de = detail_energy(out, mask)
-    dt = detail_energy(img, mask)
-    keep = ~torch.isnan(de) & ~torch.isnan(dt)
-    print(f"{name}: psnr {psnr:.3f} tex {tex:.4f} detail {de[keep].sum() / dt[keep].sum():.2f}", flush=True)
+    detail = detail_ratio(detail_energy(out, mask), detail_energy(img, mask))
+    print(f"{name}: psnr {hole_psnr:.3f} tex {tex:.4f} detail {detail:.2f}", flush=True)
 
 
 with torch.no_grad():
