@@ -1,6 +1,6 @@
 """A blinded side-by-side: unlabeled pairs of fills, sides randomised, for a judge who does not know the methods.
 
-``make``: for the first N images of a held-out folder (full resolution, the ``large`` mask preset), inpaint
+``make``: for N images of a held-out folder (from ``--start``) (full resolution, the ``large`` mask preset), inpaint
 with the texture mode, the smooth fill and plain PatchMatch, and write one picture per pair ("A | B",
 nothing else on it) for the comparisons texture vs PatchMatch and texture vs smooth, in a shuffled order,
 with the sides drawn at random (seeded). The key (which side is which method) goes to a separate file
@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 COMPARISONS = (("texture", "patchmatch"), ("texture", "smooth"))
 
 
-def fills(checkpoint: str, data: str, count: int, seed: int) -> list[dict[str, np.ndarray]]:
+def fills(checkpoint: str, data: str, photos: range, seed: int) -> list[dict[str, np.ndarray]]:
     from wavemix_inpaint import Inpainter
     from wavemix_inpaint.data import build_dataset
     from wavemix_inpaint.masks import get_mask_generator
@@ -37,7 +37,7 @@ def fills(checkpoint: str, data: str, count: int, seed: int) -> list[dict[str, n
     inpainter = Inpainter.from_checkpoint(checkpoint, device="cpu")
     patchmatch = create_model("patchmatch")
     out = []
-    for index in range(count):
+    for index in photos:
         image = images.get_uint8(index)
         hole = generator(np.random.default_rng([seed, index]), 321, 481) > 0.5
         tensor = torch.from_numpy(image.copy()).permute(2, 0, 1)[None] / 255.0
@@ -66,8 +66,9 @@ def pair_picture(left: np.ndarray, right: np.ndarray) -> Image.Image:
 
 def make(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(args.seed)
-    results = fills(args.checkpoint, args.data, args.count, args.seed)
-    jobs = [(index, first, second) for index in range(args.count) for first, second in COMPARISONS]
+    photos = range(args.start, args.start + args.count)
+    results = dict(zip(photos, fills(args.checkpoint, args.data, photos, args.seed), strict=True))
+    jobs = [(index, first, second) for index in photos for first, second in COMPARISONS]
     order = rng.permutation(len(jobs))
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
@@ -104,6 +105,7 @@ def main() -> None:
     make_parser.add_argument("--checkpoint", required=True)
     make_parser.add_argument("--data", default="../shared/data/bsds500/test")
     make_parser.add_argument("--count", type=int, default=20)
+    make_parser.add_argument("--start", type=int, default=0, help="the first photo (a new round on photos not yet looked at)")
     make_parser.add_argument("--seed", type=int, default=2024)
     make_parser.add_argument("--output", default="docs/blind")
     make_parser.add_argument("--key", default="results/blind-key.json")

@@ -18,7 +18,13 @@ from wavemix_inpaint.models.pyramid import (
     pyramid_levels,
     upsample_fill,
 )
-from wavemix_inpaint.texture import TextureSettings, TextureUnavailable, synthesize_texture
+from wavemix_inpaint.texture import (
+    TextureSettings,
+    TextureUnavailable,
+    detail_activity,
+    finer_sources,
+    synthesize_texture,
+)
 
 
 def grainy_photo(height: int = 64, width: int = 80, seed: int = 0) -> np.ndarray:
@@ -51,7 +57,7 @@ def scene() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def test_texture_adds_grain_where_the_photo_has_grain_and_keeps_sky_smooth(scene):
     image, hole, smooth = scene
-    out = synthesize_texture(smooth, hole, seed=0)
+    out = synthesize_texture(smooth, hole, seed=0).image
     assert np.array_equal(out[~hole], smooth[~hole])  # known pixels untouched
     ground, sky = hole.copy(), hole.copy()
     ground[:36], sky[28:] = False, False  # hole rows well inside each region
@@ -67,15 +73,15 @@ def test_texture_is_deterministic_for_a_seed_whatever_the_threads(scene):
     import numba
 
     _, hole, smooth = scene
-    first = synthesize_texture(smooth, hole, seed=3)
+    first = synthesize_texture(smooth, hole, seed=3).image
     previous = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        single = synthesize_texture(smooth, hole, seed=3)
+        single = synthesize_texture(smooth, hole, seed=3).image
     finally:
         numba.set_num_threads(previous)
     assert np.array_equal(first, single)
-    assert not np.array_equal(first, synthesize_texture(smooth, hole, seed=4))
+    assert not np.array_equal(first, synthesize_texture(smooth, hole, seed=4).image)
 
 
 def test_texture_on_a_coarser_search_grid_for_large_holes():
@@ -83,11 +89,66 @@ def test_texture_on_a_coarser_search_grid_for_large_holes():
     hole = np.zeros(image.shape[:2], bool)
     hole[50:130, 60:140] = True
     smooth = smooth_fill(image, hole)
-    out = synthesize_texture(smooth, hole, settings=TextureSettings(max_search_pixels=800))  # 6400 px: factor 3
+    out = synthesize_texture(smooth, hole, settings=TextureSettings(max_search_pixels=800)).image  # 6400 px: factor 3
     assert np.array_equal(out[~hole], smooth[~hole])
     ground = hole.copy()
     ground[:90] = False
     assert out[ground].std(axis=0).mean() > 0.5 * image[ground].std(axis=0).mean()
+
+
+def test_sources_are_known_pixels_and_carry_to_the_finer_level(scene):
+    _, hole, smooth = scene
+    sources = synthesize_texture(smooth, hole, seed=0).sources
+    ys, xs = sources[hole][:, 0], sources[hole][:, 1]
+    assert (sources[~hole] == -1).all() and not hole[ys, xs].any()  # every hole pixel copies a known pixel
+    finer = finer_sources(sources, (2 * hole.shape[0], 2 * hole.shape[1] - 1))
+    assert finer.shape == (2 * hole.shape[0], 2 * hole.shape[1] - 1, 2)
+    y, x = 2 * 30 + 1, 2 * 40  # a child of hole pixel (30, 40): twice its parent's source plus its offset
+    assert tuple(finer[y, x]) == (2 * sources[30, 40, 0] + 1, 2 * sources[30, 40, 1])
+    assert (finer[:2, :2] == -1).all()  # children of known pixels get no prior
+
+
+def test_a_search_seeded_by_the_coarser_level_keeps_the_grain():
+    image = grainy_photo(128, 160)
+    hole = np.zeros(image.shape[:2], bool)
+    hole[40:100, 50:110] = True
+    smooth = smooth_fill(image, hole)
+    coarse_hole = hole[::2, ::2]
+    coarse = synthesize_texture(smooth[::2, ::2].copy(), coarse_hole, seed=1)
+    prior = finer_sources(coarse.sources, hole.shape)
+    seeded = synthesize_texture(smooth, hole, seed=1, settings=TextureSettings(seeded_iterations=1), prior=prior)
+    assert np.array_equal(seeded.image[~hole], smooth[~hole])
+    ground = hole.copy()
+    ground[:72] = False
+    assert seeded.image[ground].std(axis=0).mean() > 0.5 * image[ground].std(axis=0).mean()
+    again = synthesize_texture(smooth, hole, seed=1, settings=TextureSettings(seeded_iterations=1), prior=prior)
+    assert np.array_equal(seeded.image, again.image)
+    # the seed is used: most hole pixels keep a source near their parent's (within a patch of it)
+    kept = np.abs(seeded.sources[hole] - prior[hole]).max(axis=1) <= 8
+    assert kept.mean() > 0.5
+
+
+def test_activity_deep_inside_a_large_hole_is_the_surroundings_activity():
+    rng = np.random.default_rng(0)
+    photo = np.clip(0.5 + 0.1 * rng.standard_normal((200, 200, 1)), 0, 1).repeat(3, axis=2).astype(np.float32)
+    hole = np.zeros((200, 200), bool)
+    hole[30:170, 30:170] = True  # 70 px from the centre to the nearest known pixel
+    photo[hole] = 0.5  # a smooth fill
+    activity = detail_activity(photo, hole)
+    known = np.median(activity[~hole])
+    assert 0.8 * known < activity[100, 100] < 1.2 * known  # extended, not faded towards zero
+
+
+def test_a_copy_from_a_busier_place_is_damped_to_the_calm_place_it_lands_in(scene):
+    image, hole, smooth = scene
+    calm = np.full(hole.shape, 1e-3, np.float32)  # pretend the whole hole should be calm
+    busy = synthesize_texture(smooth, hole, seed=0).image
+    damped = synthesize_texture(smooth, hole, seed=0, activity=np.where(hole, calm, 1.0).astype(np.float32)).image
+    assert np.abs(damped - smooth)[hole].max() < 0.01 < np.abs(busy - smooth)[hole].max()
+    off = TextureSettings(match_amplitude=False)  # the switch: the activity map is then not used
+    undamped = synthesize_texture(smooth, hole, seed=0, settings=off, activity=calm)
+    assert np.array_equal(undamped.image, synthesize_texture(smooth, hole, seed=0, settings=off).image)
+    assert np.abs(undamped.image - smooth)[hole].max() > 0.01
 
 
 def test_texture_refuses_when_nothing_usable_is_left(scene):

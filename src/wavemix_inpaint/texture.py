@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numba
@@ -46,10 +47,20 @@ class TextureSettings:
     guide_sigma: float = 3.0  # blur of the structure guide
     patch_radius: int = 3  # 7x7 patches
     iterations: int = 4
+    seed_from_coarser: bool = True  # a pyramid level's search starts from the coarser level's matches...
+    seeded_iterations: int = 1  # ...and then needs fewer iterations
     amplitude_weight: float = 4.0  # weight of the "how busy" guide channel against the colour channels
     detail_weight: float = 1.0  # weight of the already-synthesised detail (coherence of the copies)
-    max_search_pixels: int = 40_000  # larger holes are searched on a coarser grid (offsets scaled back up)
+    match_amplitude: bool = True  # a copy from a busier source is damped to the amplitude expected where it lands
+    max_search_pixels: int = 20_000  # larger holes are searched on a coarser grid (offsets scaled back up)
     min_sources: int = 64  # fewer usable source pixels than this: no texture (the smooth fill is kept)
+
+
+class Synthesis(NamedTuple):
+    """The textured image and where each hole pixel's detail came from (seeds the next finer level)."""
+
+    image: np.ndarray  # H x W x 3 float32 in [0, 1]
+    sources: np.ndarray  # H x W x 2 int32: the (y, x) each hole pixel copied its detail from; -1 elsewhere
 
 
 class TextureUnavailable(Exception):
@@ -102,10 +113,25 @@ def _patch_cost(guide, detail, state, ty, tx, sy, sx, radius, detail_weight, use
 
 
 @numba.njit(cache=True)
-def _improve_row(guide, detail, state, hole, valid, nnf, previous, y, forward, radius, detail_weight, seed, iteration, max_jump):  # noqa: ANN001, ANN202
+def _improve_row(
+    guide,
+    detail,
+    state,
+    hole,
+    valid,
+    nnf,
+    previous,
+    y,
+    forward,
+    radius,
+    detail_weight,
+    seed,
+    iteration,
+    max_jump,
+    use_hole_detail,
+):  # noqa: ANN001, ANN202
     """One PatchMatch sweep along row ``y``: propagation from the neighbours, then random search."""
     height, width = hole.shape
-    use_hole_detail = iteration > 0
     for step in range(width):
         x = np.int64(step) if forward else np.int64(width - 1 - step)
         if not hole[y, x]:
@@ -151,18 +177,25 @@ def _improve_row(guide, detail, state, hole, valid, nnf, previous, y, forward, r
 
 
 @numba.njit(cache=True, parallel=True)
-def _patchmatch(guide, detail, state, hole, valid, sources, radius, iterations, detail_weight, seed, max_jump):  # noqa: ANN001, ANN202
-    """NNF (absolute source coordinates, H x W x 2) for the hole pixels; ``detail`` is updated in place in
-    the hole with the copied detail after every iteration. ``state``: 2 where the detail is the photo's
-    own, 1 in the hole (its detail counts from the second iteration on), 0 elsewhere."""
+def _patchmatch(guide, detail, state, hole, valid, sources, initial, seeded, radius, iterations, detail_weight, seed, max_jump):  # noqa: ANN001, ANN202
+    """NNF (absolute source coordinates, H x W x 2) for the hole pixels, starting from ``initial`` where it
+    names a valid source (random sources elsewhere); ``detail`` is updated in place in the hole with the
+    copied detail after every iteration. ``state``: 2 where the detail is the photo's own, 1 in the hole
+    (its detail counts from the second iteration on, or at once when seeded), 0 elsewhere."""
     height, width = hole.shape
     nnf = np.zeros((height, width, 2), dtype=np.int32)
     count = sources.shape[0]
     for row in numba.prange(height):
         for x in range(width):
             if hole[row, x]:
-                pick = int(_hash_uniform(seed, 0, row, x, 0) * count)
-                nnf[row, x, 0], nnf[row, x, 1] = sources[pick, 0], sources[pick, 1]
+                sy, sx = initial[row, x, 0], initial[row, x, 1]
+                if 0 <= sy < height and 0 <= sx < width and valid[sy, sx]:
+                    nnf[row, x, 0], nnf[row, x, 1] = sy, sx
+                else:
+                    pick = int(_hash_uniform(seed, 0, row, x, 0) * count)
+                    nnf[row, x, 0], nnf[row, x, 1] = sources[pick, 0], sources[pick, 1]
+    if seeded:
+        _copy_into_hole(detail, hole, nnf)
     for iteration in range(iterations):
         previous = nnf.copy()
         forward = iteration % 2 == 0
@@ -182,13 +215,20 @@ def _patchmatch(guide, detail, state, hole, valid, sources, radius, iterations, 
                 seed,
                 iteration,
                 max_jump,
+                seeded or iteration > 0,
             )
-        for row in numba.prange(height):
-            for x in range(width):
-                if hole[row, x]:
-                    for c in range(detail.shape[2]):
-                        detail[row, x, c] = detail[nnf[row, x, 0], nnf[row, x, 1], c]
+        _copy_into_hole(detail, hole, nnf)
     return nnf
+
+
+@numba.njit(cache=True, parallel=True)
+def _copy_into_hole(detail, hole, nnf):  # noqa: ANN001, ANN202
+    """Every hole pixel's detail becomes its source's (sources are known pixels, so order does not matter)."""
+    for row in numba.prange(hole.shape[0]):
+        for x in range(hole.shape[1]):
+            if hole[row, x]:
+                for c in range(detail.shape[2]):
+                    detail[row, x, c] = detail[nnf[row, x, 0], nnf[row, x, 1], c]
 
 
 # ------------------------------------------------------------------------------------------ the stage
@@ -213,7 +253,7 @@ def _amplitude_guide(detail: np.ndarray, reliable: np.ndarray, hole: np.ndarray,
     scale = sigma
     while not defined.all() and scale < 4 * max(hole.shape):  # normalised blurs of growing width
         scale *= 2
-        wide_value, wide_norm = _blur(amplitude * defined, scale), _blur(defined.astype(np.float32), scale)
+        wide_value, wide_norm = _blur(filled * defined, scale), _blur(defined.astype(np.float32), scale)
         reach = wide_norm > 1e-4
         take = reach & ~defined
         filled[take] = wide_value[take] / wide_norm[take]
@@ -227,20 +267,42 @@ def _search_scale(hole_pixels: int, max_pixels: int) -> int:
     return max(1, math.ceil(math.sqrt(hole_pixels / max_pixels)))
 
 
-def synthesize_texture(
-    smooth: np.ndarray, hole: np.ndarray, seed: int = 0, settings: TextureSettings = TextureSettings()
-) -> np.ndarray:
-    """Add copied photo detail to ``smooth`` (H x W x 3 float32 in [0, 1], the composited smooth fill)
-    inside ``hole`` (H x W bool); returns a new array. Raises :class:`TextureUnavailable` when the known
-    region offers fewer than ``settings.min_sources`` usable sources."""
-    smooth = np.ascontiguousarray(smooth, dtype=np.float32)
-    hole = np.asarray(hole, dtype=bool)
+def _detail_and_amplitude(smooth: np.ndarray, hole: np.ndarray, settings: TextureSettings) -> tuple[np.ndarray, ...]:
+    """The detail band (zero where the blur reached into the hole), where it is reliable, and its local
+    amplitude extended into the hole (all H x W [x 3] float32 / bool)."""
     detail = smooth - _blur(smooth, settings.detail_sigma)
-    # detail is only trustworthy where the blur did not reach into the hole
     guard = int(math.ceil(3 * settings.detail_sigma))
     reliable = cv2.erode((~hole).astype(np.uint8), np.ones((2 * guard + 1, 2 * guard + 1), np.uint8)) > 0
     detail[~reliable] = 0.0
-    amplitude = _amplitude_guide(detail, reliable, hole, 2 * settings.guide_sigma)
+    return detail, reliable, _amplitude_guide(detail, reliable, hole, 2 * settings.guide_sigma)
+
+
+def detail_activity(smooth: np.ndarray, hole: np.ndarray, settings: TextureSettings = TextureSettings()) -> np.ndarray:
+    """How busy the photo is around each pixel (H x W float32): the fine detail's local amplitude on the
+    known pixels, extended smoothly into the hole."""
+    return _detail_and_amplitude(np.ascontiguousarray(smooth, dtype=np.float32), np.asarray(hole, bool), settings)[2]
+
+
+def synthesize_texture(
+    smooth: np.ndarray,
+    hole: np.ndarray,
+    seed: int = 0,
+    settings: TextureSettings = TextureSettings(),
+    prior: np.ndarray | None = None,
+    activity: np.ndarray | None = None,
+) -> Synthesis:
+    """Add copied photo detail to ``smooth`` (H x W x 3 float32 in [0, 1], the composited smooth fill)
+    inside ``hole`` (H x W bool); returns a new array and the sources it copied from. ``prior`` (H x W x 2,
+    e.g. :func:`finer_sources` of the coarser pyramid level's) starts the search from known-good matches,
+    so ``settings.seeded_iterations`` suffice. ``activity`` (H x W): how busy each place is, for
+    ``settings.match_amplitude`` (default: this level's own detail amplitude; a coarse pyramid level
+    passes the finest level's :func:`detail_activity`, resized, because thin known strips between
+    strokes vanish at coarse levels). Raises :class:`TextureUnavailable` when the known region offers
+    fewer than ``settings.min_sources`` usable sources."""
+    smooth = np.ascontiguousarray(smooth, dtype=np.float32)
+    hole = np.asarray(hole, dtype=bool)
+    detail, reliable, amplitude = _detail_and_amplitude(smooth, hole, settings)
+    activity = amplitude if activity is None else activity
     guide = np.concatenate([_blur(smooth, settings.guide_sigma), settings.amplitude_weight * amplitude[..., None]], axis=2)
 
     factor = _search_scale(int(hole.sum()), settings.max_search_pixels)
@@ -261,6 +323,7 @@ def synthesize_texture(
     if len(sources) < settings.min_sources or not s_hole.any():
         raise TextureUnavailable(f"only {len(sources)} usable source pixels around the hole")
     state = np.where(s_hole, 1, np.where(s_reliable, 2, 0)).astype(np.int8)
+    initial = _on_grid(prior, s_hole.shape, factor) if prior is not None else np.full((*s_hole.shape, 2), -1, np.int32)
     nnf = _patchmatch(
         np.ascontiguousarray(s_guide, dtype=np.float32),
         np.ascontiguousarray(s_detail, dtype=np.float32),
@@ -268,28 +331,50 @@ def synthesize_texture(
         s_hole,
         valid,
         sources,
+        initial,
+        prior is not None,
         radius,
-        settings.iterations,
+        settings.seeded_iterations if prior is not None else settings.iterations,
         settings.detail_weight,
         int(seed),
         max(s_hole.shape),
     )
-    copied = _copy_detail(detail, hole, nnf, factor)
-    copied[hole] -= copied[hole].mean(axis=0)  # detail only: the network's mean colour stays
+    source_map = _full_resolution_sources(hole, nnf, factor)
+    ys, xs = np.nonzero(hole)
+    copied = detail[source_map[ys, xs, 0], source_map[ys, xs, 1]]
+    if settings.match_amplitude:  # e.g. a sky pixel that found its best match in a cloud's edge
+        expected, found = activity[ys, xs], activity[source_map[ys, xs, 0], source_map[ys, xs, 1]]
+        copied *= np.minimum(1.0, expected / np.maximum(found, 1e-6))[:, None]
+    copied -= copied.mean(axis=0)  # detail only: the network's mean colour stays
     out = smooth.copy()
-    out[hole] = np.clip(smooth[hole] + settings.strength * copied[hole], 0.0, 1.0)
-    return out
+    out[ys, xs] = np.clip(smooth[ys, xs] + settings.strength * copied, 0.0, 1.0)
+    return Synthesis(out, source_map)
 
 
-def _copy_detail(detail: np.ndarray, hole: np.ndarray, nnf: np.ndarray, factor: int) -> np.ndarray:
-    """Full-resolution detail for the hole: pixel (y, x) takes the detail of its source, found on the
-    (possibly reduced) search grid and scaled back up (offsets keep the position inside the block)."""
+def _full_resolution_sources(hole: np.ndarray, nnf: np.ndarray, factor: int) -> np.ndarray:
+    """H x W x 2 source of every hole pixel (-1 elsewhere): its block's source on the (possibly reduced)
+    search grid, scaled back up, with the offset inside the block kept."""
     ys, xs = np.nonzero(hole)
     grid_y, grid_x = np.minimum(ys // factor, nnf.shape[0] - 1), np.minimum(xs // factor, nnf.shape[1] - 1)
-    source_y = nnf[grid_y, grid_x, 0].astype(np.int64) * factor + ys % factor
-    source_x = nnf[grid_y, grid_x, 1].astype(np.int64) * factor + xs % factor
-    source_y = np.clip(source_y, 0, hole.shape[0] - 1)
-    source_x = np.clip(source_x, 0, hole.shape[1] - 1)
-    copied = np.zeros_like(detail)
-    copied[ys, xs] = detail[source_y, source_x]
-    return copied
+    source_map = np.full((*hole.shape, 2), -1, np.int32)
+    source_map[ys, xs, 0] = np.clip(nnf[grid_y, grid_x, 0].astype(np.int64) * factor + ys % factor, 0, hole.shape[0] - 1)
+    source_map[ys, xs, 1] = np.clip(nnf[grid_y, grid_x, 1].astype(np.int64) * factor + xs % factor, 0, hole.shape[1] - 1)
+    return source_map
+
+
+def finer_sources(sources: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A level's source map (h x w x 2) carried to the next finer pyramid level (``shape`` = about 2h x 2w):
+    pixel (y, x) starts from twice its parent's source plus its own offset inside the parent."""
+    ys, xs = np.mgrid[: shape[0], : shape[1]]
+    parent = sources[np.minimum(ys // 2, sources.shape[0] - 1), np.minimum(xs // 2, sources.shape[1] - 1)]
+    finer = np.stack([2 * parent[..., 0] + ys % 2, 2 * parent[..., 1] + xs % 2], axis=-1).astype(np.int32)
+    finer[parent[..., 0] < 0] = -1
+    return finer
+
+
+def _on_grid(prior: np.ndarray, grid_shape: tuple[int, int], factor: int) -> np.ndarray:
+    """A full-resolution source map sampled at the search grid's block corners, in grid coordinates."""
+    rows = np.minimum(np.arange(grid_shape[0]) * factor, prior.shape[0] - 1)
+    cols = np.minimum(np.arange(grid_shape[1]) * factor, prior.shape[1] - 1)
+    sampled = prior[rows[:, None], cols[None, :]]
+    return np.where(sampled >= 0, sampled // factor, -1).astype(np.int32)

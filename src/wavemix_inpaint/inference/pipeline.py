@@ -94,21 +94,32 @@ def _with_texture(levels: Levels, options: InpaintOptions, notices: list[str]) -
     smooth = levels[-1][2]
     if not options.texture:
         return smooth
-    from wavemix_inpaint.texture import TextureSettings, TextureUnavailable, synthesize_texture
+    import cv2
 
-    finest, carried = TextureSettings(), None  # carried: detail added so far, at the current level's size
+    from wavemix_inpaint.texture import TextureSettings, TextureUnavailable, detail_activity, finer_sources, synthesize_texture
+
+    finest, carried, sources = TextureSettings(), None, None  # carried: detail added so far, at the current level's size
     coarse = dataclasses.replace(finest, strength=finest.coarse_strength)
     while len(levels) < finest.octaves:  # a photo's grain spans several octaves, even where no pyramid was needed
         image, hole, fill = levels[0]
         (small, small_hole), (small_fill, _) = downsample_pair(image, hole), downsample_pair(fill, hole)
         levels = [(small, small_hole, torch.where(small_hole > 0.5, small_fill, small)), *levels]
+    finest_hole = levels[-1][1][0, 0].numpy() > 0.5
+    activity = detail_activity(levels[-1][2][0].permute(1, 2, 0).numpy(), finest_hole, finest)  # how busy, from the finest level
     for number, (_, hole, fill) in enumerate(levels, start=1):
         base = fill if carried is None else (fill + upsample_fill(carried, torch.zeros_like(fill), hole)).clamp(0, 1)
         settings = finest if number == len(levels) else coarse
+        level_hole = hole[0, 0].numpy() > 0.5
+        seeded = sources is not None and settings.seed_from_coarser
+        prior = finer_sources(sources, level_hole.shape) if seeded else None
         try:
-            textured = synthesize_texture(base[0].permute(1, 2, 0).numpy(), hole[0, 0].numpy() > 0.5, options.seed, settings)
+            level_activity = cv2.resize(activity, level_hole.shape[::-1], interpolation=cv2.INTER_AREA)
+            textured, sources = synthesize_texture(
+                base[0].permute(1, 2, 0).numpy(), level_hole, options.seed, settings, prior, level_activity
+            )
             base = torch.from_numpy(textured).permute(2, 0, 1)[None]
         except TextureUnavailable as reason:
+            sources = None
             if number == len(levels):  # a coarse level may be too small to copy from; the finest must not
                 notices.append(f"texture skipped ({reason}): the smooth fill is kept")
                 return smooth
