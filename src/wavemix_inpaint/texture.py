@@ -253,12 +253,24 @@ def _amplitude_guide(detail: np.ndarray, reliable: np.ndarray, hole: np.ndarray,
     scale = sigma
     while not defined.all() and scale < 4 * max(hole.shape):  # normalised blurs of growing width
         scale *= 2
-        wide_value, wide_norm = _blur(filled * defined, scale), _blur(defined.astype(np.float32), scale)
+        wide_value, wide_norm = _wide_blur(filled * defined, scale), _wide_blur(defined.astype(np.float32), scale)
         reach = wide_norm > 1e-4
         take = reach & ~defined
         filled[take] = wide_value[take] / wide_norm[take]
         defined = defined | reach
     return filled
+
+
+def _wide_blur(image: np.ndarray, sigma: float, max_sigma: float = 4.0) -> np.ndarray:
+    """A Gaussian blur of large ``sigma`` computed on a grid shrunk so that its sigma is at most
+    ``max_sigma`` pixels, then enlarged back: the result is smooth, and a full-size kernel of
+    sigma 100 would cost more than the whole search."""
+    shrink = max(1, int(sigma // max_sigma))
+    if shrink == 1:
+        return _blur(image, sigma)
+    height, width = image.shape[:2]
+    small = cv2.resize(image, (max(1, width // shrink), max(1, height // shrink)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(_blur(small, sigma / shrink), (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def _search_scale(hole_pixels: int, max_pixels: int) -> int:
