@@ -7,7 +7,8 @@ objective, perceptual network with random weights), and after every budget (cumu
 training process, read from ``metrics.csv``'s ``cpu_seconds``) evaluates the best checkpoint on BSDS500
 ``test`` (96 px, thick masks) with hole PSNR and SSIM. Runs are resumable: run it again and it continues.
 
-    OMP_NUM_THREADS=1 nohup nice -n 10 python benchmarks/equal_compute.py run --budgets 10 30 90 > runs/equal-compute.log 2>&1 &
+    OMP_NUM_THREADS=1 nohup nice -n 10 python benchmarks/equal_compute.py run --budgets 5 15 30 > runs/equal-compute.log 2>&1 &
+    # or one process per core: ... run --budgets 5 15 30 --models LaMa  and  ... --models WaveMix U-Net
     python benchmarks/equal_compute.py report --output docs/results/equal_compute.png   # Markdown table + plot
 """
 
@@ -37,14 +38,15 @@ def cpu_minutes(run_dir: Path) -> float:
     return float(rows[-1]["cpu_seconds"]) / 60 if rows else 0.0
 
 
-def run(budgets: list[float], test_masks: Path, test_data: str) -> None:
+def run(budgets: list[float], test_masks: Path, test_data: str, names: list[str]) -> None:
     from wavemix_inpaint.cli.main import main as cli
     from wavemix_inpaint.training import make_train_config, resume_config
 
     if not (test_masks / "masks.json").exists():
         cli(["masks", "--preset", "thick", "--size", "96", "--count", "200", "--seed", "1001", "--output", str(test_masks)])
     for budget in sorted(budgets):
-        for name, (preset, options, objective) in MODELS.items():
+        for name in names:
+            preset, options, objective = MODELS[name]
             run_dir = ROOT / name
             result = ROOT / "eval" / f"{name}-{budget:g}min"
             if (result / "results.json").exists():
@@ -124,14 +126,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run")
-    run_parser.add_argument("--budgets", type=float, nargs="+", default=[10, 30, 90])
+    run_parser.add_argument("--budgets", type=float, nargs="+", default=[5, 15, 30])
     run_parser.add_argument("--test-data", default="../shared/data/bsds500/test")
     run_parser.add_argument("--test-masks", type=Path, default=ROOT / "masks" / "thick96")
+    run_parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS), help="e.g. one process per core")
     report_parser = sub.add_parser("report")
     report_parser.add_argument("--output", type=Path)
     args = parser.parse_args()
     if args.command == "run":
-        run(args.budgets, args.test_masks, args.test_data)
+        run(args.budgets, args.test_masks, args.test_data, args.models)
     else:
         report(args.output)
 

@@ -10,13 +10,20 @@ their sources by appearance alone and get the large-scale structure wrong. This 
     guide   = [GaussianBlur(smooth, guide_sigma),  local detail amplitude, filled into the hole]
     NNF     = PatchMatch: for every hole pixel, the known pixel whose patch best matches it on the guide
               (+ on the detail already synthesised around it, so copies join up; a few iterations)
-    output  = smooth + strength * detail[NNF]   inside the hole; the input elsewhere
+    gain    = min(1, activity[target] / activity[source])          (a busy source is damped to a calm target)
+    output  = smooth + strength * gain * detail[NNF]   inside the hole; the input elsewhere
 
 The guide makes the texture follow the network's structure: a source is chosen because its blurred
 colour matches the network's prediction *and* its neighbourhood is about as busy as the photo around
 that part of the hole (the amplitude map is the known region's detail amplitude, smoothly extended into
 the hole). Each hole pixel takes the detail of exactly one source pixel (no averaging of overlapping
 patches, which would blur the grain away); PatchMatch's propagation keeps neighbouring sources coherent.
+
+On a pyramid (a large hole filled coarse to fine) every level adds its own octave of detail, and a
+level's search starts from the coarser level's matches (:func:`finer_sources`), so one iteration
+suffices and the copies stay coherent across octaves. The activity map that damps each copy comes from
+the finest level even at coarse levels: the thin known strips between brush strokes, which tell that a
+sky is calm, vanish at a coarse level, where a sky pixel would otherwise copy a cloud's edges.
 
 The search is our own PatchMatch (Barnes et al. 2009) in numba: pypatchmatch, the maintained C++
 package, takes no guide image (``shared/research/texture.md``). It is deterministic for a given seed,
