@@ -3,9 +3,10 @@
 The paper says WaveMix is resource-efficient: quality at a given compute. This trains the three networks at
 matched parameter scale (~1.3-1.4 M parameters each) with the same data, masks, seed, batch and learning
 rate, each with its own paper's objective (WaveMix and U-Net: 0.75 (1 - SSIM) + 0.25 L1; LaMa: its full
-objective, perceptual network with random weights), and after every budget (cumulative CPU-minutes of the
-training process, read from ``metrics.csv``'s ``cpu_seconds``) evaluates the best checkpoint on BSDS500
-``test`` (96 px, thick masks) with hole PSNR and SSIM. Runs are resumable: run it again and it continues.
+objective, perceptual network with random weights), and at every budget (cumulative CPU-minutes of the
+training process, ``train --cpu-limit-minutes``: training stops at the first step past it) evaluates the
+weights of that moment on BSDS500 ``test`` (96 px, thick masks) with hole PSNR and SSIM. Runs are
+resumable: run it again, or with larger budgets, and it continues.
 
     OMP_NUM_THREADS=1 nohup nice -n 10 python benchmarks/equal_compute.py run --budgets 5 15 30 > runs/equal-compute.log 2>&1 &
     # or one process per core: ... run --budgets 5 15 30 --models LaMa  and  ... --models WaveMix U-Net
@@ -18,7 +19,7 @@ import argparse
 import json
 from pathlib import Path
 
-from learning_curves import CPU_RECIPE, read_rows
+from learning_curves import CPU_RECIPE
 
 ROOT = Path("runs/equal-compute")
 MODELS = {  # name: (preset, options, objective settings)
@@ -33,14 +34,9 @@ MODELS = {  # name: (preset, options, objective settings)
 BASE = {**CPU_RECIPE, "epochs": 100_000, "steps_per_epoch": 25, "switch_epoch": 100_000}  # stopped by CPU budget
 
 
-def cpu_minutes(run_dir: Path) -> float:
-    rows = read_rows(run_dir)
-    return float(rows[-1]["cpu_seconds"]) / 60 if rows else 0.0
-
-
 def run(budgets: list[float], test_masks: Path, test_data: str, names: list[str]) -> None:
     from wavemix_inpaint.cli.main import main as cli
-    from wavemix_inpaint.training import make_train_config, resume_config
+    from wavemix_inpaint.training import Trainer, make_train_config, resume_config
 
     if not (test_masks / "masks.json").exists():
         cli(["masks", "--preset", "thick", "--size", "96", "--count", "200", "--seed", "1001", "--output", str(test_masks)])
@@ -51,21 +47,27 @@ def run(budgets: list[float], test_masks: Path, test_data: str, names: list[str]
             result = ROOT / "eval" / f"{name}-{budget:g}min"
             if (result / "results.json").exists():
                 continue
-            while cpu_minutes(run_dir) < budget:  # a few epochs at a time, until the CPU budget is spent
-                resume = (run_dir / "last.pt").exists()
-                config = (
-                    resume_config(run_dir)
-                    if resume
-                    else make_train_config(
-                        {**BASE, **objective, "model": preset, "model_options": options, "output": str(run_dir)}
-                    )
+            resume = (run_dir / "last.pt").exists()
+            settings = {"cpu_limit_minutes": budget}  # stops at the first step past the budget
+            config = (
+                resume_config(run_dir, **settings)
+                if resume
+                else make_train_config(
+                    {**BASE, **objective, **settings, "model": preset, "model_options": options, "output": str(run_dir)}
                 )
-                _train_some(config, resume)
+            )
+            trainer = Trainer(config, resume=resume)
+            trainer.fit()
+            spent = {
+                "cpu_minutes": trainer.loop.cpu_seconds / 60,
+                "images_seen": trainer.loop.images_seen,
+                "steps": trainer.loop.step,
+            }
             cli(
                 [
                     "evaluate",
                     "--checkpoint",
-                    str(run_dir),
+                    str(run_dir / "last.safetensors"),  # the weights at the budget
                     "--data",
                     test_data,
                     "--masks",
@@ -82,27 +84,21 @@ def run(budgets: list[float], test_masks: Path, test_data: str, names: list[str]
                     "1",
                 ]
             )
-            print(f"{name}: {cpu_minutes(run_dir):.1f} CPU-min evaluated", flush=True)
-
-
-def _train_some(config, resume: bool, steps: int = 100) -> None:  # noqa: ANN001
-    from wavemix_inpaint.training import Trainer
-
-    trainer = Trainer(config, resume=resume)
-    trainer.fit(max_steps=trainer.loop.step + steps)
+            (result / "spent.json").write_text(json.dumps(spent) + "\n", encoding="utf-8")
+            print(f"{name}: {spent['cpu_minutes']:.2f} CPU-min, {spent['images_seen']} crops, evaluated", flush=True)
 
 
 def report(output: Path | None) -> None:
     rows, curves = [], {}
     for result in sorted((ROOT / "eval").glob("*/results.json")):
-        name, budget = result.parent.name.rsplit("-", 1)
+        name = result.parent.name.rsplit("-", 1)[0]
         metrics = json.loads(result.read_text())["results"][0]["metrics"]
-        minutes = float(budget.removesuffix("min"))
-        rows.append((name, minutes, metrics["psnr_hole"], metrics["ssim_hole"]))
-        curves.setdefault(name, []).append((minutes, metrics["psnr_hole"]))
-    print("| model | training CPU-minutes | hole PSNR (dB) | hole SSIM |\n|---|---:|---:|---:|")
-    for name, minutes, psnr, ssim in sorted(rows):
-        print(f"| {name} | {minutes:g} | {psnr:.2f} | {ssim:.4f} |")
+        spent = json.loads((result.parent / "spent.json").read_text())
+        rows.append((name, spent["cpu_minutes"], spent["images_seen"], metrics["psnr_hole"], metrics["ssim_hole"]))
+        curves.setdefault(name, []).append((spent["cpu_minutes"], metrics["psnr_hole"]))
+    print("| model | training CPU-minutes | crops seen | hole PSNR (dB) | hole SSIM |\n|---|---:|---:|---:|---:|")
+    for name, minutes, crops, psnr, ssim in sorted(rows):
+        print(f"| {name} | {minutes:.1f} | {crops:,} | {psnr:.2f} | {ssim:.4f} |")
     if output and curves:
         import matplotlib
 

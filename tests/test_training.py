@@ -66,6 +66,20 @@ def test_resume_reproduces_uninterrupted_run_exactly(image_folder, tmp_path, obj
     assert all(torch.equal(weights_full[key], weights_resumed[key]) for key in weights_full)
 
 
+def test_cpu_time_limit_stops_resumably_at_the_budget(image_folder, tmp_path):
+    budget = 0.5 / 60  # half a CPU-second: a few steps of the tiny model
+    config = _config(image_folder, tmp_path / "run", epochs=10, steps_per_epoch=500, cpu_limit_minutes=budget)
+    summary = Trainer(config).fit()  # an epoch of 500 steps takes far longer than the budget
+    run = tmp_path / "run"
+    assert "stopped_at_step" in summary and (run / "last.pt").exists() and (run / "last.safetensors").exists()
+    resumed = Trainer(resume_config(run, cpu_limit_minutes=2 * budget), resume=True)
+    used = resumed.loop.cpu_seconds
+    assert 0.5 <= used < 0.5 + 2.0  # stopped at the first step past the budget, not an epoch later
+    steps = resumed.loop.step
+    resumed.fit()  # the larger budget continues the same run
+    assert resumed.loop.step > steps and resumed.loop.cpu_seconds >= 1.0
+
+
 def test_existing_run_is_not_overwritten(image_folder, tmp_path):
     config = _config(image_folder, tmp_path / "run", epochs=1, switch_epoch=None)
     Trainer(config).fit()

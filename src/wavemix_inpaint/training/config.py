@@ -84,6 +84,9 @@ class TrainConfig:
     device: str = _setting("auto", "auto, cpu, cuda, cuda:N or mps")
     checkpoint_every: int = _setting(0, "also save a resumable checkpoint every N steps (0: at epoch ends)")
     time_limit_minutes: float | None = _setting(None, "stop (resumably) after this much wall time")
+    cpu_limit_minutes: float | None = _setting(
+        None, "stop (resumably) once training has used this much CPU time of the main process, over the whole run"
+    )
     save_dtype: str = _setting("float32", "dtype of the saved weights: float32, float16 or bfloat16")
     tensorboard: bool = _setting(True, "write TensorBoard logs")
     progress: bool = _setting(True, "show progress bars")

@@ -386,9 +386,9 @@ class Trainer:
         self.writer = SummaryWriter(str(self.run_dir / "tb"))
 
     def fit(self, max_steps: int | None = None) -> dict[str, Any]:
-        """Train until ``config.epochs``, ``max_steps`` total optimizer steps or ``config.time_limit_minutes``
-        of wall time (the last two save a resumable checkpoint where they stop). Returns a summary with
-        the final validation metrics and timings."""
+        """Train until ``config.epochs``, ``max_steps`` total optimizer steps, ``config.time_limit_minutes``
+        of wall time or ``config.cpu_limit_minutes`` of CPU time (the last three save a resumable checkpoint
+        where they stop). Returns a summary with the final validation metrics and timings."""
         cfg = self.config
         self._open_tensorboard()
         self.model.train()
@@ -443,6 +443,8 @@ class Trainer:
             if cfg.checkpoint_every and self.loop.step % cfg.checkpoint_every == 0:
                 self._save()
             stopped = "time limit" if time.monotonic() > deadline else None
+            if cfg.cpu_limit_minutes is not None and self.loop.cpu_seconds >= 60 * cfg.cpu_limit_minutes:
+                stopped = "CPU-time limit"
             if max_steps is not None and self.loop.step >= max_steps:
                 stopped = "max_steps"
             if stopped:
