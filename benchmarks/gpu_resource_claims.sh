@@ -6,16 +6,20 @@
 # SSIM+L1 for all, in fp32 and in fp16 autocast (the paper's AMP). Results (Markdown + JSON) go to $OUT.
 # The paper (one GTX 1080): WaveMix 1,387 s vs LaMa 4,861 s per epoch (3.5x), 137 vs 112 img/s (1.22x).
 # Usage, from the repository root: OUT=DIR bash benchmarks/gpu_resource_claims.sh
+# A rehearsal on a CPU (checks the script end to end, not the GPU numbers):
+#   DEVICE=cpu PRECISIONS=fp32 MODELS=unet OUT=/tmp/claims bash benchmarks/gpu_resource_claims.sh
 set -u
+DEVICE=${DEVICE:-cuda}
+PRECISIONS=${PRECISIONS:-fp32 fp16}
 OUT=${OUT:-runs/gpu-resource-claims}
 MODELS=${MODELS:-wavemix-paper,lama-fourier,big-lama,unet}
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 {
-  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
-  for precision in fp32 fp16; do
+  [ "$DEVICE" = cpu ] || nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
+  for precision in $PRECISIONS; do
     echo "== benchmark $precision"
-    timeout 240 python3 -m wavemix_inpaint.cli.main benchmark --device cuda --models "$MODELS" --min-seconds 1 \
+    timeout 240 python3 -m wavemix_inpaint.cli.main benchmark --device "$DEVICE" --models "$MODELS" --min-seconds 1 \
       --batch 40 --precision "$precision" --output "$OUT/claims-$precision.md" --json "$OUT/claims-$precision.json" 2>&1 | tail -20
   done
 } 2>&1 | tee "$OUT/session.log"
