@@ -313,15 +313,18 @@ def synthesize_texture(
     """Add copied photo detail to ``smooth`` (H x W x 3 float32 in [0, 1], the composited smooth fill)
     inside ``hole`` (H x W bool); returns a new array and the sources it copied from. ``prior`` (H x W x 2,
     e.g. :func:`finer_sources` of the coarser pyramid level's) starts the search from known-good matches,
-    so ``settings.seeded_iterations`` suffice. ``activity`` (H x W): how busy each place is, for
-    ``settings.match_amplitude`` (default: this level's own detail amplitude; a coarse pyramid level
-    passes the finest level's :func:`detail_activity`, resized, because thin known strips between
+    so ``settings.seeded_iterations`` suffice. ``activity`` (any size, resized to H x W): how busy each
+    place is, for ``settings.match_amplitude`` (default: this level's own detail amplitude; a coarse
+    pyramid level passes the finest level's :func:`detail_activity`, because thin known strips between
     strokes vanish at coarse levels). Raises :class:`TextureUnavailable` when the known region offers
     fewer than ``settings.min_sources`` usable sources."""
     smooth = np.ascontiguousarray(smooth, dtype=np.float32)
     hole = np.asarray(hole, dtype=bool)
     detail, reliable, amplitude = _detail_and_amplitude(smooth, hole, settings)
-    activity = amplitude if activity is None else activity
+    if activity is None:
+        activity = amplitude
+    elif activity.shape != hole.shape:
+        activity = cv2.resize(activity, hole.shape[::-1], interpolation=cv2.INTER_AREA)
     guide = np.concatenate([_blur(smooth, settings.guide_sigma), settings.amplitude_weight * amplitude[..., None]], axis=2)
 
     factor = _search_scale(int(hole.sum()), settings.max_search_pixels)

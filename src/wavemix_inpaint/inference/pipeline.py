@@ -94,8 +94,6 @@ def _with_texture(levels: Levels, options: InpaintOptions, notices: list[str]) -
     smooth = levels[-1][2]
     if not options.texture:
         return smooth
-    import cv2
-
     from wavemix_inpaint.texture import TextureSettings, TextureUnavailable, detail_activity, finer_sources, synthesize_texture
 
     finest, carried, sources = TextureSettings(), None, None  # carried: detail added so far, at the current level's size
@@ -113,9 +111,8 @@ def _with_texture(levels: Levels, options: InpaintOptions, notices: list[str]) -
         seeded = sources is not None and settings.seed_from_coarser
         prior = finer_sources(sources, level_hole.shape) if seeded else None
         try:
-            level_activity = cv2.resize(activity, level_hole.shape[::-1], interpolation=cv2.INTER_AREA)
             textured, sources = synthesize_texture(
-                base[0].permute(1, 2, 0).numpy(), level_hole, options.seed, settings, prior, level_activity
+                base[0].permute(1, 2, 0).numpy(), level_hole, options.seed, settings, prior, activity
             )
             base = torch.from_numpy(textured).permute(2, 0, 1)[None]
         except TextureUnavailable as reason:
