@@ -61,9 +61,6 @@ class TextureSettings:
     match_amplitude: bool = True  # a copy from a busier source is damped to the amplitude expected where it lands
     max_search_pixels: int = 20_000  # larger holes are searched on a coarser grid (offsets scaled back up)
     min_sources: int = 64  # fewer usable source pixels than this: no texture (the smooth fill is kept)
-    replace_own_detail: bool = False  # EXPERIMENT: the copy replaces the fill's own detail band instead of adding to it
-    mid_bands: int = 0  # EXPERIMENT: bands above the detail band (sigma x2, x4, ...) copied where the fill lacks them
-    mid_strength: float = 1.0
 
 
 class Synthesis(NamedTuple):
@@ -293,11 +290,10 @@ def _detail_and_amplitude(smooth: np.ndarray, hole: np.ndarray, settings: Textur
     """The detail band (zero where the blur reached into the hole), where it is reliable, and its local
     amplitude extended into the hole (all H x W [x 3] float32 / bool)."""
     detail = smooth - _blur(smooth, settings.detail_sigma)
-    own = detail.copy()
     guard = int(math.ceil(3 * settings.detail_sigma))
     reliable = cv2.erode((~hole).astype(np.uint8), np.ones((2 * guard + 1, 2 * guard + 1), np.uint8)) > 0
     detail[~reliable] = 0.0
-    return detail, reliable, _amplitude_guide(detail, reliable, hole, 2 * settings.guide_sigma), own
+    return detail, reliable, _amplitude_guide(detail, reliable, hole, 2 * settings.guide_sigma)
 
 
 def detail_activity(smooth: np.ndarray, hole: np.ndarray, settings: TextureSettings = TextureSettings()) -> np.ndarray:
@@ -324,7 +320,7 @@ def synthesize_texture(
     fewer than ``settings.min_sources`` usable sources."""
     smooth = np.ascontiguousarray(smooth, dtype=np.float32)
     hole = np.asarray(hole, dtype=bool)
-    detail, reliable, amplitude, own = _detail_and_amplitude(smooth, hole, settings)
+    detail, reliable, amplitude = _detail_and_amplitude(smooth, hole, settings)
     if activity is None:
         activity = amplitude
     elif activity.shape != hole.shape:
@@ -372,36 +368,9 @@ def synthesize_texture(
         expected, found = activity[ys, xs], activity[source_map[ys, xs, 0], source_map[ys, xs, 1]]
         copied *= np.minimum(1.0, expected / np.maximum(found, 1e-6))[:, None]
     copied -= copied.mean(axis=0)  # detail only: the network's mean colour stays
-    if settings.replace_own_detail:
-        copied -= own[ys, xs]
     out = smooth.copy()
-    if settings.mid_bands:
-        copied += _missing_bands(smooth, hole, source_map, ys, xs, settings)
     out[ys, xs] = np.clip(smooth[ys, xs] + settings.strength * copied, 0.0, 1.0)
     return Synthesis(out, source_map)
-
-
-def _missing_bands(smooth, hole, source_map, ys, xs, settings):  # noqa: ANN001, ANN202
-    """EXPERIMENT: the coarser bands of the sources, where the fill lacks them (its own band amplitude
-    below what the known region around has), in proportion to the deficit."""
-    sy, sx = source_map[ys, xs, 0], source_map[ys, xs, 1]
-    total = np.zeros((len(ys), 3), np.float32)
-    low = _blur(smooth, settings.detail_sigma)
-    sigma = settings.detail_sigma
-    for _ in range(settings.mid_bands):
-        sigma *= 2
-        lower = _blur(smooth, sigma)
-        band = low - lower
-        low = lower
-        guard = int(math.ceil(3 * sigma))
-        reliable = cv2.erode((~hole).astype(np.uint8), np.ones((2 * guard + 1, 2 * guard + 1), np.uint8)) > 0
-        expected = _amplitude_guide(np.where(reliable[..., None], band, 0).astype(np.float32), reliable, hole, 2 * sigma)
-        own = np.sqrt(_blur((band**2).sum(axis=2), 2 * sigma))
-        gap = np.clip(1.0 - own[ys, xs] / np.maximum(expected[ys, xs], 1e-6), 0.0, 1.0)
-        gain = gap * np.minimum(1.0, expected[ys, xs] / np.maximum(expected[sy, sx], 1e-6))
-        copied = band[sy, sx] * gain[:, None]
-        total += copied - copied.mean(axis=0)
-    return settings.mid_strength * total
 
 
 def _full_resolution_sources(hole: np.ndarray, nnf: np.ndarray, factor: int) -> np.ndarray:
