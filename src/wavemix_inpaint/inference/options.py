@@ -42,6 +42,11 @@ class InpaintOptions:
         "fill holes thicker than the network's training scale at a coarser level first, then refine "
         "at every finer level (no effect on ONNX models)",
     )
+    edge_blend: bool = _option(
+        True,
+        "blend the fill within a few pixels of the known region with a smooth (biharmonic) continuation "
+        "of the photo, where the network alone is weakest (thin holes, seams)",
+    )
     texture: bool = _option(TEXTURE_DEFAULT, "add detail copied from the photo to the network's fill (texture stage)")
     seed: int = _option(0, "random seed of the texture stage (same seed, same output)", low=0)
 

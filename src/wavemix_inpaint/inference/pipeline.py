@@ -6,6 +6,8 @@ Per image::
               resize: the whole image, downscaled to resize_limit for the network
     smooth    per window, coarse to fine (models.pyramid) when the hole is thicker than the network's
               training scale and the model can refine a given estimate; else one network call
+    edges     per window: the fill within a few pixels of the known region blended with a biharmonic
+              continuation of the photo (edge_blend.py), unless options.edge_blend is off
     texture   per window at full resolution, when asked: detail copied from the photo (texture.py);
               a hole with too little known region around it keeps its smooth fill, with a notice
 
@@ -23,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from wavemix_inpaint.inference.edge_blend import edge_blend
 from wavemix_inpaint.inference.options import InpaintOptions
 from wavemix_inpaint.inference.windows import crop_boxes
 from wavemix_inpaint.models.pyramid import coarse_to_fine, downsample_pair, pyramid_levels, upsample_fill
@@ -49,7 +52,7 @@ def fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, c
             continue
         picture, holes = image[index : index + 1], hole[index : index + 1].float()
         if options.strategy == "resize" and max(height, width) > options.resize_limit:
-            filled = _resized_fill(refine, picture, holes, options, can_refine)
+            filled = _blend_edges(holes, _resized_fill(refine, picture, holes, options, can_refine), options)
             result.image[index : index + 1] = _with_texture([(picture, holes, filled)], options, result.notices)
             continue
         whole = [(0, height, 0, width)]
@@ -57,6 +60,7 @@ def fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, c
         for top, bottom, left, right in boxes:
             window_image, window_hole = picture[..., top:bottom, left:right], holes[..., top:bottom, left:right]
             levels = _smooth_fill(refine, window_image, window_hole, options, can_refine)
+            levels[-1] = (window_image, window_hole, _blend_edges(window_hole, levels[-1][2], options))
             result.image[index : index + 1, :, top:bottom, left:right] = _with_texture(levels, options, result.notices)
     return result
 
@@ -72,6 +76,15 @@ Levels = list[tuple[Tensor, Tensor, Tensor]]
 def _smooth_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Levels:
     levels = pyramid_levels(hole[0, 0].numpy()) if options.coarse_to_fine and can_refine else 0
     return coarse_to_fine(refine, image, hole, levels)
+
+
+def _blend_edges(hole: Tensor, filled: Tensor, options: InpaintOptions) -> Tensor:
+    """``filled`` (1 x 3 x H x W, composited) with its pixels near the known region blended with a
+    biharmonic continuation of the photo, where the network is weakest (edge_blend.py)."""
+    if not options.edge_blend:
+        return filled
+    blended = edge_blend(filled[0].permute(1, 2, 0).numpy(), hole[0, 0].numpy() > 0.5)
+    return torch.from_numpy(blended).permute(2, 0, 1)[None]
 
 
 def _resized_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Tensor:

@@ -1,0 +1,103 @@
+"""Edge blend: near the hole's edge, the fill is blended with a biharmonic continuation of the photo.
+
+Why: on thin holes (scratches, wires, thin strokes) scikit-image's biharmonic fill beats the network, and
+the two make different errors. Blended by the distance to the nearest known pixel,
+
+    output = w * network + (1 - w) * biharmonic,    w = min(1, distance / ramp)   (ramp = 4 px)
+
+they beat both: on BSDS500 `val` thin masks the network alone scores 21.31 dB of hole PSNR, biharmonic
+21.47 and the blend 21.97 (thick masks: 18.86 -> 18.91; docs/results.md, "Edge blend"). Deep inside a
+large hole the network's fill is kept as it is.
+
+The biharmonic continuation is solved only on the *band* of hole pixels within ``band`` px of the known
+region, with the network's fill as the boundary value deeper inside: a sparse least-squares problem
+(minimise the squared discrete Laplacian, i.e. a biharmonic equation) the size of the band, not of the
+hole, so a 400x400 hole costs a ring of ~13,000 unknowns. Written with SciPy's sparse LU rather than
+scikit-image's ``inpaint_biharmonic``, which solves the whole hole and takes ~5x longer even on 96 px crops.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from scipy import sparse
+from scipy.sparse.linalg import cg, splu
+
+#: bands with more unknowns than this are solved iteratively (a direct solve of a 4000x3000 photo's thin
+#: strokes, ~370,000 unknowns, takes 12 s and 1.8 GB; 100 conjugate-gradient steps from the fill take 1.2 s)
+DIRECT_LIMIT = 60_000
+
+#: (dy, dx) of the 4 neighbours of the discrete Laplacian
+_NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1))
+
+
+def distance_to_known(hole: np.ndarray) -> np.ndarray:
+    """H x W float32: for each hole pixel, the Euclidean distance (px) to the nearest known pixel; 0 elsewhere."""
+    return cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+
+
+def _laplacian_rows(unknown: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The discrete Laplacian (each pixel's existing 4-neighbours minus their count times the pixel) at
+    every pixel whose stencil touches an unknown: returns (row pixel y, x, column = unknown index or -1,
+    neighbour y, x, coefficient) as flat arrays, one entry per (row, stencil tap)."""
+    height, width = unknown.shape
+    touched = cv2.dilate(unknown.astype(np.uint8), np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)) > 0
+    rows_y, rows_x = np.nonzero(touched)
+    taps = []
+    count = np.zeros(len(rows_y), np.float64)
+    for dy, dx in _NEIGHBOURS:
+        ny, nx = rows_y + dy, rows_x + dx
+        inside = (ny >= 0) & (ny < height) & (nx >= 0) & (nx < width)
+        count += inside
+        taps.append((np.nonzero(inside)[0], ny[inside], nx[inside], np.ones(int(inside.sum()))))
+    taps.append((np.arange(len(rows_y)), rows_y, rows_x, -count))
+    row = np.concatenate([t[0] for t in taps])
+    tap_y, tap_x = np.concatenate([t[1] for t in taps]), np.concatenate([t[2] for t in taps])
+    return row, index[tap_y, tap_x], tap_y, tap_x, np.concatenate([t[3] for t in taps]), len(rows_y)
+
+
+def biharmonic_band(values: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """``values`` (H x W x C float) with its ``unknown`` pixels replaced by the smoothest continuation of
+    the others: the minimiser of the summed squared discrete Laplacian (a biharmonic equation)."""
+    count = int(unknown.sum())
+    if count == 0:
+        return values.copy()
+    index = np.full(unknown.shape, -1, np.int64)
+    index[unknown] = np.arange(count)
+    row, column, tap_y, tap_x, coefficient, rows = _laplacian_rows(unknown, index)
+    free = column >= 0
+    laplacian = sparse.csr_matrix((coefficient[free], (row[free], column[free])), shape=(rows, count))
+    channels = values.shape[2]
+    constant = np.zeros((rows, channels))  # the Laplacian's known part, per channel
+    np.add.at(constant, row[~free], coefficient[~free, None] * values[tap_y[~free], tap_x[~free]])
+    # normal equations; a tiny pull towards the given values keeps the system regular everywhere
+    regular = 1e-8
+    system = laplacian.T @ laplacian + regular * sparse.identity(count)
+    right = -(laplacian.T @ constant) + regular * values[unknown]
+    if count <= DIRECT_LIMIT:  # symmetric: a minimum-degree ordering of A^T + A keeps the LU sparse
+        solution = splu(system.tocsc(), permc_spec="MMD_AT_PLUS_A").solve(right)
+    else:  # started from the fill; the band is thin, so the smooth continuation converges quickly
+        start = values[unknown]
+        solution = np.stack(
+            [cg(system.tocsr(), right[:, c], x0=start[:, c], rtol=1e-3, maxiter=100)[0] for c in range(channels)], axis=1
+        )
+    result = values.copy()
+    result[unknown] = solution
+    return result
+
+
+def edge_blend(filled: np.ndarray, hole: np.ndarray, ramp: float = 4.0, band: int = 8) -> np.ndarray:
+    """``filled`` (H x W x C float, the composited fill) blended with a biharmonic continuation of the
+    photo near the edge of ``hole`` (H x W bool): ``w * filled + (1 - w) * biharmonic`` with
+    ``w = min(1, distance to the nearest known pixel / ramp)``. Known pixels, and hole pixels at least
+    ``ramp`` px from the known region, come back unchanged. ``band`` (>= ``ramp``) is how deep into the
+    hole the biharmonic continuation is solved (the fill is its boundary value beyond)."""
+    hole = np.asarray(hole, dtype=bool)
+    if not hole.any() or hole.all():
+        return filled.copy()
+    distance = distance_to_known(hole)
+    unknown = hole & (distance <= max(band, ramp))
+    smooth = biharmonic_band(filled.astype(np.float64), unknown)
+    weight = np.clip(distance / ramp, 0.0, 1.0)[..., None]
+    blended = np.where(hole[..., None], weight * filled + (1.0 - weight) * smooth, filled)
+    return np.clip(blended, 0.0, 1.0).astype(filled.dtype)
