@@ -5,7 +5,8 @@ thick / medium / thin at 96 px (centre crops) and large holes at full resolution
 of the short side plus thick strokes), each through the inference pipeline users get (``--pipeline``), with
 paired statistics against OpenCV Telea, Navier-Stokes, scikit-image biharmonic and a previous checkpoint;
 then the texture mode against the smooth fill, plain PatchMatch and Telea. Writes ``SUMMARY.md`` with one
-row per comparison.
+row per comparison, and ``CARD.md`` with the model card's two tables (``--tables-only`` rewrites it from
+the stored results).
 
     python benchmarks/heldout.py --checkpoint src/wavemix_inpaint/weights/default.safetensors \\
         --previous runs/previous-default/default.safetensors --data ../shared/data/bsds500/test --output results/heldout
@@ -61,6 +62,49 @@ def summary_rows(results: Path, label: str) -> list[str]:
     return rows
 
 
+LABELS = {"thick96": "thick 96 px", "medium96": "medium 96 px", "thin96": "thin 96 px", "large481": "large, 481x321"}
+CLASSICAL = {
+    "telea": "OpenCV Telea (r=3)",
+    "navier-stokes": "OpenCV Navier-Stokes (r=3)",
+    "biharmonic": "scikit-image biharmonic",
+}
+
+
+def card_tables(output: Path) -> list[str]:
+    """The model card's tables from the smooth runs: absolute metrics per method, then paired differences."""
+    columns = ("psnr_hole", "ssim_hole", "l1_hole", "psnr", "ssim")
+    absolute = ["| masks (mean hole) | method | hole PSNR (dB) | hole SSIM | hole L1 | whole-image PSNR | whole-image SSIM |"]
+    absolute.append("|---|---|---:|---:|---:|---:|---:|")
+    paired = ["| masks | baseline | hole PSNR (dB) | hole SSIM | hole L1 |", "|---|---|---|---|---|"]
+    for name, label in LABELS.items():
+        path = output / f"{name}-smooth" / "results.json"
+        if not path.exists():
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        ours, *others = data["results"]
+        names = [CLASSICAL.get(r["model"], "previous default") for r in others]
+        first = f"{label} ({100 * ours['mean_hole_fraction']:.1f}%)"
+        for index, (method, result) in enumerate([*zip(names, others), ("default", ours)]):
+            m = result["metrics"]
+            cells = [f"{m[c]:.2f}" if c.startswith("psnr") else f"{m[c]:.4f}" for c in columns]
+            absolute.append(f"| {first if index == 0 else ''} | {method} | " + " | ".join(cells) + " |")
+        for method, comparison in zip(names, data["paired_comparisons"]):
+            rows = {row["metric"]: row for row in comparison["metrics"]}
+            cells = []
+            for metric, digits in (("psnr_hole", 2), ("ssim_hole", 3), ("l1_hole", 3)):
+                row = rows[metric]
+                low, high = row["ci95"]
+                cells.append(
+                    f"{row['mean_difference']:+.{digits}f} ({low:+.{digits}f} to {high:+.{digits}f}), {100 * row['win_rate']:.0f}%"
+                )
+            paired.append(
+                f"| {label.split(' ')[0].rstrip(',')} | {method.split(' (')[0].replace('OpenCV ', '').replace('scikit-image ', '')} | "
+                + " | ".join(cells)
+                + " |"
+            )
+    return [*absolute, "", *paired]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", required=True)
@@ -71,8 +115,13 @@ def main() -> None:
     parser.add_argument("--no-texture", action="store_true", help="skip the texture-mode comparisons")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, help="only the first N images (a smoke run)")
+    parser.add_argument("--tables-only", action="store_true", help="only rewrite CARD.md from the stored results")
     args = parser.parse_args()
     output, log, rows = Path(args.output), [], []
+    if args.tables_only:
+        (output / "CARD.md").write_text("\n".join(card_tables(output)) + "\n", encoding="utf-8")
+        print(f"wrote {output / 'CARD.md'}")
+        return
     for name in args.sets:
         preset, size, seed = MASK_SETS[name]
         masks = output / "masks" / name
@@ -108,7 +157,8 @@ def main() -> None:
         "```",
     ]
     (output / "SUMMARY.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {output / 'SUMMARY.md'}")
+    (output / "CARD.md").write_text("\n".join(card_tables(output)) + "\n", encoding="utf-8")
+    print(f"wrote {output / 'SUMMARY.md'} and {output / 'CARD.md'}")
 
 
 if __name__ == "__main__":
