@@ -70,6 +70,9 @@ def photo_1024(args: argparse.Namespace) -> dict[str, float]:
     model = inpainter(args.checkpoint)
     results = {
         "default (smooth, coarse-to-fine)": median_seconds(lambda: model(image, hole), args.repeats),
+        "default without the edge blend (--no-edge-blend)": median_seconds(
+            lambda: model(image, hole, edge_blend=False), args.repeats
+        ),
         "smooth, one pass": median_seconds(lambda: model(image, hole, coarse_to_fine=False), args.repeats),
         "texture": median_seconds(lambda: model(image, hole, texture=True), args.repeats),
         "OpenCV Telea (whole photo)": median_seconds(

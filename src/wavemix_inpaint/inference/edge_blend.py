@@ -6,7 +6,7 @@ the two make different errors. Blended by the distance to the nearest known pixe
     output = w * network + (1 - w) * biharmonic,    w = min(1, distance / ramp)   (ramp = 4 px)
 
 they beat both: on BSDS500 `val` thin masks the network alone scores 21.31 dB of hole PSNR, biharmonic
-21.47 and the blend 21.97 (thick masks: 18.86 -> 18.91; docs/results.md, "Edge blend"). Deep inside a
+21.47 and the blend 21.96 (thick masks: 18.86 -> 18.91; docs/results.md, "Edge blend"). Deep inside a
 large hole the network's fill is kept as it is.
 
 The biharmonic continuation is solved only on the *band* of hole pixels within ``band`` px of the known
