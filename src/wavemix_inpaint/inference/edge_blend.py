@@ -12,8 +12,8 @@ large hole the network's fill is kept as it is.
 The biharmonic continuation is solved only on the *band* of hole pixels within ``band`` px of the known
 region, with the network's fill as the boundary value deeper inside: a sparse least-squares problem
 (minimise the squared discrete Laplacian, i.e. a biharmonic equation) the size of the band, not of the
-hole, so a 400x400 hole costs a ring of ~13,000 unknowns. Written with SciPy's sparse LU rather than
-scikit-image's ``inpaint_biharmonic``, which solves the whole hole and takes ~5x longer even on 96 px crops.
+hole, so a 400x400 hole costs a ring of 12,544 unknowns (0.09 s). Written with SciPy's sparse LU rather than
+scikit-image's ``inpaint_biharmonic``, which solves the whole hole.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import cg, splu
 
-#: bands with more unknowns than this are solved iteratively (a direct solve of a 4000x3000 photo's thin
-#: strokes, ~370,000 unknowns, takes 12 s and 1.8 GB; 100 conjugate-gradient steps from the fill take 1.2 s)
+#: bands with more unknowns than this are solved iteratively (60 thin strokes in a 4000x3000 photo, 365,000
+#: unknowns: the direct solve takes 10.9 s and 1.6 GB, 100 conjugate-gradient steps from the fill 2.8 s and
+#: 0.9 GB; benchmarks/experiments/edge_blend_solver.py)
 DIRECT_LIMIT = 60_000
 
 #: (dy, dx) of the 4 neighbours of the discrete Laplacian
@@ -59,31 +60,33 @@ def _laplacian_rows(unknown: np.ndarray, index: np.ndarray) -> tuple[np.ndarray,
 def biharmonic_band(values: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     """``values`` (H x W x C float) with its ``unknown`` pixels replaced by the smoothest continuation of
     the others: the minimiser of the summed squared discrete Laplacian (a biharmonic equation)."""
+    result = values.astype(np.float64)
+    if unknown.any():
+        result[unknown] = _solve_band(values, unknown)
+    return result
+
+
+def _solve_band(values: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """The biharmonic continuation at the ``unknown`` pixels only (count x C float64, in row-major order),
+    reading ``values`` only around them: no full-size float64 copy of a large photo."""
     count = int(unknown.sum())
-    if count == 0:
-        return values.copy()
-    index = np.full(unknown.shape, -1, np.int64)
+    index = np.full(unknown.shape, -1, np.int64 if count > 2**31 - 1 else np.int32)
     index[unknown] = np.arange(count)
     row, column, tap_y, tap_x, coefficient, rows = _laplacian_rows(unknown, index)
     free = column >= 0
     laplacian = sparse.csr_matrix((coefficient[free], (row[free], column[free])), shape=(rows, count))
     channels = values.shape[2]
     constant = np.zeros((rows, channels))  # the Laplacian's known part, per channel
-    np.add.at(constant, row[~free], coefficient[~free, None] * values[tap_y[~free], tap_x[~free]])
+    np.add.at(constant, row[~free], coefficient[~free, None] * values[tap_y[~free], tap_x[~free]].astype(np.float64))
     # normal equations; a tiny pull towards the given values keeps the system regular everywhere
     regular = 1e-8
+    start = values[unknown].astype(np.float64)
     system = laplacian.T @ laplacian + regular * sparse.identity(count)
-    right = -(laplacian.T @ constant) + regular * values[unknown]
+    right = -(laplacian.T @ constant) + regular * start
     if count <= DIRECT_LIMIT:  # symmetric: a minimum-degree ordering of A^T + A keeps the LU sparse
-        solution = splu(system.tocsc(), permc_spec="MMD_AT_PLUS_A").solve(right)
-    else:  # started from the fill; the band is thin, so the smooth continuation converges quickly
-        start = values[unknown]
-        solution = np.stack(
-            [cg(system.tocsr(), right[:, c], x0=start[:, c], rtol=1e-3, maxiter=100)[0] for c in range(channels)], axis=1
-        )
-    result = values.copy()
-    result[unknown] = solution
-    return result
+        return splu(system.tocsc(), permc_spec="MMD_AT_PLUS_A").solve(right)
+    # started from the fill; the band is thin, so the smooth continuation converges quickly
+    return np.stack([cg(system.tocsr(), right[:, c], x0=start[:, c], rtol=1e-3, maxiter=100)[0] for c in range(channels)], axis=1)
 
 
 def edge_blend(filled: np.ndarray, hole: np.ndarray, ramp: float = 4.0, band: int = 8) -> np.ndarray:
@@ -93,11 +96,16 @@ def edge_blend(filled: np.ndarray, hole: np.ndarray, ramp: float = 4.0, band: in
     ``ramp`` px from the known region, come back unchanged. ``band`` (>= ``ramp``) is how deep into the
     hole the biharmonic continuation is solved (the fill is its boundary value beyond)."""
     hole = np.asarray(hole, dtype=bool)
+    result = filled.copy()
     if not hole.any() or hole.all():
-        return filled.copy()
+        return result
     distance = distance_to_known(hole)
     unknown = hole & (distance <= max(band, ramp))
-    smooth = biharmonic_band(filled.astype(np.float64), unknown)
-    weight = np.clip(distance / ramp, 0.0, 1.0)[..., None]
-    blended = np.where(hole[..., None], weight * filled + (1.0 - weight) * smooth, filled)
-    return np.clip(blended, 0.0, 1.0).astype(filled.dtype)
+    smooth = _solve_band(filled, unknown)  # unknown pixels, row-major
+    near = distance[unknown] < ramp  # the pixels that take part of it
+    weight = (distance[unknown][near] / ramp)[:, None]
+    ys, xs = np.nonzero(unknown)
+    ys, xs = ys[near], xs[near]
+    blended = weight * filled[ys, xs] + (1.0 - weight) * smooth[near]
+    result[ys, xs] = np.clip(blended, 0.0, 1.0)
+    return result
