@@ -62,11 +62,18 @@ def summary_rows(results: Path, label: str) -> list[str]:
     return rows
 
 
-LABELS = {"thick96": "thick 96 px", "medium96": "medium 96 px", "thin96": "thin 96 px", "large481": "large, 481x321"}
+#: mask set: (long label, short label) in the model card's tables
+LABELS = {
+    "thick96": ("thick 96 px", "thick"),
+    "medium96": ("medium 96 px", "medium"),
+    "thin96": ("thin 96 px", "thin"),
+    "large481": ("large, 481x321", "large"),
+}
+#: classical baseline: (long name, short name); any other baseline is the previous default
 CLASSICAL = {
-    "telea": "OpenCV Telea (r=3)",
-    "navier-stokes": "OpenCV Navier-Stokes (r=3)",
-    "biharmonic": "scikit-image biharmonic",
+    "telea": ("OpenCV Telea (r=3)", "Telea"),
+    "navier-stokes": ("OpenCV Navier-Stokes (r=3)", "Navier-Stokes"),
+    "biharmonic": ("scikit-image biharmonic", "biharmonic"),
 }
 
 
@@ -76,19 +83,19 @@ def card_tables(output: Path) -> list[str]:
     absolute = ["| masks (mean hole) | method | hole PSNR (dB) | hole SSIM | hole L1 | whole-image PSNR | whole-image SSIM |"]
     absolute.append("|---|---|---:|---:|---:|---:|---:|")
     paired = ["| masks | baseline | hole PSNR (dB) | hole SSIM | hole L1 |", "|---|---|---|---|---|"]
-    for name, label in LABELS.items():
+    for name, (label, short) in LABELS.items():
         path = output / f"{name}-smooth" / "results.json"
         if not path.exists():
             continue
         data = json.loads(path.read_text(encoding="utf-8"))
         ours, *others = data["results"]
-        names = [CLASSICAL.get(r["model"], "previous default") for r in others]
+        names = [CLASSICAL.get(r["model"], ("previous default", "previous default")) for r in others]
         first = f"{label} ({100 * ours['mean_hole_fraction']:.1f}%)"
-        for index, (method, result) in enumerate([*zip(names, others), ("default", ours)]):
+        for index, ((method, _), result) in enumerate([*zip(names, others), (("default", ""), ours)]):
             m = result["metrics"]
             cells = [f"{m[c]:.2f}" if c.startswith("psnr") else f"{m[c]:.4f}" for c in columns]
             absolute.append(f"| {first if index == 0 else ''} | {method} | " + " | ".join(cells) + " |")
-        for method, comparison in zip(names, data["paired_comparisons"]):
+        for (_, method), comparison in zip(names, data["paired_comparisons"]):
             rows = {row["metric"]: row for row in comparison["metrics"]}
             cells = []
             for metric, digits in (("psnr_hole", 2), ("ssim_hole", 3), ("l1_hole", 3)):
@@ -97,11 +104,7 @@ def card_tables(output: Path) -> list[str]:
                 cells.append(
                     f"{row['mean_difference']:+.{digits}f} ({low:+.{digits}f} to {high:+.{digits}f}), {100 * row['win_rate']:.0f}%"
                 )
-            paired.append(
-                f"| {label.split(' ')[0].rstrip(',')} | {method.split(' (')[0].replace('OpenCV ', '').replace('scikit-image ', '')} | "
-                + " | ".join(cells)
-                + " |"
-            )
+            paired.append(f"| {short} | {method} | " + " | ".join(cells) + " |")
     return [*absolute, "", *paired]
 
 

@@ -2,7 +2,7 @@
 
 An experiment script (not part of the library), kept so that the numbers in docs/results.md can be re-run.
 Masks: `wavemix-inpaint masks --preset thin --size 96 --count 100 --seed 503 --output runs/exp/val_thin96`,
-and the thick / large sets of texture_variants.py. Hole PSNR, mean over images.
+and the thick / large sets of val_texture.py. Hole PSNR, mean over images.
 
     python benchmarks/experiments/edge_blend.py src/wavemix_inpaint/weights/default.safetensors
 """

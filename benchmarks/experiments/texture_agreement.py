@@ -4,7 +4,7 @@ An experiment script (not part of the library), kept so that the numbers in docs
 On top of the released texture stage, every hole pixel t that copied its detail from source s also takes
 s's band between blur(detail_sigma) and blur(sigma), in place of its own, weighted by
 exp(-(|blur(fill, agree_sigma)[t] - blur(fill, agree_sigma)[s]| / tau)^2) and the activity damping: a whole
-patch is copied only where its colours agree with the network's. Masks as in texture_variants.py.
+patch is copied only where its colours agree with the network's. Masks: see val_texture.py.
 
     python benchmarks/experiments/texture_agreement.py src/wavemix_inpaint/weights/default.safetensors '{}' '{"tau": 0.1}'
 """
@@ -14,11 +14,10 @@ import sys
 
 import numpy as np
 import torch
+from val_texture import val_line
 
 import wavemix_inpaint.texture as texture
 from wavemix_inpaint.checkpoint import load_model
-from wavemix_inpaint.evaluation import SpeedConfig, build_eval_dataset, evaluate_model
-from wavemix_inpaint.evaluation.pipeline_model import PipelineModel
 from wavemix_inpaint.inference import InpaintOptions
 
 torch.set_num_threads(1)
@@ -43,20 +42,7 @@ def with_agreeing_band(smooth, hole, seed=0, settings=texture.TextureSettings(),
 
 texture.synthesize_texture = with_agreeing_band
 model = load_model(sys.argv[1])
-mask_sets = {
-    "large": build_eval_dataset("../shared/data/bsds500/val", "runs/exp/val_large481", limit=40),
-    "thick": build_eval_dataset("../shared/data/bsds500/val", "runs/exp/val_thick96_b", limit=100),
-}
 for argument in sys.argv[2:]:
     knobs.clear()
     knobs.update({"sigma": 4.0, "agree_sigma": 2.0, "tau": 0.05, **json.loads(argument)})
-    line = [json.dumps(knobs)]
-    for name, dataset in mask_sets.items():
-        pipeline = PipelineModel(model, InpaintOptions(texture=True))
-        m = evaluate_model(
-            pipeline, dataset, batch_size=8, device="cpu", fid=None, speed=SpeedConfig(enabled=False), grid_samples=0
-        ).metrics
-        line.append(
-            f"{name}: psnr {m['psnr_hole']:.3f} tex {m['texture_distance']:.4f} detail {m['detail_ratio']:.2f} haarpsi {m['haar_psi']:.4f}"
-        )
-    print(" | ".join(line), flush=True)
+    print(f"{json.dumps(knobs)} | {val_line(model, InpaintOptions(texture=True))}", flush=True)

@@ -2,7 +2,7 @@
 
 An experiment script (not part of the library), kept so that the numbers in docs/results.md can be re-run.
 A 5x5 median of each offset component over the hole; a filtered offset that would copy from the hole or
-from outside the photo is not used. Masks as in texture_variants.py.
+from outside the photo is not used. Masks: see val_texture.py.
 
     python benchmarks/experiments/texture_coherent.py src/wavemix_inpaint/weights/default.safetensors
 """
@@ -12,11 +12,10 @@ import sys
 import cv2
 import numpy as np
 import torch
+from val_texture import val_line
 
 import wavemix_inpaint.texture as texture
 from wavemix_inpaint.checkpoint import load_model
-from wavemix_inpaint.evaluation import SpeedConfig, build_eval_dataset, evaluate_model
-from wavemix_inpaint.evaluation.pipeline_model import PipelineModel
 from wavemix_inpaint.inference import InpaintOptions
 
 torch.set_num_threads(1)
@@ -38,13 +37,4 @@ def coherent_sources(hole: np.ndarray, nnf: np.ndarray, factor: int) -> np.ndarr
 
 
 texture._full_resolution_sources = coherent_sources
-model = load_model(sys.argv[1])
-for name, masks, limit in (("large", "runs/exp/val_large481", 40), ("thick", "runs/exp/val_thick96_b", 100)):
-    dataset = build_eval_dataset("../shared/data/bsds500/val", masks, limit=limit)
-    pipeline = PipelineModel(model, InpaintOptions(texture=True))
-    m = evaluate_model(
-        pipeline, dataset, batch_size=8, device="cpu", fid=None, speed=SpeedConfig(enabled=False), grid_samples=0
-    ).metrics
-    print(
-        f"{name}: psnr {m['psnr_hole']:.3f} tex {m['texture_distance']:.4f} detail {m['detail_ratio']:.2f} haarpsi {m['haar_psi']:.4f}"
-    )
+print(val_line(load_model(sys.argv[1]), InpaintOptions(texture=True)))

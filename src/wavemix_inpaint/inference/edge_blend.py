@@ -102,8 +102,9 @@ def edge_blend(filled: np.ndarray, hole: np.ndarray, ramp: float = 4.0, band: in
     distance = distance_to_known(hole)
     unknown = hole & (distance <= max(band, ramp))
     smooth = _solve_band(filled, unknown)  # unknown pixels, row-major
-    near = distance[unknown] < ramp  # the pixels that take part of it
-    weight = (distance[unknown][near] / ramp)[:, None]
+    depth = distance[unknown]
+    near = depth < ramp  # the pixels that take part of it
+    weight = (depth[near] / ramp)[:, None]
     ys, xs = np.nonzero(unknown)
     ys, xs = ys[near], xs[near]
     blended = weight * filled[ys, xs] + (1.0 - weight) * smooth[near]
