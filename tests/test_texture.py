@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from wavemix_inpaint.errors import InputError
 from wavemix_inpaint.inference import InpaintOptions, fill
 from wavemix_inpaint.inpainter import Inpainter, InpaintNotice
 from wavemix_inpaint.metrics.texture import detail_energy
@@ -250,3 +251,30 @@ def test_the_pipeline_uses_the_pyramid_only_for_models_trained_to_refine_an_esti
     assert shapes == [(200, 200)]
     assert Inpainter(create_model("wavemix-tiny", prefill="telea"), device="cpu").can_refine
     assert not Inpainter(create_model("wavemix-tiny"), device="cpu").can_refine  # zeros in the hole: trained on those
+
+
+def test_finer_levels_refine_only_windows_around_each_hole_region():
+    """With a coarser level's estimate, the network sees each hole region plus refine_margin pixels of
+    that level; the coarsest level (no estimate) still sees the whole image, and the result is pasted
+    into the estimate so that everything outside the windows is the coarser fill or the known pixels."""
+    image, hole = torch.rand(1, 3, 256, 384), torch.zeros(1, 1, 256, 384, dtype=torch.bool)
+    hole[..., 40:120, 40:120] = True  # two far-apart 80 px holes: one pyramid level
+    hole[..., 150:230, 280:360] = True
+    calls = []
+
+    def refine(window, mask, estimate):
+        calls.append((tuple(window.shape[-2:]), estimate is None))
+        start = estimate if estimate is not None else torch.full_like(window, 0.5)
+        return torch.where(mask > 0.5, start + 0.1, window)
+
+    out = fill(refine, image, hole, InpaintOptions(refine_margin=16, edge_blend=False), can_refine=True).image
+    assert calls == [((128, 192), True), ((112, 112), False), ((112, 112), False)]  # 80 + 2 x 16 each
+    known = ~hole.expand_as(image)
+    assert torch.equal(out[known], image[known])
+    inside = out[..., 42:118, 42:118]  # away from the bilinear seam with the known pixels
+    assert torch.allclose(inside, torch.full_like(inside, 0.6))  # coarse 0.5 + 0.1, refined +0.1, mean kept
+    calls.clear()
+    fill(refine, image, hole, InpaintOptions(refine_margin=1000, edge_blend=False), can_refine=True)
+    assert calls == [((128, 192), True), ((256, 384), False)]
+    with pytest.raises(InputError, match="refine_margin"):
+        InpaintOptions(refine_margin=0)

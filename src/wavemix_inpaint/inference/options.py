@@ -42,6 +42,13 @@ class InpaintOptions:
         "fill holes thicker than the network's training scale at a coarser level first, then refine "
         "at every finer level (no effect on ONNX models)",
     )
+    refine_margin: int = _option(
+        48,
+        "coarse to fine: at the finer levels the network sees each hole region plus this much context, "
+        "in pixels of that level (the coarser levels already brought in the wider context)",
+        metavar="PX",
+        low=1,
+    )
     edge_blend: bool = _option(
         True,
         "blend the fill within a few pixels of the known region with a smooth (biharmonic) continuation "

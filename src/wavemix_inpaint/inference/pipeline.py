@@ -75,7 +75,26 @@ Levels = list[tuple[Tensor, Tensor, Tensor]]
 
 def _smooth_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Levels:
     levels = pyramid_levels(hole[0, 0].numpy()) if options.coarse_to_fine and can_refine else 0
-    return coarse_to_fine(refine, image, hole, levels)
+    return coarse_to_fine(_refine_in_windows(refine, options.refine_margin), image, hole, levels)
+
+
+def _refine_in_windows(refine: Refine, margin: int) -> Refine:
+    """``refine`` that, given a coarser level's estimate, runs the network only on windows of each hole
+    region plus ``margin`` pixels of that level: the coarser levels already brought the wider context
+    into the estimate, and most of a large hole's cost is its finest level's margin."""
+
+    def refine_windows(image: Tensor, hole: Tensor, estimate: Tensor | None) -> Tensor:
+        whole = [(0, image.shape[-2], 0, image.shape[-1])]
+        boxes = whole if estimate is None else crop_boxes(hole[0, 0].numpy(), margin)
+        if boxes == whole:
+            return refine(image, hole, estimate)
+        refined = estimate.clone()
+        for top, bottom, left, right in boxes:
+            window = (..., slice(top, bottom), slice(left, right))
+            refined[window] = refine(image[window], hole[window], estimate[window])
+        return refined
+
+    return refine_windows
 
 
 def _blend_edges(hole: Tensor, filled: Tensor, options: InpaintOptions) -> Tensor:
