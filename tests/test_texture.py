@@ -273,8 +273,12 @@ def test_finer_levels_refine_only_windows_around_each_hole_region():
     assert torch.equal(out[known], image[known])
     inside = out[..., 42:118, 42:118]  # away from the bilinear seam with the known pixels
     assert torch.allclose(inside, torch.full_like(inside, 0.6))  # coarse 0.5 + 0.1, refined +0.1, mean kept
-    calls.clear()
-    fill(refine, image, hole, InpaintOptions(refine_margin=1000, edge_blend=False), can_refine=True)
-    assert calls == [((128, 192), True), ((256, 384), False)]
+    for wide_margin_or_many_specks in (InpaintOptions(refine_margin=1000), InpaintOptions(refine_margin=16)):
+        speckled = hole.clone()
+        if wide_margin_or_many_specks.refine_margin == 16:
+            speckled[..., 4::40, 4::40] = True  # windows around 60 specks would cover most of the level
+        calls.clear()
+        fill(refine, image, speckled, wide_margin_or_many_specks.replace(edge_blend=False), can_refine=True)
+        assert calls == [((128, 192), True), ((256, 384), False)]  # one call on the whole level instead
     with pytest.raises(InputError, match="refine_margin"):
         InpaintOptions(refine_margin=0)

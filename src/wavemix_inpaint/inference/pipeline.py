@@ -78,15 +78,21 @@ def _smooth_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOp
     return coarse_to_fine(_refine_in_windows(refine, options.refine_margin), image, hole, levels)
 
 
+#: the finer levels refine window by window only while the windows cover less than this share of the level
+#: (many small far-apart holes: one call on the whole level is cheaper than many calls with margins)
+MAX_WINDOW_SHARE = 0.75
+
+
 def _refine_in_windows(refine: Refine, margin: int) -> Refine:
     """``refine`` that, given a coarser level's estimate, runs the network only on windows of each hole
     region plus ``margin`` pixels of that level: the coarser levels already brought the wider context
     into the estimate, and most of a large hole's cost is its finest level's margin."""
 
     def refine_windows(image: Tensor, hole: Tensor, estimate: Tensor | None) -> Tensor:
-        whole = [(0, image.shape[-2], 0, image.shape[-1])]
-        boxes = whole if estimate is None else crop_boxes(hole[0, 0].numpy(), margin)
-        if boxes == whole:
+        height, width = image.shape[-2:]
+        boxes = [] if estimate is None else crop_boxes(hole[0, 0].numpy(), margin)
+        covered = sum((bottom - top) * (right - left) for top, bottom, left, right in boxes)
+        if not boxes or covered >= MAX_WINDOW_SHARE * height * width:
             return refine(image, hole, estimate)
         refined = estimate.clone()
         for top, bottom, left, right in boxes:
