@@ -1,0 +1,31 @@
+"""What a deeper default would cost at inference: the 1024x768 photo of large_photo.py with 2 x 7, 2 x 9 and
+2 x 11 blocks (random weights, same pipeline and cost), smooth and texture, side by side, twice.
+
+An experiment script (not part of the library), kept so that the numbers in the closing notes can be re-run.
+Pause background jobs first (timings on a shared machine vary by 10-25%).
+
+    python benchmarks/experiments/depth_speed.py
+"""
+
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from large_photo import median_seconds, photo_and_mask  # noqa: E402
+
+from wavemix_inpaint import Inpainter  # noqa: E402
+from wavemix_inpaint.models import create_model  # noqa: E402
+
+torch.set_num_threads(2)
+image, hole = photo_and_mask(768, 1024, 400)
+models = {
+    blocks: Inpainter(create_model("wavemix-small", prefill="telea", blocks_per_module=blocks).eval(), device="cpu")
+    for blocks in (7, 9, 11)
+}
+for repeat in (1, 2):
+    for blocks, model in models.items():
+        smooth = median_seconds(lambda model=model: model(image, hole), 3)
+        texture = median_seconds(lambda model=model: model(image, hole, texture=True), 3)
+        print(f"round {repeat}, 2 x {blocks} blocks: smooth {smooth:.3f} s, texture {texture:.3f} s", flush=True)
