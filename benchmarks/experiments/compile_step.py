@@ -40,5 +40,6 @@ def step_seconds(model: torch.nn.Module, steps: int = 8) -> tuple[float, float]:
     return times[0], statistics.median(times[1:])
 
 
-print("eager: first step %.2f s, median %.3f s" % step_seconds(fresh_model()))
-print("compiled: first step %.2f s, median %.3f s" % step_seconds(torch.compile(fresh_model())))
+for label, model in (("eager", fresh_model()), ("compiled", torch.compile(fresh_model()))):
+    first, median = step_seconds(model)
+    print(f"{label}: first step {first:.2f} s, median {median:.3f} s")
