@@ -11,11 +11,10 @@ import sys
 import time
 
 import torch
+from val_texture import val_line
 
 import wavemix_inpaint.texture as T
 from wavemix_inpaint.checkpoint import load_model
-from wavemix_inpaint.evaluation import SpeedConfig, build_eval_dataset, evaluate_model
-from wavemix_inpaint.evaluation.pipeline_model import PipelineModel
 from wavemix_inpaint.inference import InpaintOptions
 
 sys.path.insert(0, "benchmarks")
@@ -26,7 +25,6 @@ from wavemix_inpaint import Inpainter
 torch.set_num_threads(2)
 Orig = T.TextureSettings
 model = load_model("src/wavemix_inpaint/weights/default.safetensors")
-ds = build_eval_dataset("../shared/data/bsds500/val", "runs/exp/val_large481", limit=40)
 image, hole = photo_and_mask(768, 1024, 400)
 inp = Inpainter.from_pretrained("default", device="cpu")
 for cfg in [json.loads(a) for a in sys.argv[1:]]:
@@ -36,17 +34,4 @@ for cfg in [json.loads(a) for a in sys.argv[1:]]:
     inp(image, hole, texture=True)
     inp(image, hole, texture=True)
     sec = (time.perf_counter() - t) / 2
-    r = evaluate_model(
-        PipelineModel(model, InpaintOptions(texture=True)),
-        ds,
-        batch_size=8,
-        device="cpu",
-        fid=None,
-        speed=SpeedConfig(enabled=False),
-        grid_samples=0,
-    )
-    m = r.metrics
-    print(
-        f"{cfg}: 1024x768 {sec:.2f}s | large val psnr {m['psnr_hole']:.3f} tex {m['texture_distance']:.4f} detail {m['detail_ratio']:.2f} haarpsi {m['haar_psi']:.4f}",
-        flush=True,
-    )
+    print(f"{cfg}: 1024x768 {sec:.2f}s | {val_line(model, InpaintOptions(texture=True), sets=('large',))}", flush=True)

@@ -21,10 +21,11 @@ def _dataset(masks: str, limit: int):  # noqa: ANN202
     return build_eval_dataset("../shared/data/bsds500/val", masks, limit=limit)
 
 
-def val_line(model: torch.nn.Module, options: InpaintOptions) -> str:
+def val_line(model: torch.nn.Module, options: InpaintOptions, sets: tuple[str, ...] = tuple(VAL_MASKS)) -> str:
     """Hole PSNR, texture distance, detail ratio and HaarPSI of ``model`` through the pipeline, per set."""
     parts = []
-    for name, (masks, limit) in VAL_MASKS.items():
+    for name in sets:
+        masks, limit = VAL_MASKS[name]
         report = evaluate_model(
             PipelineModel(model, options),
             _dataset(masks, limit),
