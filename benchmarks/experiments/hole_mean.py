@@ -15,6 +15,7 @@ import sys
 import cv2
 import numpy as np
 import torch
+from val_texture import paired
 
 from wavemix_inpaint.checkpoint import load_model
 from wavemix_inpaint.evaluation import build_eval_dataset
@@ -71,9 +72,7 @@ for name, (masks, limit) in SETS.items():
     for label, values in rows.items():
         psnr, error = np.array([p for p, _ in values]), np.array([e for _, e in values])
         diff, worst = psnr - plain, np.abs(error).max(axis=1)
-        half = 1.96 * diff.std(ddof=1) / np.sqrt(len(diff))
         print(
-            f"{name}, {label}: hole PSNR {psnr.mean():.3f} ({diff.mean():+.3f}, {diff.mean() - half:+.3f} to "
-            f"{diff.mean() + half:+.3f}), colour error {worst.mean():.2f}, within 5 levels {np.mean(worst <= 5):.0%}, "
+            f"{name}, {label}: hole PSNR {psnr.mean():.3f} ({paired(diff)}), colour error {worst.mean():.2f}, within 5 levels {np.mean(worst <= 5):.0%}, "
             f"signed mean error {error.mean():+.2f}"
         )

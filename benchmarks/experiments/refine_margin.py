@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import torch
+from val_texture import hole_psnr, paired
 
 from wavemix_inpaint.checkpoint import load_model
 from wavemix_inpaint.evaluation import build_eval_dataset
@@ -24,7 +25,7 @@ dataset = build_eval_dataset("../shared/data/bsds500/val", "runs/exp/val_large48
 samples = [dataset[i] for i in range(len(dataset))]
 
 
-def hole_psnr(margin: int) -> tuple[np.ndarray, float]:
+def margin_scores(margin: int) -> tuple[np.ndarray, float]:
     pipeline, scores, seconds = PipelineModel(model, InpaintOptions(refine_margin=margin)), [], 0.0
     with torch.inference_mode():
         for sample in samples:
@@ -32,19 +33,13 @@ def hole_psnr(margin: int) -> tuple[np.ndarray, float]:
             start = time.perf_counter()
             fill = pipeline(image, mask)
             seconds += time.perf_counter() - start
-            hole = mask[0, 0] > 0.5
-            mse = ((fill[0] - image[0]) ** 2)[:, hole].mean().item()
-            scores.append(10 * np.log10(1 / mse))
+            scores.append(hole_psnr(fill, image, mask))
     return np.array(scores), seconds
 
 
-whole, whole_seconds = hole_psnr(100_000)
+whole, whole_seconds = margin_scores(100_000)
 print(f"whole image: hole PSNR {whole.mean():.3f}, {whole_seconds:.1f} s for {len(samples)} photos")
 for margin in (16, 24, 32, 48, 64, 96):
-    scores, seconds = hole_psnr(margin)
+    scores, seconds = margin_scores(margin)
     diff = scores - whole
-    half = 1.96 * diff.std(ddof=1) / np.sqrt(len(diff))
-    print(
-        f"margin {margin:3d}: hole PSNR {scores.mean():.3f}, vs whole {diff.mean():+.3f} "
-        f"({diff.mean() - half:+.3f} to {diff.mean() + half:+.3f}), worst {diff.min():+.3f}, {seconds:.1f} s"
-    )
+    print(f"margin {margin:3d}: hole PSNR {scores.mean():.3f}, vs whole {paired(diff)}, worst {diff.min():+.3f}, {seconds:.1f} s")

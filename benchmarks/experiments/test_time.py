@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 import torch
+from val_texture import hole_psnr, paired
 
 from wavemix_inpaint.checkpoint import load_model
 from wavemix_inpaint.evaluation import build_eval_dataset
@@ -57,14 +58,10 @@ for name, (masks, limit) in SETS.items():
     with torch.inference_mode():
         for i in range(len(dataset)):
             image, mask = dataset[i]["image"][None], dataset[i]["mask"][None]
-            hole = mask[0, 0] > 0.5
             for label, refine in VARIANTS.items():
                 out = fill(refine, image, mask > 0.5, InpaintOptions(), can_refine=True).image
-                scores[label].append(10 * np.log10(1 / ((out[0] - image[0]) ** 2)[:, hole].mean().item()))
+                scores[label].append(hole_psnr(out, image, mask))
     plain = np.array(scores["plain"])
     for label in list(VARIANTS)[1:]:
         diff = np.array(scores[label]) - plain
-        half = 1.96 * diff.std(ddof=1) / np.sqrt(len(diff))
-        print(
-            f"{name}: {label} {np.mean(scores[label]):.3f} vs plain {plain.mean():.3f}: {diff.mean():+.3f} ({diff.mean() - half:+.3f} to {diff.mean() + half:+.3f})"
-        )
+        print(f"{name}: {label} {np.mean(scores[label]):.3f} vs plain {plain.mean():.3f}: {paired(diff)}")
