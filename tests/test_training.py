@@ -148,6 +148,17 @@ def test_adversarial_training_updates_the_discriminator(image_folder, tmp_path):
     assert any(not torch.equal(before[k], after[k]) for k in before if after[k].is_floating_point())
 
 
+def test_discriminator_size_follows_the_config(image_folder, tmp_path):
+    small = Trainer(
+        _config(image_folder, tmp_path / "run", adversarial_weight=0.1, disc_width=16, disc_layers=3)
+    ).objective.discriminator
+    assert small.model0[0].out_channels == 16 and small.n_layers == 3
+    lama = Trainer(_config(image_folder, tmp_path / "run2", adversarial_weight=0.1)).objective.discriminator
+    assert sum(p.numel() for p in small.parameters()) < sum(p.numel() for p in lama.parameters()) / 20
+    with pytest.raises(InputError, match="disc_width and disc_layers must be positive"):
+        Trainer(_config(image_folder, tmp_path / "run3", adversarial_weight=0.1, disc_layers=0))
+
+
 def test_unknown_loss_is_rejected(image_folder, tmp_path):
     with pytest.raises(InputError, match="loss must be one of"):
         Trainer(_config(image_folder, tmp_path / "run", loss="perceptual"))

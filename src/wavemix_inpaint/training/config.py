@@ -75,6 +75,8 @@ class TrainConfig:
     perceptual_weight: float = _setting(0.0, "LaMa's perceptual loss through a dilated ResNet-50 (LaMa: 30)")
     perceptual_weights: str | None = _setting(None, "ADE20k ResNet-50 weights for the perceptual loss (default: random)")
     disc_lr: float = _setting(1e-4, "discriminator Adam learning rate")
+    disc_width: int = _setting(64, "channels of the discriminator's first layer (LaMa: 64; smaller is cheaper on a CPU)")
+    disc_layers: int = _setting(4, "stride-2 layers of the discriminator (LaMa: 4; 3 sees 70 px patches)")
     precision: str = _setting("auto", "auto (fp16 AMP on CUDA, fp32 on CPU), fp32, fp16 or bf16")
     channels_last: bool = _setting(True, "NHWC memory format (faster convolutions on CPU and GPU)")
     grad_clip: float | None = _setting(None, "clip the gradient norm to this value")
@@ -103,6 +105,8 @@ class TrainConfig:
             raise InputError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if not 0.0 <= self.coarse_estimate_prob <= 1.0:
             raise InputError(f"coarse_estimate_prob must be between 0 and 1, got {self.coarse_estimate_prob}")
+        if self.disc_width < 1 or self.disc_layers < 1:
+            raise InputError(f"disc_width and disc_layers must be positive, got {self.disc_width} and {self.disc_layers}")
         if self.save_dtype not in ("float32", "float16", "bfloat16"):
             raise InputError("save_dtype must be float32, float16 or bfloat16")
 

@@ -11,7 +11,9 @@
 * ``adversarial_weight > 0`` adds LaMa's PatchGAN (``NLayerDiscriminator``) with the non-saturating loss,
   R1 penalty (``r1_weight``, LaMa 0.001; known regions of the fake labelled real) and discriminator
   feature matching (``feature_matching_weight``, LaMa 100). The discriminator sees the raw prediction and
-  is updated with Adam(``disc_lr``, LaMa 1e-4) after every generator step.
+  is updated with Adam(``disc_lr``, LaMa 1e-4) after every generator step; ``disc_width`` and
+  ``disc_layers`` shrink it (LaMa's 64 and 4 cost about 7M parameters, far more than a CPU can afford
+  next to a 0.4M-parameter generator).
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class TrainingObjective:
         wrap: Any = None,
         perceptual_weight: float = 0.0,
         perceptual_weights: str | None = None,
+        disc_width: int = 64,
+        disc_layers: int = 4,
     ) -> None:
         if loss not in LOSSES:
             raise InputError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
@@ -73,7 +77,7 @@ class TrainingObjective:
         self.disc_optimizer: torch.optim.Optimizer | None = None
         self._disc_net: nn.Module | None = None
         if adversarial_weight > 0:
-            self.discriminator = NLayerDiscriminator().to(device)
+            self.discriminator = NLayerDiscriminator(ndf=disc_width, n_layers=disc_layers).to(device)
             self._disc_net = wrap(self.discriminator) if wrap else self.discriminator
             self.disc_optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=disc_lr)
         self.perceptual_weight = perceptual_weight

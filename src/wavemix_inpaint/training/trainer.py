@@ -130,6 +130,8 @@ class Trainer:
             wrap=self._wrap if self.dist.enabled else None,
             perceptual_weight=config.perceptual_weight,
             perceptual_weights=config.perceptual_weights,
+            disc_width=config.disc_width,
+            disc_layers=config.disc_layers,
         )
         self.loss_fn = self.objective.pixel_loss
         self.train_set, self.val_set = self._build_datasets()
