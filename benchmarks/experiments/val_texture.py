@@ -22,13 +22,14 @@ def _dataset(masks: str, limit: int):  # noqa: ANN202
     return build_eval_dataset("../shared/data/bsds500/val", masks, limit=limit)
 
 
-def val_line(model: torch.nn.Module, options: InpaintOptions, sets: tuple[str, ...] = tuple(VAL_MASKS)) -> str:
-    """Hole PSNR, texture distance, detail ratio and HaarPSI of ``model`` through the pipeline, per set."""
+def val_line(model: torch.nn.Module, options: InpaintOptions | None, sets: tuple[str, ...] = tuple(VAL_MASKS)) -> str:
+    """Hole PSNR, texture distance, detail ratio and HaarPSI of ``model`` through the pipeline (or, with
+    ``options=None``, of the model alone: a classical fill), per set."""
     parts = []
     for name in sets:
         masks, limit = VAL_MASKS[name]
         report = evaluate_model(
-            PipelineModel(model, options),
+            model if options is None else PipelineModel(model, options),
             _dataset(masks, limit),
             batch_size=8,
             device="cpu",
