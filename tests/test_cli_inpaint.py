@@ -241,6 +241,7 @@ def test_texture_flag_is_seeded_and_changes_only_the_hole(tmp_path, checkpoint) 
         ("a", ["--texture"]),
         ("b", ["--texture"]),
         ("c", ["--texture", "--seed", "9"]),
+        ("light", ["--texture", "--texture-strength", "0.3"]),
     ):
         out = tmp_path / f"{name}.png"
         assert (
@@ -264,6 +265,23 @@ def test_texture_flag_is_seeded_and_changes_only_the_hole(tmp_path, checkpoint) 
     for result in outputs.values():
         assert np.array_equal(result[~hole], grainy[~hole])
     assert not np.array_equal(outputs["a"][hole], outputs["smooth"][hole])
+    added = {name: np.abs(outputs[name] - outputs["smooth"])[hole].mean() for name in ("a", "light")}
+    assert 0 < added["light"] < 0.6 * added["a"]  # a lighter grain
+
+
+def test_texture_strength_out_of_range_is_a_clean_error(tmp_path, checkpoint, capsys) -> None:
+    Image.fromarray(smooth_image(np.random.default_rng(2), 32, 32)).save(tmp_path / "photo.png")
+    mask = np.zeros((32, 32), np.uint8)
+    mask[8:20, 8:20] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    args = ["--image", tmp_path / "photo.png", "--mask", tmp_path / "mask.png", "--output", tmp_path / "out.png"]
+    for value in ("0", "1.5"):
+        assert _run("inpaint", *args, "--checkpoint", checkpoint, "--texture", "--texture-strength", value) == 2
+        assert "error: texture_strength must be a number above 0 and at most 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:  # argparse's own usage error, also exit code 2
+        _run("inpaint", *args, "--checkpoint", checkpoint, "--texture-strength", "lots")
+    assert exit_info.value.code == 2 and "invalid float value: 'lots'" in capsys.readouterr().err
+    assert not (tmp_path / "out.png").exists()
 
 
 def test_mask_on_the_stored_layout_of_an_exif_rotated_jpeg_is_accepted_like_the_server(tmp_path, checkpoint) -> None:

@@ -530,6 +530,13 @@ def test_texture_field_adds_detail_inside_only_and_is_seeded(client):
         return float(np.abs(np.diff(inner, 2, axis=0)).mean() + np.abs(np.diff(inner, 2, axis=1)).mean())
 
     assert roughness(textured[0]) > 2 * roughness(smooth)
+    light = client.post(URL, files=upload, data={"texture": "true", "texture_strength": "0.3"})
+    assert light.status_code == 200, light.text
+    light_pixels = np.asarray(decode(light.content)).astype(int)
+    assert 0 < np.abs(light_pixels - smooth)[hole].mean() < 0.6 * np.abs(textured[0] - smooth)[hole].mean()
+    for bad in ("0", "1.5", "lots"):
+        refused = client.post(URL, files=upload, data={"texture": "true", "texture_strength": bad})
+        assert refused.status_code == 422 and "texture_strength" in refused.text
 
 
 def test_healthz_never_reports_more_queued_than_the_queue_limit():

@@ -170,6 +170,24 @@ def test_pipeline_falls_back_to_the_smooth_fill_with_a_notice():
     assert np.array_equal(textured, inpainter(image, almost_all, texture=False))
 
 
+def test_texture_strength_scales_the_added_detail_and_is_validated():
+    inpainter = Inpainter(create_model("wavemix-tiny").eval(), device="cpu")
+    image = (grainy_photo(seed=4) * 255).astype(np.uint8)
+    hole = np.zeros(image.shape[:2], bool)
+    hole[36:60, 20:60] = True  # in the grainy ground
+    smooth = inpainter(image, hole, texture=False).astype(float)
+    added = {
+        s: np.abs(inpainter(image, hole, texture=True, texture_strength=s).astype(float) - smooth)[hole].mean()
+        for s in (0.35, 1.0)
+    }
+    assert added[1.0] > 5  # the full texture adds grain of several levels
+    assert 0.2 < added[0.35] / added[1.0] < 0.5  # a third of the amplitude (8-bit rounding and clipping aside)
+    assert np.array_equal(inpainter(image, hole, texture=False, texture_strength=0.35), smooth.astype(np.uint8))
+    for bad in (0, 1.5, float("nan"), "0.5", True):
+        with pytest.raises(InputError, match="texture_strength must be a number above 0 and at most 1"):
+            InpaintOptions(texture_strength=bad)
+
+
 # ------------------------------------------------------------------------------------------ the pyramid
 
 

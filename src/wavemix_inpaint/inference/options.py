@@ -55,6 +55,14 @@ class InpaintOptions:
         "of the photo, where the network alone is weakest (thin holes, seams)",
     )
     texture: bool = _option(TEXTURE_DEFAULT, "add detail copied from the photo to the network's fill (texture stage)")
+    texture_strength: float = _option(
+        1.0,
+        "texture stage: how much of the copied detail is added (1 = the photo's own amplitude; "
+        "0.35 = a light grain that costs about a tenth of a dB, docs/results.md)",
+        metavar="S",
+        above=0.0,
+        high=1.0,
+    )
     seed: int = _option(0, "random seed of the texture stage (same seed, same output)", low=0)
 
     def __post_init__(self) -> None:
@@ -67,6 +75,10 @@ class InpaintOptions:
                 low = spec.metadata.get("low", 0)
                 if isinstance(value, bool) or not isinstance(value, int) or value < low:
                     raise InputError(f"{spec.name} must be an integer >= {low}, got {value!r}")
+            elif spec.type == "float":
+                above, high = spec.metadata["above"], spec.metadata["high"]
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not above < value <= high:
+                    raise InputError(f"{spec.name} must be a number above {above:g} and at most {high:g}, got {value!r}")
             elif "choices" in spec.metadata and value not in spec.metadata["choices"]:
                 raise InputError(f"unknown {spec.name} {value!r}; use one of {', '.join(spec.metadata['choices'])}")
 
@@ -90,7 +102,7 @@ def add_option_arguments(parser: argparse.ArgumentParser, skip: tuple[str, ...] 
         if spec.type == "bool":
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
         else:
-            kind = int if spec.type == "int" else str
+            kind = {"int": int, "float": float}.get(spec.type, str)
             parser.add_argument(
                 flag, type=kind, default=None, choices=meta.get("choices"), metavar=meta.get("metavar"), help=help_text
             )

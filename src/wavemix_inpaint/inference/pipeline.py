@@ -134,8 +134,10 @@ def _with_texture(levels: Levels, options: InpaintOptions, notices: list[str]) -
         return smooth
     from wavemix_inpaint.texture import TextureSettings, TextureUnavailable, detail_activity, finer_sources, synthesize_texture
 
-    finest, carried, sources = TextureSettings(), None, None  # carried: detail added so far, at the current level's size
-    coarse = dataclasses.replace(finest, strength=finest.coarse_strength)
+    released = TextureSettings()
+    finest = dataclasses.replace(released, strength=options.texture_strength * released.strength)
+    coarse = dataclasses.replace(finest, strength=options.texture_strength * released.coarse_strength)
+    carried, sources = None, None  # carried: detail added so far, at the current level's size
     while len(levels) < finest.octaves:  # a photo's grain spans several octaves, even where no pyramid was needed
         image, hole, fill = levels[0]
         (small, small_hole), (small_fill, _) = downsample_pair(image, hole), downsample_pair(fill, hole)

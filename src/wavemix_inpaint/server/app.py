@@ -344,6 +344,14 @@ class InpaintServer:
         quality: Annotated[int, Form(ge=1, le=100, description="JPEG/WebP quality")] = 95,
         texture: _TEXTURE_FIELD = None,
         seed: Annotated[int, Form(ge=0, description="random seed of the texture stage")] = 0,
+        texture_strength: Annotated[
+            float | None,
+            Form(
+                gt=0,
+                le=1,
+                description="how much of the copied detail the texture stage adds (1 = the photo's own amplitude); default: the server's",
+            ),
+        ] = None,
         model: Annotated[
             str | None, Form(description="one of the offered models (`GET /api/v1/models`, `offered`); default: the first")
         ] = None,
@@ -364,7 +372,8 @@ class InpaintServer:
             hole = prepare_mask(mask_array, invert=invert_mask)
             del mask_bytes
             texture = self.defaults.texture if texture is None else texture
-            options = self.defaults.replace(strategy=strategy, seed=seed, texture=texture)
+            strength = self.defaults.texture_strength if texture_strength is None else texture_strength
+            options = self.defaults.replace(strategy=strategy, seed=seed, texture=texture, texture_strength=strength)
             self._check_memory(hole, options)
             counted = False  # acquire() takes us out of `waiting` whatever happens
             await self._acquire(deadline)
@@ -555,7 +564,7 @@ def create_app(
     estimated to need more than its share is refused with 413 before any work. ``model_info`` overrides what
     ``/api/v1/models`` reports as loaded. ``options``
     are the server's default :class:`~wavemix_inpaint.inference.InpaintOptions` (a request's form fields
-    override ``strategy``, ``texture`` and ``seed``).
+    override ``strategy``, ``texture``, ``texture_strength`` and ``seed``).
     """
     if max_upload_bytes < 1 or max_concurrency < 1 or max_queue < 0 or max_image_pixels < 1:
         raise ValueError("max_upload_bytes, max_concurrency and max_image_pixels must be >= 1, max_queue >= 0")

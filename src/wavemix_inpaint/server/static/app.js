@@ -41,6 +41,7 @@
     compare: $("compare-btn"),
     strategy: $("strategy"),
     texture: $("texture"),
+    textureStrength: $("texture-strength"),
     model: $("model"),
     run: $("run-btn"),
     stage: $("stage"),
@@ -602,6 +603,9 @@
   el.grow.addEventListener("click", () => morphMask(true));
   el.shrink.addEventListener("click", () => morphMask(false));
   el.invert.addEventListener("click", invertMask);
+  el.texture.addEventListener("change", () => {
+    el.textureStrength.disabled = !el.texture.checked;
+  });
   el.maskInput.addEventListener("change", () => {
     const file = el.maskInput.files && el.maskInput.files[0];
     el.maskInput.value = "";
@@ -842,6 +846,7 @@
     form.append("mask", mask, "mask.png");
     form.append("strategy", el.strategy.value);
     form.append("texture", el.texture.checked ? "true" : "false");
+    if (el.texture.checked) form.append("texture_strength", el.textureStrength.value);
     if (el.model.value) form.append("model", el.model.value);
     setBusy(true);
     const started = performance.now();
@@ -1023,7 +1028,11 @@
       const params = loaded.parameters ? ` · ${(loaded.parameters / 1e6).toFixed(2)} M params` : "";
       el.modelInfo.textContent = `${loaded.name || "model"}${loaded.device ? ` · ${loaded.device}` : ""}${params}`;
       if (info.limits && info.limits.max_upload_bytes) state.maxUploadBytes = info.limits.max_upload_bytes;
-      if (info.options) el.texture.checked = Boolean(info.options.texture);
+      if (info.options) {
+        el.texture.checked = Boolean(info.options.texture);
+        if (info.options.texture_strength) el.textureStrength.value = String(info.options.texture_strength);
+        el.textureStrength.disabled = !el.texture.checked;
+      }
       el.model.replaceChildren(...(info.offered || []).map((offer) => {
         const option = document.createElement("option");
         option.value = offer.id;
