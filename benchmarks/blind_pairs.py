@@ -1,7 +1,7 @@
 """A blinded side-by-side: unlabeled pairs of fills, sides randomised, for a judge who does not know the methods.
 
 ``make``: for N images of a held-out folder (from ``--start``) (full resolution, the ``large`` mask preset), inpaint
-with the texture mode, the smooth fill and plain PatchMatch, and write one picture per pair ("A | B",
+with the texture mode (at ``--texture-strength``), the smooth fill and plain PatchMatch, and write one picture per pair ("A | B",
 nothing else on it) for the comparisons texture vs PatchMatch and texture vs smooth, in a shuffled order,
 with the sides drawn at random (seeded). The key (which side is which method) goes to a separate file
 that the judge must not see.
@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 COMPARISONS = (("texture", "patchmatch"), ("texture", "smooth"))
 
 
-def fills(checkpoint: str, data: str, photos: range, seed: int) -> list[dict[str, np.ndarray]]:
+def fills(checkpoint: str, data: str, photos: range, seed: int, strength: float = 1.0) -> list[dict[str, np.ndarray]]:
     from wavemix_inpaint import Inpainter
     from wavemix_inpaint.data import build_dataset
     from wavemix_inpaint.masks import get_mask_generator
@@ -44,7 +44,7 @@ def fills(checkpoint: str, data: str, photos: range, seed: int) -> list[dict[str
         copied = patchmatch(tensor, torch.from_numpy(hole)[None, None].float())[0].permute(1, 2, 0).numpy()
         out.append(
             {
-                "texture": inpainter(image, hole, texture=True, seed=index),
+                "texture": inpainter(image, hole, texture=True, seed=index, texture_strength=strength),
                 "smooth": inpainter(image, hole, texture=False),
                 "patchmatch": np.round(copied * 255).astype(np.uint8),
             }
@@ -67,7 +67,7 @@ def pair_picture(left: np.ndarray, right: np.ndarray) -> Image.Image:
 def make(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(args.seed)
     photos = range(args.start, args.start + args.count)
-    results = dict(zip(photos, fills(args.checkpoint, args.data, photos, args.seed), strict=True))
+    results = dict(zip(photos, fills(args.checkpoint, args.data, photos, args.seed, args.texture_strength), strict=True))
     jobs = [(index, first, second) for index in photos for first, second in COMPARISONS]
     order = rng.permutation(len(jobs))
     output = Path(args.output)
@@ -107,6 +107,7 @@ def main() -> None:
     make_parser.add_argument("--count", type=int, default=20)
     make_parser.add_argument("--start", type=int, default=0, help="the first photo (a new round on photos not yet looked at)")
     make_parser.add_argument("--seed", type=int, default=2024)
+    make_parser.add_argument("--texture-strength", type=float, default=1.0, help="the texture mode's --texture-strength")
     make_parser.add_argument("--output", default="docs/blind")
     make_parser.add_argument("--key", default="results/blind-key.json")
     tally_parser = sub.add_parser("tally")
