@@ -55,6 +55,20 @@ READ_CANVAS = """(id) => {
 }"""
 
 
+#: records the texture fields of the next inpainting request the page sends (Playwright does not expose
+#: multipart bodies with files)
+SPY_ON_FORM = """() => {
+  const send = window.fetch;
+  window.fetch = (url, init) => {
+    if (init && init.body instanceof FormData) {
+      document.body.dataset.sentTexture = init.body.get("texture");
+      document.body.dataset.sentStrength = init.body.get("texture_strength");
+    }
+    return send(url, init);
+  };
+}"""
+
+
 @contextmanager
 def uvicorn_server(app) -> Iterator[str]:
     """``app`` served by uvicorn on a free loopback port in a thread; yields its base URL."""
@@ -236,7 +250,17 @@ def test_paint_run_compare_undo_in_chromium(server_url, browser, tmp_path):
         # ---- keep editing the result: it is the input of the next run
         mouse_stroke(page, (80, 10), (80, 40))
         second_mask = hole(page)
+        # ... with texture at a chosen strength: the slider is live only with Texture, and its value is sent
+        assert page.is_disabled("#texture-strength")
+        page.check("#texture")
+        assert page.is_enabled("#texture-strength")
+        page.evaluate(
+            "() => { const s = document.getElementById('texture-strength'); s.value = '0.4'; s.dispatchEvent(new Event('input')); }"
+        )
+        page.evaluate(SPY_ON_FORM)
         page.click("#run-btn")
+        page.wait_for_function("() => document.body.dataset.sentTexture !== undefined")
+        assert page.evaluate("[document.body.dataset.sentTexture, document.body.dataset.sentStrength]") == ["true", "0.4"]
         page.wait_for_function("() => document.body.dataset.runs === '2' && document.body.dataset.busy === 'false'")
         second = pixels(page, "image-canvas")[..., :3]
         diff2 = changed(result, second)
