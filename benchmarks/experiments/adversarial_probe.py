@@ -4,10 +4,10 @@ the network's own fill any detail? Not adopted (docs/results.md, "Adversarial fi
 An experiment script (not part of the library), kept so that the numbers in docs/results.md can be re-run.
 The detail ratio (squared Laplacian of the luminance inside the hole, eroded by 2 px, output over truth,
 summed) of each checkpoint's network alone, without the pipeline, on the first 32 of val_texture.py's
-thick 96 px crops, with the validation hole PSNR of each run's last epoch from its metrics.csv.
+thick 96 px crops (the validation hole PSNR quoted beside it is the runs' own, from their metrics.csv).
 
     python benchmarks/experiments/adversarial_probe.py runs/default-v4/best.safetensors \\
-        runs/texture-adversarial/last.safetensors runs/texture-adversarial-w03/last.safetensors
+        runs/texture-adversarial-w002/last.safetensors runs/texture-adversarial-w03/last.safetensors
 """
 
 import sys

@@ -10,24 +10,18 @@ for a few hundredths of a dB.
     python benchmarks/experiments/texture_strength.py [checkpoint] [strength ...]
 """
 
-import dataclasses
 import sys
 
 import torch
 from val_texture import val_line
 
-import wavemix_inpaint.texture as texture
 from wavemix_inpaint.checkpoint import load_model
 from wavemix_inpaint.inference import InpaintOptions
 from wavemix_inpaint.models import create_model
 
 torch.set_num_threads(2)
-Released = texture.TextureSettings
 model = load_model(sys.argv[1] if len(sys.argv) > 1 else "src/wavemix_inpaint/weights/default.safetensors")
 print(f"biharmonic | {val_line(create_model('biharmonic'), None)}", flush=True)
 print(f"smooth | {val_line(model, InpaintOptions())}", flush=True)
 for strength in [float(value) for value in sys.argv[2:]] or [0.15, 0.25, 0.35, 0.5, 1.0]:
-    texture.TextureSettings = lambda strength=strength: dataclasses.replace(
-        Released(), strength=strength, coarse_strength=strength * Released().coarse_strength
-    )
-    print(f"strength {strength:g} | {val_line(model, InpaintOptions(texture=True))}", flush=True)
+    print(f"strength {strength:g} | {val_line(model, InpaintOptions(texture=True, texture_strength=strength))}", flush=True)
