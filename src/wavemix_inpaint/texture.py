@@ -42,6 +42,8 @@ import cv2
 import numba
 import numpy as np
 
+from wavemix_inpaint.parallel import numba_on_torch_threads
+
 
 @dataclass(frozen=True)
 class TextureSettings:
@@ -346,21 +348,22 @@ def synthesize_texture(
         raise TextureUnavailable(f"only {len(sources)} usable source pixels around the hole")
     state = np.where(s_hole, 1, np.where(s_reliable, 2, 0)).astype(np.int8)
     initial = _on_grid(prior, s_hole.shape, factor) if prior is not None else np.full((*s_hole.shape, 2), -1, np.int32)
-    nnf = _patchmatch(
-        np.ascontiguousarray(s_guide, dtype=np.float32),
-        np.ascontiguousarray(s_detail, dtype=np.float32),
-        state,
-        s_hole,
-        valid,
-        sources,
-        initial,
-        prior is not None,
-        radius,
-        settings.seeded_iterations if prior is not None else settings.iterations,
-        settings.detail_weight,
-        int(seed),
-        max(s_hole.shape),
-    )
+    with numba_on_torch_threads():
+        nnf = _patchmatch(
+            np.ascontiguousarray(s_guide, dtype=np.float32),
+            np.ascontiguousarray(s_detail, dtype=np.float32),
+            state,
+            s_hole,
+            valid,
+            sources,
+            initial,
+            prior is not None,
+            radius,
+            settings.seeded_iterations if prior is not None else settings.iterations,
+            settings.detail_weight,
+            int(seed),
+            max(s_hole.shape),
+        )
     source_map = _full_resolution_sources(hole, nnf, factor)
     ys, xs = np.nonzero(hole)
     copied = detail[source_map[ys, xs, 0], source_map[ys, xs, 1]]
