@@ -280,11 +280,10 @@ def evaluate_model(
     dataset, count = _checked(dataset, batch_size, bins, limit)
     speed = speed or SpeedConfig()
     extractor, fid_reason, extractor_name = _resolve_fid(fid, fid_weights, device)
-    cached_real = None
-    if extractor is not None and fid_cache is not None and fid_cache_key is not None:
-        cached_real = fid_cache.get(fid_cache_key)
-        if cached_real is not None and cached_real.shape[0] != count:
-            cached_real = None
+    cache = fid_cache if extractor is not None and fid_cache is not None and fid_cache_key is not None else None
+    cached_real = cache.get(fid_cache_key) if cache is not None else None
+    if cached_real is not None and cached_real.shape[0] != count:
+        cached_real = None
 
     model = model.to(device).eval()
     started = time.perf_counter()
@@ -297,16 +296,14 @@ def evaluate_model(
     values = collected.values
     means, stds = summarise(values, slice(None))
 
-    fid_value = None
-    fake = real = None
+    fid_value = fake = real = None
     if extractor is not None:
         fake = np.concatenate(collected.fake_features)
         real = cached_real if cached_real is not None else np.concatenate(collected.real_features)
-        if fid_cache is not None and fid_cache_key is not None:
-            fid_cache[fid_cache_key] = real
+        if cache is not None:
+            cache[fid_cache_key] = real
         fid_value = _fid(real, fake)
-        if fid_value is None:
-            fid_reason = f"FID needs at least 2 images, got {count}"
+        fid_reason = fid_reason if fid_value is not None else f"FID needs at least 2 images, got {count}"
 
     inference = training = None
     if speed.enabled and speed.inference:
