@@ -349,6 +349,20 @@ def test_serve_shares_the_model_and_pipeline_flags_of_inpaint() -> None:
     parser = argparse.ArgumentParser()
     serve.add_arguments(parser)
     args = parser.parse_args(
-        ["--onnx", "m.onnx", "--precision", "bf16", "--max-pixels", "1000", "--texture", "--strategy", "full"]
+        ["--onnx", "m.onnx", "--precision", "bf16", "--max-pixels", "1000", "--texture", "--strategy", "full", "--threads", "3"]
     )
     assert (args.onnx, args.precision, args.max_pixels, args.texture, args.strategy) == ("m.onnx", "bf16", 1000, True, "full")
+    assert args.threads == 3
+
+
+def test_threads_sets_the_budget_and_rejects_non_positive_counts(tmp_path, checkpoint, capsys) -> None:
+    args = ["--image", _photo(tmp_path / "photo.png"), "--mask", _mask(tmp_path / "mask.png"), "--checkpoint", checkpoint]
+    try:
+        assert _run("inpaint", *args, "--output", tmp_path / "out.png", "--threads", "2") == 0
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)  # the suite's budget (conftest.py)
+    for command, value in (("inpaint", "0"), ("evaluate", "-1")):
+        with pytest.raises(SystemExit) as exit_info:
+            _run(command, *(args if command == "inpaint" else []), "--output", tmp_path / "x.png", "--threads", value)
+        assert exit_info.value.code == 2 and f"--threads: must be a positive integer, got {value}" in capsys.readouterr().err

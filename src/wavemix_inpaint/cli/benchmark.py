@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from wavemix_inpaint.cli.inpaint import add_threads_argument
+
 HELP = "measure params, GMACs, inference/training img/s and memory of models side by side"
 
 DEFAULT_MODELS = "wavemix-paper,wavemix-small,unet,lama-fourier,telea,navier-stokes,biharmonic,patchmatch"
@@ -15,7 +17,7 @@ START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated presets (default: {DEFAULT_MODELS})")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto")
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    add_threads_argument(parser)
     parser.add_argument(
         "--precision",
         choices=["fp32", "bf16", "fp16"],

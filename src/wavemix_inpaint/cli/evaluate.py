@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from wavemix_inpaint.cli.inpaint import add_threads_argument, set_threads
 from wavemix_inpaint.inference.options import add_option_arguments, options_from_args
 
 HELP = (
@@ -53,11 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="images per training epoch for the s/epoch extrapolation (default 80,000: the paper's STL-10 split)",
     )
     parser.add_argument("--num-workers", type=int, default=0, help="data-loading worker processes (default 0)")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="torch CPU threads (default: torch's choice; use 1 when other jobs share the cores, see docs/reproduce.md)",
-    )
+    add_threads_argument(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
         "--baseline",
@@ -133,12 +130,7 @@ def _check_arguments(args: argparse.Namespace, output) -> None:  # noqa: ANN001
     ):
         if value < 1:
             raise InputError(f"{name} must be positive, got {value}")
-    if args.threads is not None:
-        if args.threads < 1:
-            raise InputError(f"--threads must be positive, got {args.threads}")
-        import torch
-
-        torch.set_num_threads(args.threads)
+    set_threads(args)
 
 
 def _build_model(args: argparse.Namespace):  # noqa: ANN202 - (model, source description)

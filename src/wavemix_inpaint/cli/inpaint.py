@@ -27,8 +27,26 @@ from wavemix_inpaint.inference.options import add_option_arguments, options_from
 HELP = "inpaint an image (or a folder of images) given a mask; keeps format, quality, alpha and metadata"
 
 
-def add_model_arguments(parser: argparse.ArgumentParser, onnx: bool = True) -> None:
-    """``--model NAME | --checkpoint PATH [| --onnx PATH]`` and ``--device``."""
+def add_threads_argument(parser: argparse.ArgumentParser) -> None:
+    """``--threads N``: the one CPU thread budget (torch, the classical fills, the texture search)."""
+    parser.add_argument(
+        "--threads",
+        type=_positive,
+        metavar="N",
+        help="CPU threads (default: torch's choice, one per core; use 1 when other jobs share the cores, see docs/reproduce.md)",
+    )
+
+
+def set_threads(args: argparse.Namespace) -> None:
+    """Apply ``--threads`` (when given) for the rest of the process."""
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, onnx: bool = True, threads: bool = True) -> None:
+    """``--model NAME | --checkpoint PATH [| --onnx PATH]``, ``--device``, ``--precision`` [and ``--threads``]."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--model",
@@ -46,12 +64,15 @@ def add_model_arguments(parser: argparse.ArgumentParser, onnx: bool = True) -> N
         default="fp32",
         help="bf16 autocast: faster on CPUs with AMX/AVX512-BF16 and recent GPUs (default: fp32)",
     )
+    if threads:
+        add_threads_argument(parser)
 
 
 def load_inpainter(args: argparse.Namespace):  # noqa: ANN201 - Inpainter, imported lazily
     """Build the :class:`~wavemix_inpaint.inpainter.Inpainter` selected by :func:`add_model_arguments`."""
     from wavemix_inpaint.inpainter import Inpainter
 
+    set_threads(args)
     if args.checkpoint:
         return Inpainter.from_checkpoint(args.checkpoint, device=args.device, precision=args.precision)
     if getattr(args, "onnx", None):

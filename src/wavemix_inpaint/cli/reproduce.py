@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from wavemix_inpaint.cli.inpaint import add_threads_argument, set_threads
+
 HELP = "reproduce the paper's experiments: table1, ablation (Tables 2-3), sensitivity (Appendix D)"
 
 EPILOG = """examples:
@@ -47,11 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the plan and the equivalent commands, run nothing")
     parser.add_argument("--overwrite", action="store_true", help="re-evaluate when the folder already holds results")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="torch CPU threads (default: torch's choice; use 1 when other jobs share the cores, see docs/reproduce.md)",
-    )
+    add_threads_argument(parser)
 
 
 def _ints(text: str | None, name: str) -> tuple[int, ...] | None:
@@ -117,14 +115,7 @@ def run(args: argparse.Namespace) -> int:
         print("\nplan (stored as experiment.yaml when run):")
         print(yaml.safe_dump(plan, sort_keys=False).rstrip())
         return 0
-    if args.threads is not None:
-        from wavemix_inpaint.errors import InputError
-
-        if args.threads < 1:
-            raise InputError(f"--threads must be positive, got {args.threads}")
-        import torch
-
-        torch.set_num_threads(args.threads)
+    set_threads(args)
     fid = None if args.no_fid else "auto"
     run_experiment(
         plan,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from wavemix_inpaint.cli.inpaint import add_model_arguments, load_inpainter
+from wavemix_inpaint.cli.inpaint import add_model_arguments, load_inpainter, set_threads
 from wavemix_inpaint.errors import InputError
 from wavemix_inpaint.imageio import SERVER_MAX_PIXELS as DEFAULT_MAX_IMAGE_PIXELS
 from wavemix_inpaint.inference.options import add_option_arguments, options_from_args
@@ -94,6 +94,7 @@ def _catalog(args: argparse.Namespace):  # noqa: ANN202 - a ModelCatalog, import
 
 def run(args: argparse.Namespace) -> int:
     _check_arguments(args)
+    set_threads(args)  # every model the server loads runs on this budget
     try:
         import fastapi  # noqa: F401
         import multipart  # noqa: F401  (python-multipart, needed for form uploads)
