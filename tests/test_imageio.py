@@ -394,14 +394,16 @@ def test_mask_formats(tmp_path, kind) -> None:
     np.testing.assert_array_equal(read_mask(tmp_path / "mask.png", invert=True), 1 - expected)
 
 
-def test_mask_dilate_uses_an_ellipse(tmp_path) -> None:
+def test_mask_dilate_grows_holes_by_a_euclidean_radius(tmp_path) -> None:
     mask = np.zeros((21, 21), np.uint8)
     mask[10, 10] = 255
     Image.fromarray(mask).save(tmp_path / "dot.png")
     grown = read_mask(tmp_path / "dot.png", dilate=3)
     assert grown[10, 7] == 1 and grown[13, 10] == 1 and grown[10, 6] == 0
-    assert grown[7, 7] == 0  # corner of the 7x7 square is outside the ellipse
-    assert 20 < grown.sum() < 49
+    assert grown[7, 7] == 0  # corner of the 7x7 square: 4.2 px away
+    assert grown.sum() == 29  # the lattice points within 3 px of the dot
+    huge = read_mask(tmp_path / "dot.png", dilate=3_000_000_000)  # no kernel of that size: the whole image
+    assert huge.all()
     with pytest.raises(InputError, match="dilate"):
         read_mask(tmp_path / "dot.png", dilate=-1)
 

@@ -180,6 +180,20 @@ def test_invalid_inputs(inpainter, image, hole) -> None:
         inpainter(image, hole, strategy="tile")
     with pytest.raises(InputError, match="image must be"):
         inpainter([[1, 2]], hole)
+    with pytest.raises(InputError, match="seed must be an integer from 0 to 9223372036854775807"):
+        inpainter(image, hole, texture=True, seed=2**63)  # numba's int64: it crashed the texture stage
+    with pytest.raises(InputError, match="crop_margin must be an integer >= 1"):
+        inpainter(image, hole, crop_margin=0)  # a window of the hole alone has nothing known in it
+
+
+def test_options_take_numpy_numbers_as_plain_ones() -> None:
+    from wavemix_inpaint.inference import InpaintOptions
+
+    options = InpaintOptions(seed=np.int64(3), texture_strength=np.float32(0.5), dilate=np.uint8(2))
+    assert (options.seed, options.texture_strength, options.dilate) == (3, 0.5, 2)
+    assert all(type(value) in (int, float) for value in (options.seed, options.texture_strength, options.dilate))
+    with pytest.raises(InputError, match="seed must be an integer"):
+        InpaintOptions(seed=np.True_)
 
 
 # --------------------------------------------------------------------------------------- strategies

@@ -539,6 +539,40 @@ def test_texture_field_adds_detail_inside_only_and_is_seeded(client):
         assert refused.status_code == 422 and "texture_strength" in refused.text
 
 
+def test_the_servers_default_options_apply_unless_a_request_overrides_them(inpainter):
+    from wavemix_inpaint.inference import InpaintOptions
+
+    class Recording:
+        """The tiny inpainter, recording the hole and options of every call."""
+
+        def __init__(self) -> None:
+            self.calls: list[tuple[np.ndarray, InpaintOptions]] = []
+
+        def run(self, image, mask, options):  # noqa: ANN001, ANN202
+            self.calls.append((np.asarray(mask) > 0.5, options))
+            return inpainter.run(image, mask, options)
+
+    recording = Recording()
+    defaults = InpaintOptions(strategy="full", seed=7, invert_mask=True, dilate=2)
+    keep = box_mask(WIDTH, HEIGHT, (0, 0, WIDTH, HEIGHT)).copy()  # white = keep, with invert_mask
+    keep.paste(0, BOX)  # black box = the hole
+    upload = files(encode(photo(WIDTH, HEIGHT)), encode(keep))
+    with TestClient(create_app(recording, options=defaults)) as server:
+        response = server.post(URL, files=upload)
+        assert response.status_code == 200, response.text
+        hole, options = recording.calls[-1]
+        assert (options.strategy, options.seed) == ("full", 7)  # the server's, not the form's own defaults
+        left, top, right, bottom = BOX
+        assert hole[top - 2 : bottom + 2, left:right].all() and hole.sum() < (right - left + 4) * (bottom - top + 4)
+        assert (options.invert_mask, options.dilate) == (False, 0)  # applied once above, not again in the pipeline
+        changed = np.any(np.asarray(decode(response.content)) != np.asarray(photo(WIDTH, HEIGHT)), axis=-1)
+        assert not changed[~hole].any()  # known pixels: the ones outside the dilated, inverted hole
+        override = server.post(URL, files=upload, data={"strategy": "crop", "seed": "3", "invert_mask": "false"})
+        assert override.status_code == 200, override.text
+        hole, options = recording.calls[-1]
+        assert (options.strategy, options.seed) == ("crop", 3) and hole.mean() > 0.8  # white = hole now, dilated
+
+
 def test_healthz_never_reports_more_queued_than_the_queue_limit():
     from wavemix_inpaint.server.queue import InferenceQueue
 

@@ -226,7 +226,36 @@ def test_thickness_and_levels():
     thin = np.zeros((400, 400), bool)
     thin[:, 198:202] = True  # a long thin stroke needs no pyramid at any size
     assert pyramid_levels(thin) == 0
-    assert pyramid_levels(hole[:100, :100] | True, target_thickness=1) == 1  # the short side limits the depth
+    box = np.zeros((100, 100), bool)
+    box[10:90, 10:90] = True
+    assert pyramid_levels(box, target_thickness=1) == 1  # the short side limits the depth
+
+
+def known_mean_refine(image: torch.Tensor, mask: torch.Tensor, estimate: torch.Tensor | None) -> torch.Tensor:
+    """A stand-in network: the hole gets the mean colour of the known pixels (NaN when none is known)."""
+    known = (mask < 0.5).expand_as(image)
+    mean = (image * known).sum((-2, -1), keepdim=True) / known.sum((-2, -1), keepdim=True)
+    start = estimate if estimate is not None else mean.expand_as(image)
+    return torch.where(mask > 0.5, start, image)
+
+
+def test_no_level_or_resized_image_loses_every_known_pixel():
+    # a thin known frame vanishes at coarse levels (a coarse pixel is a hole if any of its pixels is):
+    # the network then got nothing to fill from and filled black
+    image = torch.full((1, 3, 200, 200), 0.8)
+    frame = torch.ones(1, 1, 200, 200, dtype=torch.bool)
+    frame[..., 3:-3, 3:-3] = False
+    frame = ~frame
+    assert pyramid_levels(frame[0, 0].numpy()) == 1  # 3 px -> 1 px at level 1; gone at level 2
+    out = fill(known_mean_refine, image, frame, InpaintOptions(), can_refine=True)
+    assert torch.allclose(out.image, image) and not out.notices
+    rows = torch.ones(1, 1, 100, 2000, dtype=torch.bool)
+    rows[..., ::2, :] = False  # every other row known: all of them merge into holes at 1280 px
+    out = fill(known_mean_refine, torch.full((1, 3, 100, 2000), 0.8), rows, InpaintOptions(strategy="resize"), True)
+    assert torch.allclose(out.image, torch.full_like(out.image, 0.8))
+    assert out.notices == [
+        "strategy resize: at 1280 px the mask leaves too little of the photo known; filled at full resolution instead"
+    ]
 
 
 def test_downsample_and_upsample_keep_known_pixels_and_mark_partial_holes():

@@ -439,6 +439,7 @@ def test_zoom_pan_shapes_mask_files_and_auto_run(server_url, browser, tmp_path):
 
 @pytest.fixture(scope="module")
 def catalog_url():
+    from wavemix_inpaint.inference import InpaintOptions
     from wavemix_inpaint.inpainter import Inpainter
     from wavemix_inpaint.models import create_model
     from wavemix_inpaint.server.catalog import ModelCatalog, Offer, parse_offer
@@ -449,17 +450,19 @@ def catalog_url():
         catalog = ModelCatalog(
             offers, lambda offer: tiny if offer.id == "tiny" else Inpainter(create_model("telea"), device="cpu")
         )
-        with uvicorn_server(create_app(catalog, request_timeout_s=60)) as url:
+        with uvicorn_server(create_app(catalog, request_timeout_s=60, options=InpaintOptions(strategy="full"))) as url:
             yield url
 
 
 def test_model_dropdown_switches_the_model(catalog_url, browser, tmp_path):
+    # (and the page starts from the server's default options: its --strategy here)
     photo(WIDTH, HEIGHT, seed=9).save(tmp_path / "photo.png")
     results = {}
     for model in ("tiny", "telea"):
         context, page, errors = open_page(browser, catalog_url, tmp_path / "photo.png")
         try:
             page.wait_for_function("() => document.getElementById('model').options.length === 2")
+            assert page.input_value("#strategy") == "full"
             page.select_option("#model", model)
             mouse_stroke(page, (20, 20), (60, 40))
             with page.expect_response("**/api/v1/inpaint") as info:

@@ -414,7 +414,9 @@ def _rgb_to_cmyk(image: Image.Image, icc: bytes | None) -> Image.Image:
 
 
 def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
-    """Grow the holes of a (H, W) {0, 1} mask by ``pixels`` with an elliptical kernel (OpenCV)."""
+    """Grow the holes of a (H, W) {0, 1} mask by ``pixels``: every pixel within ``pixels`` (Euclidean) of a
+    hole becomes a hole. A distance transform, so its cost does not grow with ``pixels`` (a kernel of
+    that size would, and fails past OpenCV's limits)."""
     if isinstance(pixels, bool) or not isinstance(pixels, (int, np.integer)) or pixels < 0:
         raise InputError(f"dilate must be a non-negative number of pixels, got {pixels!r}")
     mask = (np.asarray(mask) > 0.5).astype(np.uint8)
@@ -422,8 +424,8 @@ def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
         return mask.astype(np.float32)
     import cv2
 
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1, 2 * pixels + 1))
-    return cv2.dilate(mask, kernel).astype(np.float32)
+    distance = cv2.distanceTransform(1 - mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)  # to the nearest hole pixel
+    return (distance <= pixels).astype(np.float32)
 
 
 def prepare_mask(mask: np.ndarray, *, invert: bool = False, dilate: int = 0) -> np.ndarray:

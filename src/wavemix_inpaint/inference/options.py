@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,8 @@ from wavemix_inpaint.errors import InputError
 STRATEGIES: tuple[str, ...] = ("crop", "full", "resize")
 #: texture is on by default only if it wins the measurements (docs/results.md, "Texture stage")
 TEXTURE_DEFAULT = False
+#: the texture stage's seed is a 64-bit signed integer in its numba kernels
+MAX_SEED = 2**63 - 1
 
 
 def _option(default: Any, help: str, **extra: Any) -> Any:  # noqa: A002 - argparse's word
@@ -34,7 +37,7 @@ class InpaintOptions:
         "large images: crop = inpaint a window around each hole region, resize = downscale, full = whole image at once",
         choices=STRATEGIES,
     )
-    crop_margin: int = _option(128, "context around each hole region, in pixels", metavar="PX", low=0)
+    crop_margin: int = _option(128, "context around each hole region, in pixels", metavar="PX", low=1)
     crop_trigger: int = _option(800, "crop only images whose long side exceeds this", metavar="PX", low=1)
     resize_limit: int = _option(1280, "resize: the long side to work at", metavar="PX", low=8)
     coarse_to_fine: bool = _option(
@@ -63,24 +66,28 @@ class InpaintOptions:
         above=0.0,
         high=1.0,
     )
-    seed: int = _option(0, "random seed of the texture stage (same seed, same output)", low=0)
+    seed: int = _option(0, "random seed of the texture stage (same seed, same output)", low=0, high=MAX_SEED)
 
     def __post_init__(self) -> None:
         for spec in dataclasses.fields(self):
-            value = getattr(self, spec.name)
+            value, meta = getattr(self, spec.name), spec.metadata
+            number = isinstance(value, numbers.Real) and not isinstance(value, bool)  # numpy numbers too, not bools
             if spec.type == "bool":
                 if not isinstance(value, bool):
                     raise InputError(f"{spec.name} must be true or false, got {value!r}")
             elif spec.type == "int":
-                low = spec.metadata.get("low", 0)
-                if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                    raise InputError(f"{spec.name} must be an integer >= {low}, got {value!r}")
+                low, high = meta.get("low", 0), meta.get("high")
+                if not (number and isinstance(value, numbers.Integral)) or value < low or (high is not None and value > high):
+                    bounds = f">= {low}" if high is None else f"from {low} to {high}"
+                    raise InputError(f"{spec.name} must be an integer {bounds}, got {value!r}")
+                object.__setattr__(self, spec.name, int(value))  # numpy integers become plain ints
             elif spec.type == "float":
-                above, high = spec.metadata["above"], spec.metadata["high"]
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not above < value <= high:
+                above, high = meta["above"], meta["high"]
+                if not number or not above < value <= high:
                     raise InputError(f"{spec.name} must be a number above {above:g} and at most {high:g}, got {value!r}")
-            elif "choices" in spec.metadata and value not in spec.metadata["choices"]:
-                raise InputError(f"unknown {spec.name} {value!r}; use one of {', '.join(spec.metadata['choices'])}")
+                object.__setattr__(self, spec.name, float(value))
+            elif "choices" in meta and value not in meta["choices"]:
+                raise InputError(f"unknown {spec.name} {value!r}; use one of {', '.join(meta['choices'])}")
 
     def replace(self, **changes: Any) -> InpaintOptions:
         """A copy with ``changes``; unknown names raise :class:`InputError` listing the valid ones."""

@@ -28,7 +28,7 @@ from torch import Tensor
 from wavemix_inpaint.inference.edge_blend import edge_blend
 from wavemix_inpaint.inference.options import InpaintOptions
 from wavemix_inpaint.inference.windows import crop_boxes
-from wavemix_inpaint.models.pyramid import coarse_to_fine, downsample_pair, pyramid_levels, upsample_fill
+from wavemix_inpaint.models.pyramid import coarse_to_fine, downsample_pair, known_survives, pyramid_levels, upsample_fill
 
 #: ``refine(image, mask, estimate)`` -> composited fill of one window (``estimate`` None: the model's own start)
 Refine = Callable[[Tensor, Tensor, "Tensor | None"], Tensor]
@@ -52,9 +52,15 @@ def fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, c
             continue
         picture, holes = image[index : index + 1], hole[index : index + 1].float()
         if options.strategy == "resize" and max(height, width) > options.resize_limit:
-            filled = _blend_edges(holes, _resized_fill(refine, picture, holes, options, can_refine), options)
-            result.image[index : index + 1] = _with_texture([(picture, holes, filled)], options, result.notices)
-            continue
+            resized = _resized_fill(refine, picture, holes, options, can_refine)
+            if resized is not None:
+                filled = _blend_edges(holes, resized, options)
+                result.image[index : index + 1] = _with_texture([(picture, holes, filled)], options, result.notices)
+                continue
+            result.notices.append(
+                f"strategy resize: at {options.resize_limit} px the mask leaves too little of the photo known; "
+                "filled at full resolution instead"
+            )
         whole = [(0, height, 0, width)]
         boxes = crop_boxes(holes[0, 0].numpy(), options.crop_margin) if _crops(options, height, width) else whole
         for top, bottom, left, right in boxes:
@@ -112,13 +118,16 @@ def _blend_edges(hole: Tensor, filled: Tensor, options: InpaintOptions) -> Tenso
     return torch.from_numpy(blended).permute(2, 0, 1)[None]
 
 
-def _resized_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Tensor:
-    """Downscale (antialiased bicubic; a pixel is a hole if any of its area is), fill, upscale, paste."""
+def _resized_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Tensor | None:
+    """Downscale (antialiased bicubic; a pixel is a hole if any of its area is), fill, upscale, paste;
+    None when the downscaled mask leaves too little known (fine known strips between holes vanish)."""
     height, width = image.shape[-2:]
     scale = options.resize_limit / max(height, width)
     size = (max(1, round(height * scale)), max(1, round(width * scale)))
-    small = F.interpolate(image, size=size, mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
     small_hole = (F.interpolate(hole, size=size, mode="area") > 0).float()
+    if not known_survives(hole, small_hole):
+        return None
+    small = F.interpolate(image, size=size, mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
     filled = _smooth_fill(refine, small, small_hole, options, can_refine)[-1][2]
     large = F.interpolate(filled, size=(height, width), mode="bicubic", align_corners=False).clamp(0, 1)
     return torch.where(hole > 0.5, large, image)

@@ -37,6 +37,10 @@ from torch import Tensor
 DEFAULT_TARGET_THICKNESS = 32.0
 #: the coarsest level keeps at least this many pixels on its short side (context for the network)
 MIN_COARSE_SIDE = 48
+#: a coarser level is used only while it keeps at least this share of the image's known fraction: a
+#: coarse pixel is a hole if any of its pixels is, so known strips thinner than it vanish, and a level
+#: with (almost) nothing known gives the network nothing to fill from (it filled black)
+MIN_KNOWN_SHARE = 0.5
 
 #: ``refine(image, mask, estimate)`` -> composited fill; ``estimate`` None = the model's own prefill
 Refiner = Callable[[Tensor, Tensor, "Tensor | None"], Tensor]
@@ -73,14 +77,31 @@ def hole_thickness(hole: np.ndarray) -> float:
     return float(distance.max())
 
 
+def _known_fraction(hole: np.ndarray | Tensor) -> float:
+    return 1.0 - float((hole > 0.5).sum()) / math.prod(hole.shape)
+
+
+def known_survives(hole: np.ndarray | Tensor, smaller: np.ndarray | Tensor) -> bool:
+    """Whether a downscaled hole mask ``smaller`` keeps enough of ``hole``'s known pixels to fill from
+    (any known pixel, and at least :data:`MIN_KNOWN_SHARE` of the known fraction)."""
+    known_smaller = _known_fraction(smaller)
+    return known_smaller > 0.0 and known_smaller >= MIN_KNOWN_SHARE * _known_fraction(hole)
+
+
 def pyramid_levels(hole: np.ndarray, target_thickness: float = DEFAULT_TARGET_THICKNESS, min_side: int = MIN_COARSE_SIDE) -> int:
     """How many times to halve a (H, W) mask's image so that its hole is about ``target_thickness`` thick
-    (0 = fill at full resolution), keeping at least ``min_side`` pixels on the short side."""
+    (0 = fill at full resolution), keeping at least ``min_side`` pixels on the short side and enough
+    known pixels (:func:`known_survives`)."""
     thickness = hole_thickness(hole)
     if thickness <= target_thickness:
         return 0
     wanted = math.ceil(math.log2(thickness / target_thickness))
     allowed = max(0, math.floor(math.log2(max(min(hole.shape[-2:]), 1) / min_side)))
+    smaller = torch.from_numpy(np.asarray(hole) > 0.5).float()[None, None]
+    for level in range(min(wanted, allowed)):
+        smaller = downsample_pair(smaller, smaller)[1]
+        if not known_survives(hole, smaller):
+            return level
     return min(wanted, allowed)
 
 

@@ -54,6 +54,7 @@ from wavemix_inpaint.imageio import (
     read_mask,
 )
 from wavemix_inpaint.inference import InpaintOptions
+from wavemix_inpaint.inference.options import MAX_SEED
 from wavemix_inpaint.server.api_docs import render_api_reference
 from wavemix_inpaint.server.catalog import ModelCatalog
 from wavemix_inpaint.server.memory import default_budget_bytes, estimate_request_bytes
@@ -286,9 +287,10 @@ _MASK_FIELD = Annotated[
     ),
 ]
 _STRATEGY_FIELD = Annotated[
-    Strategy,
+    Strategy | None,
     Form(
-        description="large images: `crop` a window around each masked region, `resize` the image down, or run the `full` resolution at once"
+        description="large images: `crop` a window around each masked region, `resize` the image down, or run the `full` "
+        "resolution at once (default: the server's setting)"
     ),
 ]
 _FORMAT_FIELD = Annotated[OutputFormat, Form(description="output format; `same` keeps the input's (PNG for other formats)")]
@@ -338,12 +340,16 @@ class InpaintServer:
         request: Request,
         image: _IMAGE_FIELD,
         mask: _MASK_FIELD,
-        invert_mask: Annotated[bool, Form(description="treat black as the area to fill")] = False,
-        strategy: _STRATEGY_FIELD = "crop",
+        invert_mask: Annotated[
+            bool | None, Form(description="treat black as the area to fill (default: the server's setting)")
+        ] = None,
+        strategy: _STRATEGY_FIELD = None,
         format: _FORMAT_FIELD = "same",
         quality: Annotated[int, Form(ge=1, le=100, description="JPEG/WebP quality")] = 95,
         texture: _TEXTURE_FIELD = None,
-        seed: Annotated[int, Form(ge=0, description="random seed of the texture stage")] = 0,
+        seed: Annotated[
+            int | None, Form(ge=0, le=MAX_SEED, description="random seed of the texture stage (default: the server's)")
+        ] = None,
         texture_strength: Annotated[
             float | None,
             Form(
@@ -369,11 +375,13 @@ class InpaintServer:
             source, mask_array = await anyio.to_thread.run_sync(
                 _prepare_inputs, image_bytes, image.filename, mask_bytes, mask.filename, self.limits["max_image_pixels"]
             )
-            hole = prepare_mask(mask_array, invert=invert_mask)
+            invert = self.defaults.invert_mask if invert_mask is None else invert_mask
+            hole = prepare_mask(mask_array, invert=invert, dilate=self.defaults.dilate)
             del mask_bytes
-            texture = self.defaults.texture if texture is None else texture
-            strength = self.defaults.texture_strength if texture_strength is None else texture_strength
-            options = self.defaults.replace(strategy=strategy, seed=seed, texture=texture, texture_strength=strength)
+            given = {"strategy": strategy, "seed": seed, "texture": texture, "texture_strength": texture_strength}
+            options = self.defaults.replace(  # the mask is inverted and dilated above, once: not again in the pipeline
+                invert_mask=False, dilate=0, **{name: value for name, value in given.items() if value is not None}
+            )
             self._check_memory(hole, options)
             counted = False  # acquire() takes us out of `waiting` whatever happens
             await self._acquire(deadline)
@@ -564,8 +572,8 @@ def create_app(
     estimated to need more than its share is refused with 413 before any work. ``model_info`` overrides what
     ``/api/v1/models`` reports as loaded. ``options``
     are the server's default :class:`~wavemix_inpaint.inference.InpaintOptions` (a request's form fields
-    override ``strategy``, ``texture``, ``texture_strength`` and ``seed``).
-    """
+    override ``invert_mask``, ``strategy``, ``texture``, ``texture_strength`` and ``seed``; ``dilate`` applies
+    to every request's mask)."""
     if max_upload_bytes < 1 or max_concurrency < 1 or max_queue < 0 or max_image_pixels < 1:
         raise ValueError("max_upload_bytes, max_concurrency and max_image_pixels must be >= 1, max_queue >= 0")
     if request_timeout_s is not None and request_timeout_s <= 0:

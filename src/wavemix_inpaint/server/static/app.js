@@ -1029,6 +1029,7 @@
       el.modelInfo.textContent = `${loaded.name || "model"}${loaded.device ? ` · ${loaded.device}` : ""}${params}`;
       if (info.limits && info.limits.max_upload_bytes) state.maxUploadBytes = info.limits.max_upload_bytes;
       if (info.options) {
+        if (info.options.strategy) el.strategy.value = info.options.strategy;
         el.texture.checked = Boolean(info.options.texture);
         if (info.options.texture_strength) el.textureStrength.value = String(info.options.texture_strength);
         el.textureStrength.disabled = !el.texture.checked;
