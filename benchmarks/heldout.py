@@ -93,7 +93,7 @@ def card_tables(output: Path) -> list[str]:
         first = f"{label} ({100 * ours['mean_hole_fraction']:.1f}%)"
         for index, ((method, _), result) in enumerate([*zip(names, others), (("default", ""), ours)]):
             m = result["metrics"]
-            cells = [f"{m[c]:.2f}" if c.startswith("psnr") else f"{m[c]:.4f}" for c in columns]
+            cells = ["n/a" if m[c] is None else f"{m[c]:.2f}" if c.startswith("psnr") else f"{m[c]:.4f}" for c in columns]
             absolute.append(f"| {first if index == 0 else ''} | {method} | " + " | ".join(cells) + " |")
         for (_, method), comparison in zip(names, data["paired_comparisons"]):
             rows = {row["metric"]: row for row in comparison["metrics"]}

@@ -2,7 +2,7 @@
 the network's own fill any detail? Not adopted (docs/results.md, "Adversarial fine-tuning on the CPU").
 
 An experiment script (not part of the library), kept so that the numbers in docs/results.md can be re-run.
-The detail ratio (squared Laplacian of the luminance inside the hole, eroded by 2 px, output over truth,
+The detail ratio (squared Laplacian of the luminance inside the hole, eroded by a 3 x 3 square, 1 px, output over truth,
 summed) of each checkpoint's network alone, without the pipeline, on the first 32 of val_texture.py's
 thick 96 px crops (the validation hole PSNR quoted beside it is the runs' own, from their metrics.csv).
 

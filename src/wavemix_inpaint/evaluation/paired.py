@@ -45,7 +45,7 @@ def paired_comparison(model: EvalResult, baseline: EvalResult, resamples: int = 
         if metric not in model.per_image or metric not in baseline.per_image:
             continue
         ours, theirs = model.per_image[metric], baseline.per_image[metric]
-        finite = np.isfinite(ours) & np.isfinite(theirs)  # PSNR of a perfect fill is inf: left out
+        finite = np.isfinite(ours) & np.isfinite(theirs)  # NaN where a metric has nothing to measure (e.g. a tiny hole)
         ours, theirs = ours[finite], theirs[finite]
         diff = ours - theirs
         if diff.size == 0:

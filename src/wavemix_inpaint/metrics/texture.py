@@ -11,8 +11,8 @@ the photo's directly. All take float ``N x 3 x H x W`` images in [0, 1] and ``N 
   of the right kind in a slightly different place scores well; a blur (coefficients near zero) or noise
   (wrong scale, wrong shape) scores badly. Coefficients are those of the averaging Haar transform
   (orthonormal coefficients / 2^level), so every level is in the same units (luminance differences).
-* :func:`detail_energy`: mean squared 3x3 Laplacian of the luminance inside the hole eroded by
-  ``erode`` pixels (to skip the seam). ``detail ratio = detail_energy(output) / detail_energy(truth)``:
+* :func:`detail_energy`: mean squared 3x3 Laplacian of the luminance inside the hole eroded by an
+  ``erode`` x ``erode`` square (default 5 x 5: 2 px off the hole's edge, to skip the seam itself). ``detail ratio = detail_energy(output) / detail_energy(truth)``:
   1 = as much fine detail as the photo, a blur is far below 1. Data-set ratios are taken as a ratio of
   sums (:func:`detail_ratio`), so near-flat holes do not dominate.
 * :func:`haar_psi`: the Haar wavelet-based perceptual similarity index (Reisenhofer, Bosse, Kutyniok and
@@ -101,7 +101,8 @@ def _eroded_hole(mask: Tensor, erode: int, like: Tensor) -> Tensor:
 @torch.no_grad()
 def detail_energy(image: Tensor, mask: Tensor, erode: int = 5) -> Tensor:
     """Per-image mean squared 3x3 Laplacian of the luminance inside the hole eroded by an ``erode`` x
-    ``erode`` square (``NaN`` when nothing of the hole is left)."""
+    ``erode`` square, i.e. ``erode // 2`` pixels off its edge (an even ``erode`` is rounded up to odd;
+    ``NaN`` when nothing of the hole is left)."""
     luma = luminance(image.double())
     laplacian = F.conv2d(F.pad(luma, (1, 1, 1, 1), mode="replicate"), _LAPLACIAN.to(luma))
     inner = _eroded_hole(mask, erode, luma)
