@@ -59,6 +59,24 @@ def test_torchrun_environment_picks_the_shard(monkeypatch):
     monkeypatch.setenv("RANK", "1")
     monkeypatch.setenv("WORLD_SIZE", "3")
     assert parse_shard(None) == (1, 3)
+    for rank, world in (("1", "x"), ("2", "1"), ("-1", "2")):  # a clear error naming the variables, no traceback
+        monkeypatch.setenv("RANK", rank)
+        monkeypatch.setenv("WORLD_SIZE", world)
+        with pytest.raises(InputError, match=f"RANK='{rank}' and WORLD_SIZE='{world}'"):
+            parse_shard(None)
+
+
+def test_photos_named_like_masks_are_photos_when_the_masks_have_their_own_folder(tmp_path):
+    from wavemix_inpaint.inference.batch import plan_jobs
+
+    images, masks = make_folder(tmp_path, 1)
+    Image.open(images / "img00.png").save(images / "carnival_mask.png")
+    Image.open(masks / "img00.png").save(masks / "carnival_mask.png")
+    jobs = plan_jobs(images, masks, tmp_path / "out")
+    assert sorted(job.label for job in jobs) == ["carnival_mask.png", "img00.png"]
+    assert all(job.error is None for job in jobs)
+    Image.open(masks / "img00.png").save(images / "img00_mask.png")  # masks beside the photos: a mask, not a photo
+    assert [job.label for job in plan_jobs(images, images, tmp_path / "out")] == ["img00.png"]
 
 
 def test_two_processes_share_a_folder_each_file_once(tmp_path, checkpoint):
@@ -162,3 +180,18 @@ def test_full_disk_stops_the_batch_with_one_line_and_no_partial_file(tmp_path, c
     for path in written:
         Image.open(path).load()
     assert digest == {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in images.iterdir()}
+
+
+def test_a_name_near_the_file_system_limit_is_written_and_its_stale_temporary_found(tmp_path):
+    from wavemix_inpaint.fileio import atomic_path, atomic_write_bytes, remove_stale_temporaries
+
+    target = tmp_path / ("é" * 120 + "x.png")  # 245 bytes: the temporary ".NAME.XXXXXXXX.tmp" would not fit
+    atomic_write_bytes(target, b"data")
+    assert target.read_bytes() == b"data" and [p.name for p in tmp_path.iterdir()] == [target.name]
+    with pytest.raises(KeyboardInterrupt), atomic_path(target) as temporary:  # a run killed while writing
+        temporary.write_bytes(b"half")
+        (tmp_path / "left.tmp").write_bytes(temporary.read_bytes())
+        raise KeyboardInterrupt
+    stale = tmp_path / ("." + temporary.name[1:])
+    (tmp_path / "left.tmp").rename(stale)
+    assert remove_stale_temporaries([target]) == 1 and not stale.exists() and target.read_bytes() == b"data"

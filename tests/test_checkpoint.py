@@ -78,6 +78,16 @@ def test_cli_exports_float16_safetensors(tmp_path, capsys):
     assert target.stat().st_size < source.stat().st_size
     assert main(["export", "--format", "safetensors", "--checkpoint", str(source), "--output", str(target)]) != 0
     assert "refusing to overwrite" in capsys.readouterr().err
+    notes = tmp_path / "notes.json"  # a user's file that happens to sit where the config would go
+    notes.write_text("{}")
+    assert (
+        main(
+            ["export", "--format", "safetensors", "--checkpoint", str(source), "--output", str(notes.with_suffix(".safetensors"))]
+        )
+        != 0
+    )
+    assert f"refusing to overwrite existing file {notes}" in capsys.readouterr().err and notes.read_text() == "{}"
+    assert not notes.with_suffix(".safetensors").exists()
 
 
 def test_written_files_get_normal_permissions(tmp_path):

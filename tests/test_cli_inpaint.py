@@ -181,6 +181,10 @@ def test_demo_writes_a_new_file_each_run(tmp_path, checkpoint, monkeypatch, caps
         assert panel.size[0] > 3 * 384 and panel.size[1] >= 384
     a, b = (np.asarray(Image.open(folder / name)) for name in ("wavemix-demo.png", "wavemix-demo-1.png"))
     np.testing.assert_array_equal(a, b)  # same seed, same picture
+    assert (
+        _run("demo", "--checkpoint", checkpoint, "--output", folder / "wavemix-demo.png" / "x.png") == 2
+    )  # a file, not a folder
+    assert "error: cannot write into the output folder" in capsys.readouterr().err
 
 
 def test_models_lists_pretrained(tmp_path, checkpoint, monkeypatch, capsys) -> None:

@@ -4,6 +4,7 @@ unless the caller asks for it."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ def atomic_path(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Pat
         raise InputError(f"refusing to overwrite existing file {target} (choose another output path)")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{_temporary_stem(target.name)}.", suffix=".tmp", dir=target.parent)
     except OSError as error:
         _raise_if_full(error, target)
         raise InputError(f"cannot write {target}: {error.strerror or error}") from None
@@ -45,6 +46,19 @@ def atomic_path(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Pat
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+#: file names are at most 255 bytes on common file systems; the temporary name adds a dot, ".XXXXXXXX.tmp"
+MAX_STEM_BYTES = 255 - 1 - 13
+
+
+def _temporary_stem(name: str) -> str:
+    """``name``, or for a name too long to take the temporary suffix, its start plus a hash of it."""
+    if len(name.encode("utf-8")) <= MAX_STEM_BYTES:
+        return name
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:12]
+    start = name.encode("utf-8")[: MAX_STEM_BYTES - 13].decode("utf-8", errors="ignore")
+    return f"{start}~{digest}"
 
 
 _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
@@ -75,7 +89,7 @@ def remove_stale_temporaries(paths: list[Path]) -> int:
     killed while writing them (``.NAME.*.tmp`` beside each target); returns how many were removed."""
     wanted: dict[Path, set[str]] = {}
     for path in paths:
-        wanted.setdefault(Path(path).parent, set()).add(Path(path).name)
+        wanted.setdefault(Path(path).parent, set()).add(_temporary_stem(Path(path).name))
     removed = 0
     for folder, names in wanted.items():
         if not folder.is_dir():

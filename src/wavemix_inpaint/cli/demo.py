@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from wavemix_inpaint.errors import InputError
-    from wavemix_inpaint.fileio import atomic_write_bytes
+    from wavemix_inpaint.fileio import atomic_write_bytes, check_writable_folder
     from wavemix_inpaint.imageio import read_image
     from wavemix_inpaint.masks import get_mask_generator
     from wavemix_inpaint.metrics.image import compute_image_metrics
@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix.lower() != ".png":
         raise InputError(f"--output must be a .png file, got {output}")
+    check_writable_folder(output.parent)  # before the model runs
     sample = resources.files("wavemix_inpaint") / "assets" / SAMPLE
     original = read_image(sample.read_bytes()).pixels
     height, width = original.shape[:2]
@@ -103,7 +104,6 @@ def run(args: argparse.Namespace) -> int:
 
     labels = None if args.no_labels else ["masked input", f"{inpainter.description.split(' (')[0]} result", "original"]
     canvas = _panel([masked, result, original], labels)
-    output.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG")
     while True:

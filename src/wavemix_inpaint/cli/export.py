@@ -46,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
         from wavemix_inpaint.checkpoint import save_checkpoint
         from wavemix_inpaint.errors import InputError
 
-        if not args.overwrite and Path(args.output).exists():
-            raise InputError(f"refusing to overwrite existing file {args.output} (use --overwrite)")
+        for written in (Path(args.output), Path(args.output).with_suffix(".json")):  # the weights and their config
+            if not args.overwrite and written.exists():
+                raise InputError(f"refusing to overwrite existing file {written} (use --overwrite)")
         info = {key: value for key, value in model.checkpoint_info.items() if key not in ("format", "model")}
         path = save_checkpoint(model, args.output, dtype=getattr(torch, args.dtype), **info)
         print(f"wrote {path} ({model.model_name}, {args.dtype} weights, config in {path.with_suffix('.json').name})")

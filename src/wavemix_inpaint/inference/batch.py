@@ -2,7 +2,9 @@
 
 * ``plan_jobs(image, mask, output)``: one image or a folder (recursive); the mask of ``sub/name.jpg`` in a
   mask folder is ``sub/name.EXT`` or ``sub/name_mask.EXT`` (then ``name.EXT`` / ``name_mask.EXT`` at the top
-  of the mask folder). Problems of a single job (no mask, the output is an input) are recorded on the job.
+  of the mask folder); with the masks beside the photos (``--mask`` = the image folder), ``name_mask.EXT``
+  files are the masks, not photos. Problems of a single job (no mask, the output is an input) are recorded
+  on the job.
 * ``shard_jobs(jobs, shard)``: process ``I`` of ``N`` takes every ``N``-th job of the sorted list, so ``N``
   processes or machines share a folder with no overlap and no coordination; under ``torchrun`` the shard
   is taken from ``RANK`` / ``WORLD_SIZE``.
@@ -59,12 +61,14 @@ class _MaskIndex:
         return None
 
 
-def _image_files(root: Path, skip: list[Path]) -> list[Path]:
+def _image_files(root: Path, skip: list[Path], masks_beside: bool) -> list[Path]:
+    """The photos under ``root``; ``NAME_mask`` files are masks, not photos, only when the masks live
+    beside the photos (``masks_beside``)."""
     found = []
     for path in sorted(root.rglob("*")):
         if path.suffix.lower() not in IMAGE_EXTENSIONS or path.name.startswith(".") or not path.is_file():
             continue
-        if path.stem.endswith("_mask") or any(_is_within(path, folder) for folder in skip):
+        if (masks_beside and path.stem.endswith("_mask")) or any(_is_within(path, folder) for folder in skip):
             continue
         found.append(path)
     return found
@@ -87,7 +91,8 @@ def plan_jobs(image: Path, mask: Path, output: Path, output_is_dir: bool = False
         if output.resolve() == image.resolve():
             raise InputError(f"--output {output} is the input folder: outputs would replace the inputs; choose another folder")
         skip = [output] + ([mask] if mask.is_dir() and mask.resolve() != image.resolve() else [])
-        root, images = image, _image_files(image, [s for s in skip if _is_within(s, image)])
+        masks_beside = not mask.is_dir() or mask.resolve() == image.resolve()
+        root, images = image, _image_files(image, [s for s in skip if _is_within(s, image)], masks_beside)
         if not images:
             raise InputError(f"no images (.png, .jpg, .webp, .tif, .bmp, .gif) found in {image}")
         outputs = [output / path.relative_to(image) for path in images]
@@ -119,7 +124,17 @@ def _same_file(a: Path, b: Path) -> bool:
 def parse_shard(text: str | None) -> tuple[int, int]:
     """``"I/N"`` (1-based) -> ``(I - 1, N)``; ``None``: torchrun's ``RANK`` / ``WORLD_SIZE``, else ``(0, 1)``."""
     if text is None:
-        return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+        rank, world = os.environ.get("RANK", "0"), os.environ.get("WORLD_SIZE", "1")
+        try:
+            number, total = int(rank), int(world)
+        except ValueError:
+            number, total = -1, 0
+        if not 0 <= number < total:
+            raise InputError(
+                f"the environment's RANK={rank!r} and WORLD_SIZE={world!r} (set by torchrun) must be integers with "
+                "0 <= RANK < WORLD_SIZE; unset them or pass --shard I/N"
+            )
+        return number, total
     index, sep, count = text.partition("/")
     try:
         number, total = int(index), int(count)
