@@ -16,13 +16,10 @@ through the whole pipeline (coarse to fine, edge blend), paired with the plain n
 
 import sys
 
-import numpy as np
 import torch
-from val_texture import hole_psnr, paired
+from val_texture import paired, pipeline_hole_psnr
 
 from wavemix_inpaint.checkpoint import load_model
-from wavemix_inpaint.evaluation import build_eval_dataset
-from wavemix_inpaint.inference import InpaintOptions, fill
 from wavemix_inpaint.inpainter import Inpainter
 
 torch.set_num_threads(1)
@@ -47,21 +44,7 @@ def mean_of_two_passes(image, mask, estimate):  # noqa: ANN001, ANN201
 
 
 VARIANTS = {"plain": network, "flip average": flip_average, "two passes": two_passes, "mean of two passes": mean_of_two_passes}
-SETS = {
-    "thick 96": ("runs/exp/val_thick96_b", 100),
-    "thin 96": ("runs/exp/val_thin96", 100),
-    "large 481x321": ("runs/exp/val_large481", 40),
-}
-for name, (masks, limit) in SETS.items():
-    dataset = build_eval_dataset("../shared/data/bsds500/val", masks, limit=limit)
-    scores: dict[str, list[float]] = {label: [] for label in VARIANTS}
-    with torch.inference_mode():
-        for i in range(len(dataset)):
-            image, mask = dataset[i]["image"][None], dataset[i]["mask"][None]
-            for label, refine in VARIANTS.items():
-                out = fill(refine, image, mask > 0.5, InpaintOptions(), can_refine=True).image
-                scores[label].append(hole_psnr(out, image, mask))
-    plain = np.array(scores["plain"])
+for name, scores in pipeline_hole_psnr(VARIANTS).items():
+    plain = scores["plain"]
     for label in list(VARIANTS)[1:]:
-        diff = np.array(scores[label]) - plain
-        print(f"{name}: {label} {np.mean(scores[label]):.3f} vs plain {plain.mean():.3f}: {paired(diff)}")
+        print(f"{name}: {label} {scores[label].mean():.3f} vs plain {plain.mean():.3f}: {paired(scores[label] - plain)}")

@@ -54,3 +54,30 @@ def paired(diff: np.ndarray) -> str:
     """Mean per-image difference with its normal-approximation 95% interval: '+0.012 (-0.003 to +0.027)'."""
     half = 1.96 * diff.std(ddof=1) / np.sqrt(len(diff))
     return f"{diff.mean():+.3f} ({diff.mean() - half:+.3f} to {diff.mean() + half:+.3f})"
+
+
+#: the val mask sets of the smooth-fill experiments: name: (mask folder, number of val photos)
+SMOOTH_SETS = {
+    "thick 96": ("runs/exp/val_thick96_b", 100),
+    "thin 96": ("runs/exp/val_thin96", 100),
+    "large 481x321": ("runs/exp/val_large481", 40),
+}
+
+
+def pipeline_hole_psnr(variants: dict, sets: dict = SMOOTH_SETS) -> dict[str, dict[str, np.ndarray]]:
+    """``{set: {variant: per-image hole PSNR}}`` of each ``refine(image, mask, estimate)`` in ``variants``
+    through the whole pipeline (default options: coarse to fine, edge blend) on the same val images."""
+    from wavemix_inpaint.inference import fill
+
+    results = {}
+    for name, (masks, limit) in sets.items():
+        dataset = _dataset(masks, limit)
+        scores: dict[str, list[float]] = {label: [] for label in variants}
+        with torch.inference_mode():
+            for i in range(len(dataset)):
+                image, mask = dataset[i]["image"][None], dataset[i]["mask"][None]
+                for label, refine in variants.items():
+                    out = fill(refine, image, mask > 0.5, InpaintOptions(), can_refine=True).image
+                    scores[label].append(hole_psnr(out, image, mask))
+        results[name] = {label: np.array(values) for label, values in scores.items()}
+    return results

@@ -11,21 +11,13 @@ sets and edge_blend.py's thin set.
 
 import sys
 
-import numpy as np
 import torch
-from val_texture import hole_psnr, paired
+from val_texture import paired, pipeline_hole_psnr
 
 from wavemix_inpaint.checkpoint import load_model
-from wavemix_inpaint.evaluation import build_eval_dataset
-from wavemix_inpaint.inference import InpaintOptions, fill
 from wavemix_inpaint.inpainter import Inpainter
 
 torch.set_num_threads(1)
-SETS = {
-    "thick 96": ("runs/exp/val_thick96_b", 100),
-    "thin 96": ("runs/exp/val_thin96", 100),
-    "large 481x321": ("runs/exp/val_large481", 40),
-}
 
 
 def averaged(paths: list[str]) -> torch.nn.Module:
@@ -41,16 +33,8 @@ def averaged(paths: list[str]) -> torch.nn.Module:
 
 
 variants = {spec: Inpainter(averaged(spec.split(",")), device="cpu")._run for spec in sys.argv[1:]}
-for name, (masks, limit) in SETS.items():
-    dataset = build_eval_dataset("../shared/data/bsds500/val", masks, limit=limit)
-    scores: dict[str, list[float]] = {spec: [] for spec in variants}
-    with torch.inference_mode():
-        for i in range(len(dataset)):
-            image, mask = dataset[i]["image"][None], dataset[i]["mask"][None]
-            for spec, refine in variants.items():
-                out = fill(refine, image, mask > 0.5, InpaintOptions(), can_refine=True).image
-                scores[spec].append(hole_psnr(out, image, mask))
-    base = np.array(scores[sys.argv[1]])
+for name, scores in pipeline_hole_psnr(variants).items():
+    base = scores[sys.argv[1]]
     print(f"{name}: {sys.argv[1]} {base.mean():.3f}")
     for spec in sys.argv[2:]:
-        print(f"  {spec}: {np.mean(scores[spec]):.3f}, minus base {paired(np.array(scores[spec]) - base)}")
+        print(f"  {spec}: {scores[spec].mean():.3f}, minus base {paired(scores[spec] - base)}")
