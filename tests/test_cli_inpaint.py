@@ -13,6 +13,7 @@ from PIL import Image
 from wavemix_inpaint import pretrained
 from wavemix_inpaint.checkpoint import save_checkpoint
 from wavemix_inpaint.cli.main import main
+from wavemix_inpaint.inpainter import Inpainter
 from wavemix_inpaint.models import create_model
 
 
@@ -73,7 +74,7 @@ def test_single_image(tmp_path, checkpoint, capsys) -> None:
     assert Image.open(tmp_path / "x.png").format == "PNG"
 
 
-def test_single_image_errors(tmp_path, checkpoint, capsys) -> None:
+def test_single_image_errors(tmp_path, checkpoint, capsys, monkeypatch) -> None:
     image = _photo(tmp_path / "photo.png")
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     small_mask = _mask(tmp_path / "small.png", size=(16, 22))
@@ -88,6 +89,24 @@ def test_single_image_errors(tmp_path, checkpoint, capsys) -> None:
         error = capsys.readouterr().err
         assert message in error and error.startswith("error: "), error
     assert not (tmp_path / "o.png").exists()
+    loads = []
+    monkeypatch.setattr(Inpainter, "_run", lambda *args: loads.append(args))  # the model must not run
+    assert (
+        _run(
+            "inpaint",
+            "--image",
+            image,
+            "--mask",
+            _mask(tmp_path / "m.png"),
+            "--output",
+            tmp_path / "o.xbm",
+            "--checkpoint",
+            checkpoint,
+        )
+        == 2
+    )
+    assert "the extension .xbm is not a supported output format" in capsys.readouterr().err and not loads
+    monkeypatch.undo()
     # --resize-mask accepts the smaller mask
     assert (
         _run(

@@ -11,11 +11,12 @@ import cv2
 import numpy as np
 import pytest
 from conftest import smooth_image
-from PIL import Image, ImageCms, ImageOps, JpegImagePlugin, PngImagePlugin
+from PIL import ExifTags, Image, ImageCms, ImageOps, JpegImagePlugin, PngImagePlugin
 
-from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.errors import InputError, SizeMismatchError
 from wavemix_inpaint.imageio import (
     encode_png16,
+    format_for_path,
     read_image,
     read_mask,
     reset_exif_orientation,
@@ -431,3 +432,184 @@ def test_a_tiff_whose_frame_count_cannot_be_read_is_a_clean_error() -> None:
             read_image(_io.BytesIO(data))
         except InputError:
             pass
+
+
+# ----------------------------------------------------------------------------- fixes from a review
+
+
+def test_palette_alpha_table_preserved(tmp_path) -> None:
+    indices = np.zeros((6, 8), np.uint8)
+    indices[:, 2:4], indices[:, 4:6], indices[:, 6:] = 1, 2, 3
+    image = Image.fromarray(indices, "P")
+    image.putpalette([200, 0, 0, 0, 200, 0, 0, 0, 200, 90, 90, 90])
+    source = tmp_path / "table.png"
+    image.save(source, transparency=bytes([255, 128, 0, 255]))  # per-entry alpha (a tRNS table)
+    loaded = read_image(source)
+    assert isinstance(loaded.info["transparency"], bytes)
+    hole = np.zeros((6, 8), np.float32)
+    hole[1:5, 1:7] = 1
+    out = save_image(tmp_path / "out.png", _fill(loaded.pixels, hole, 10), loaded, mask=hole)
+    with Image.open(out) as written, Image.open(source) as original:
+        back, expected = np.asarray(written.convert("RGBA")), np.asarray(original.convert("RGBA"))
+    np.testing.assert_array_equal(back[..., 3], loaded.alpha)  # alpha kept everywhere, holes included
+    np.testing.assert_array_equal(back[hole == 0], expected[hole == 0])
+
+
+def _keyed_source(tmp_path, kind: str) -> tuple:
+    """A small image whose transparency is a colour key; the key colour is (7, 7, 7) / index 2."""
+    indices = np.zeros((6, 8), np.uint8)
+    indices[:, 4:] = 1
+    indices[:2] = 2  # transparent rows, partly inside the hole
+    if kind == "gif":
+        image = Image.fromarray(indices, "P")
+        image.putpalette([200, 0, 0, 0, 200, 0, 7, 7, 7])
+        image.save(tmp_path / "key.gif", transparency=2)
+        return tmp_path / "key.gif", tmp_path / "out.gif"
+    grey = np.choose(indices, [60, 120, 7]).astype(np.uint8)
+    image = Image.fromarray(grey) if kind == "L" else Image.fromarray(np.dstack([grey] * 3))
+    image.save(tmp_path / "key.png", transparency=7 if kind == "L" else (7, 7, 7))
+    return tmp_path / "key.png", tmp_path / "out.png"
+
+
+@pytest.mark.parametrize("kind", ["gif", "L", "RGB"])
+def test_colour_key_transparency_follows_source_alpha(tmp_path, kind) -> None:
+    source, target = _keyed_source(tmp_path, kind)
+    loaded = read_image(source)
+    assert loaded.alpha is not None and (loaded.alpha[:2] == 0).all() and (loaded.alpha[2:] == 255).all()
+    hole = np.zeros((6, 8), np.float32)
+    hole[1:5, 2:7] = 1
+    result = loaded.pixels.copy()
+    result[hole > 0] = 7  # the key colour: opaque hole pixels must not turn see-through
+    result[(hole > 0) & (loaded.alpha == 0)] = 200  # and transparent ones must stay transparent
+    out = save_image(target, result, loaded, mask=hole)
+    with Image.open(out) as written, Image.open(source) as original:
+        assert written.mode == original.mode
+        back, expected = np.asarray(written), np.asarray(original)
+        alpha = np.asarray(written.convert("RGBA"))[..., 3]
+    np.testing.assert_array_equal(alpha, loaded.alpha)
+    np.testing.assert_array_equal(back[hole == 0], expected[hole == 0])
+
+
+def _exif_with_thumbnail(thumbnail: bytes) -> bytes:
+    """EXIF (IFD0, Exif IFD) plus an IFD1 holding a JPEG thumbnail, as cameras write it."""
+    body = bytearray(_exif(6).tobytes())
+    body = body[6:] if body.startswith(b"Exif\x00\x00") else body
+    order = "<" if body[:2] == b"II" else ">"
+    (ifd0,) = struct.unpack_from(order + "I", body, 4)
+    (count,) = struct.unpack_from(order + "H", body, ifd0)
+    struct.pack_into(order + "I", body, ifd0 + 2 + 12 * count, len(body))  # IFD0's next-IFD pointer -> IFD1
+    data_at = len(body) + 2 + 2 * 12 + 4
+    body += struct.pack(order + "H", 2)
+    body += struct.pack(order + "HHII", 0x0201, 4, 1, data_at) + struct.pack(order + "HHII", 0x0202, 4, 1, len(thumbnail))
+    body += struct.pack(order + "I", 0) + thumbnail
+    return b"Exif\x00\x00" + bytes(body)
+
+
+def test_exif_thumbnail_dropped(tmp_path, rgb, hole) -> None:
+    thumb = io.BytesIO()
+    Image.new("RGB", (8, 6), (255, 0, 0)).save(thumb, format="JPEG")
+    source = tmp_path / "thumb.jpg"
+    Image.fromarray(rgb).save(source, exif=_exif_with_thumbnail(thumb.getvalue()), quality=95)
+    with Image.open(source) as image:
+        assert image.getexif().get_ifd(ExifTags.IFD.IFD1)  # the source really has a thumbnail
+    loaded = read_image(source)
+    for name in ("out.jpg", "out.png"):
+        out = save_image(tmp_path / name, _fill(loaded.pixels, hole.T), loaded, mask=hole.T)
+        assert thumb.getvalue()[20:-2] not in out.read_bytes()  # the old picture is gone, not just unlinked
+        with Image.open(out) as image:
+            exif = image.getexif()
+            assert not exif.get_ifd(ExifTags.IFD.IFD1)
+            assert exif[0x0112] == 1 and exif[0x010F] == "TestCam"
+            assert exif.get_ifd(0x8769)[0x9003] == "2021:02:03 04:05:06"
+
+
+_TIFF_TAGS = {270: "a description", 271: "Maker", 272: "Model X", 306: "2021:02:03 04:05:06", 315: "An Artist", 33432: "(c) me"}
+
+
+def test_tiff_metadata_tags_kept(tmp_path, rgb, hole) -> None:
+    source = tmp_path / "tags.tif"
+    Image.fromarray(rgb).save(source, tiffinfo=dict(_TIFF_TAGS))
+    loaded = read_image(source)
+    out = save_image(tmp_path / "out.tif", _fill(loaded.pixels, hole), loaded, mask=hole)
+    with Image.open(out) as image:
+        assert {tag: image.tag_v2.get(tag) for tag in _TIFF_TAGS} == _TIFF_TAGS
+        np.testing.assert_array_equal(np.asarray(image)[hole == 0], rgb[hole == 0])
+    with Image.open(save_image(tmp_path / "out.jpg", loaded.pixels, loaded)) as image:
+        assert image.getexif()[271] == "Maker" and image.getexif()[33432] == "(c) me"
+
+
+def _tiff_jpeg_tables(pixels: np.ndarray, quality: int | None = None) -> bytes:
+    """The JPEG tables (tag 347) of a JPEG-compressed TIFF written by Pillow at ``quality``."""
+    buffer = io.BytesIO()
+    extra = {} if quality is None else {"quality": quality}
+    Image.fromarray(pixels).save(buffer, format="TIFF", compression="jpeg", **extra)
+    return Image.open(buffer).tag_v2[347]
+
+
+def test_jpeg_compressed_tiff_keeps_quality(tmp_path, rgb, hole) -> None:
+    source = tmp_path / "jpeg.tif"
+    Image.fromarray(rgb).save(source, compression="jpeg", quality=95)
+    loaded = read_image(source)
+    default = save_image(tmp_path / "default.tif", _fill(loaded.pixels, hole), loaded, mask=hole)
+    explicit = save_image(tmp_path / "q40.tif", _fill(loaded.pixels, hole), loaded, mask=hole, quality=40)
+    with Image.open(default) as image:
+        assert image.info["compression"] == "jpeg" and image.tag_v2[347] == _tiff_jpeg_tables(rgb, 95)
+    with Image.open(explicit) as image:
+        assert image.tag_v2[347] == _tiff_jpeg_tables(rgb, 40)
+    assert _tiff_jpeg_tables(rgb, 95) != _tiff_jpeg_tables(rgb)  # Pillow's default (75) differs
+
+
+def test_jpeg_quality_keeps_chroma_subsampling(tmp_path, rgb) -> None:
+    source = tmp_path / "444.jpg"
+    Image.fromarray(rgb).save(source, quality=90, subsampling="4:4:4")
+    loaded = read_image(source)
+    with Image.open(save_image(tmp_path / "q80.jpg", loaded.pixels, loaded, quality=80)) as written:
+        assert JpegImagePlugin.get_sampling(written) == 0
+
+
+@pytest.mark.parametrize("extension", [".xbm", ".pcx", ".msp", ".eps", ".blp", ".palm", ".ico", ".pdf"])
+def test_unsupported_output_formats_refused(tmp_path, rgb, extension) -> None:
+    with pytest.raises(InputError, match=r"\.png"):
+        format_for_path(tmp_path / f"out{extension}")
+    with pytest.raises(InputError):
+        save_image(tmp_path / f"out{extension}", rgb)
+    assert not list(tmp_path.iterdir())
+
+
+def test_every_mode_writes_to_every_output_format(tmp_path) -> None:
+    pixels = np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3) * 3
+    sources = {mode: Image.fromarray(pixels).convert(mode) for mode in ("RGB", "RGBA", "L", "LA", "1", "P", "CMYK")}
+    for mode, image in sources.items():
+        buffer = io.BytesIO()
+        image.save(buffer, format="TIFF")
+        loaded = read_image(buffer.getvalue())
+        for extension in (".png", ".jpg", ".webp", ".bmp", ".tif", ".gif"):
+            assert format_for_path(f"x{extension}")
+            out = save_image(tmp_path / f"{mode}{extension}", loaded.pixels, loaded)
+            assert Image.open(out).size == (6, 4)
+
+
+def test_encoder_errors_are_input_errors_naming_file_and_format(tmp_path) -> None:
+    wide = np.zeros((1, 16384, 3), np.uint8)  # beyond WebP's 16383-pixel limit
+    with pytest.raises(InputError, match=r"wide\.webp.*WEBP"):
+        save_image(tmp_path / "wide.webp", wide)
+    assert not list(tmp_path.iterdir())
+
+
+def test_resized_mask_follows_exif_rotation(tmp_path) -> None:
+    size = (20, 10)  # the image as shown (height, width); stored 20 wide x 10 high, EXIF orientation 6
+    stored = np.zeros((5, 10), np.uint8)  # half size, drawn on the stored layout
+    stored[:, :2] = 255
+    Image.fromarray(stored).save(tmp_path / "stored.png")
+    mask = read_mask(tmp_path / "stored.png", size=size, resize=True, orientation=6)
+    assert mask.shape == size
+    assert mask[:4].all() and not mask[4:].any()  # rotated like the image: left band -> top band
+    shown = np.zeros((10, 5), np.uint8)  # half size, drawn on the image as shown
+    shown[:2] = 255
+    Image.fromarray(shown).save(tmp_path / "shown.png")
+    mask = read_mask(tmp_path / "shown.png", size=size, resize=True, orientation=6)
+    assert mask[:4].all() and not mask[4:].any()
+    Image.fromarray(np.zeros((9, 9), np.uint8)).save(tmp_path / "square.png")
+    with pytest.raises(SizeMismatchError, match=r"square\.png.*9x9.*aspect"):
+        read_mask(tmp_path / "square.png", size=size, resize=True, orientation=6)
+    assert read_mask(tmp_path / "square.png", size=(12, 12), resize=True, orientation=6).shape == (12, 12)

@@ -383,7 +383,11 @@ def test_read_mask_variants(tmp_path) -> None:
     rgba[..., 3] = (expected * 255).astype(np.uint8)
     _save(tmp_path / "rgba.png", rgba)
     _save(tmp_path / "grey.png", np.where(expected > 0, 200, 30).astype(np.uint8))
-    for name in ("01.png", "0255.png", "rgb.png", "rgba.png", "grey.png"):
+    red = np.zeros((10, 12, 3), np.uint8)
+    red[expected > 0] = (255, 0, 0)  # a stroke painted pure red: grey level 76, still a hole
+    _save(tmp_path / "red.png", red)
+    Image.fromarray(red).convert("P", palette=Image.Palette.ADAPTIVE, colors=2).save(tmp_path / "red-palette.png")
+    for name in ("01.png", "0255.png", "rgb.png", "rgba.png", "grey.png", "red.png", "red-palette.png"):
         mask = read_mask(tmp_path / name)
         assert mask.dtype == np.float32
         np.testing.assert_array_equal(mask, expected, err_msg=name)

@@ -34,7 +34,7 @@ from torch import Tensor
 
 from wavemix_inpaint.device import autocast, select_device
 from wavemix_inpaint.errors import InputError, NothingKnownError
-from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, prepare_mask, read_image, read_mask, save_image
+from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, format_for_path, prepare_mask, read_image, read_mask, save_image
 from wavemix_inpaint.inference import FillResult, InpaintOptions, fill, fuse_conv_bn
 from wavemix_inpaint.masks.io import binarize_mask, mask_from_image
 
@@ -396,6 +396,7 @@ class Inpainter:
                 raise InputError(f"refusing to write the output onto the input file {source}")
         if output.exists() and not overwrite:
             raise InputError(f"refusing to overwrite existing file {output} (use --overwrite / overwrite=True)")
+        format_for_path(output)  # an unsupported output extension fails before the inpainting, not after
         loaded = read_image(image, max_pixels=max_pixels)
         if isinstance(mask, np.ndarray):
             hole = binarize_mask(mask, source="mask")

@@ -9,7 +9,9 @@ What is read
       EXIF and XMP written back, so viewers do not rotate the result a second time.
     * An alpha channel (RGBA, LA, PA, palette transparency) is split off as :attr:`LoadedImage.alpha`
       and re-attached on save, unchanged.
-    * ICC profile, EXIF, XMP, DPI, JPEG comment and PNG text chunks are kept.
+    * ICC profile, EXIF, XMP, DPI, JPEG comment and PNG text chunks are kept; a TIFF's descriptive
+      tags (description, make, model, date, artist, copyright...) are kept as EXIF. The EXIF
+      thumbnail (IFD1) is dropped: it is a copy of the source, and would still show what was removed.
     * 16-bit images (PNG, TIFF) are read at full precision (``uint16`` pixels).
     * Only single-frame images are accepted (camera MPO files use their first, main frame).
     * Files above ``max_pixels`` (default :data:`DEFAULT_MAX_PIXELS`, 100 MP) are refused before
@@ -22,9 +24,9 @@ What is written back (format from the output file's extension)
     ======================  ================================================================
     RGB / RGBA              same mode
     greyscale L / LA / 1    same mode (the fill is converted to grey with ITU-R 601 luma)
-    palette P               P with the source palette (fill mapped to the nearest palette
-                            colour, no dithering) and the same transparency index; palettes
-                            with per-entry alpha are written as RGBA
+    palette P               P with the source palette and the same transparency (index or
+                            per-entry alpha table): each filled pixel takes the nearest palette
+                            colour among the entries with the source's alpha there (no dithering)
     CMYK                    CMYK (through the embedded ICC profile when there is one)
     16-bit grey / colour    16-bit PNG (with ICC, EXIF and text chunks), 16-bit TIFF
                             (colour TIFF via OpenCV: no metadata); 8 bits for other formats
@@ -34,18 +36,26 @@ What is written back (format from the output file's extension)
     When a mode cannot be stored in the output format (e.g. CMYK as PNG) the output is RGB/RGBA;
     alpha written to JPEG is flattened onto white. With a ``mask``, known pixels are copied from
     the source in its own mode, so they are bit-exact for every lossless output format.
+    Colour-key transparency (a palette's transparent entries, a PNG tRNS grey / RGB key) is kept
+    where the format stores it (PNG; GIF for one transparent index), else the output is RGBA; filled
+    pixels get the source's alpha (an opaque fill is nudged one level off the key colour).
+    Output formats (:data:`writing.OUTPUT_FORMATS`): PNG, JPEG, WebP, BMP, TIFF, GIF; an encoder
+    failure is an :class:`~wavemix_inpaint.errors.InputError` naming the file and format.
 
     JPEG: the source's quantisation tables and chroma subsampling are reused (``quality="keep"``)
-    when the source is a JPEG, else quality 95; ``quality=Q`` overrides. WebP: lossless when the
-    source was lossless WebP (or ``lossless=True``), else quality 95 (or ``quality``). PNG output is
-    always lossless. TIFF keeps the source's compression. 16-bit PNGs are written by our own small
+    when the source is a JPEG, else quality 95; ``quality=Q`` overrides (the source's chroma
+    subsampling is kept either way). WebP: lossless when the source was lossless WebP (or
+    ``lossless=True``), else quality 95 (or ``quality``). PNG output is always lossless. TIFF keeps
+    the source's compression (JPEG-compressed: ``quality``, else 95). 16-bit PNGs are written by our own small
     encoder (``writing.encode_png16``) because OpenCV's, the obvious library choice, drops the ICC,
     EXIF and text chunks that the output must keep.
 
 Masks (:func:`read_mask`, the one mask reader of the package: CLI, server, API and the evaluation's fixed
 mask sets): greyscale 0/255 or 0/1, bilevel, 16-bit, RGB and images with an alpha channel that varies
 (the alpha is the mask, opaque = hole); values above half the range are holes. ``invert``,
-``dilate`` (OpenCV ellipse kernel) and ``resize`` (nearest) options.
+``dilate`` (distance transform) and ``resize`` (nearest) options. For an image with a 90-degree EXIF
+rotation, a mask to be resized is placed by its aspect ratio (drawn on the stored or the shown layout)
+before resizing, and refused when it matches neither.
 """
 
 from wavemix_inpaint.imageio.reading import (

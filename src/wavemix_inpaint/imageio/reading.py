@@ -243,6 +243,89 @@ def reset_exif_orientation(exif: bytes) -> bytes:
     return prefix + bytes(data)
 
 
+def _ifd_entries(data: bytes, order: str, ifd: int) -> Iterator[tuple[int, int, int, int]]:
+    """``(position, tag, type, count)`` of each entry of the IFD at ``ifd``."""
+    (count,) = struct.unpack_from(order + "H", data, ifd)
+    for index in range(count):
+        position = ifd + 2 + 12 * index
+        yield (position, *struct.unpack_from(order + "HHI", data, position))
+
+
+def drop_exif_thumbnail(exif: bytes) -> bytes:
+    """Return EXIF bytes (``Exif\\0\\0`` prefixed) without the IFD1 thumbnail.
+
+    The thumbnail is a small copy of the *source* picture: kept, it would still show what was
+    removed. IFD0's link to IFD1 is cut and IFD1 with its data is zeroed (then cut off when it
+    ends the block), so every other offset stays valid. Unparseable data is returned as is.
+    """
+    prefix = b"Exif\x00\x00"
+    data = bytearray(exif[len(prefix) :] if exif.startswith(prefix) else exif)
+    try:
+        order = {b"II": "<", b"MM": ">"}[bytes(data[:2])]
+        (ifd0,) = struct.unpack_from(order + "I", data, 4)
+        (count,) = struct.unpack_from(order + "H", data, ifd0)
+        link = ifd0 + 2 + 12 * count
+        (ifd1,) = struct.unpack_from(order + "I", data, link)
+        if ifd1 == 0:
+            return prefix + bytes(data)
+        spans = [span for span in _ifd1_spans(bytes(data), order, ifd1) if span[1] <= ifd0 or span[0] >= link + 4]
+    except (KeyError, struct.error):
+        return prefix + bytes(data)
+    struct.pack_into(order + "I", data, link, 0)
+    for start, end in spans:
+        data[start:end] = bytes(end - start)
+    cut = len(data)
+    for start, end in sorted(spans, key=lambda span: span[1], reverse=True):
+        if start < cut <= end:
+            cut = start
+    return prefix + bytes(data[: max(cut, link + 4)])
+
+
+def _ifd1_spans(data: bytes, order: str, ifd1: int) -> list[tuple[int, int]]:
+    """Byte ranges of IFD1: the directory, its out-of-line values and the thumbnail it points to."""
+    sizes = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+    values: dict[int, list[int]] = {}
+    spans = []
+    entries = list(_ifd_entries(data, order, ifd1))
+    spans.append((ifd1, ifd1 + 2 + 12 * len(entries) + 4))
+    for position, tag, kind, count in entries:
+        size = sizes.get(kind, 1) * count
+        where = position + 8
+        if size > 4:
+            (where,) = struct.unpack_from(order + "I", data, position + 8)
+            spans.append((where, where + size))
+        if kind in (3, 4) and count < 1024 and where + size <= len(data):
+            values[tag] = list(struct.unpack_from(order + ("H" if kind == 3 else "I") * count, data, where))
+    for offsets, lengths in ((0x0201, 0x0202), (0x0111, 0x0117)):  # JPEG thumbnail, strip thumbnail
+        for start, length in zip(values.get(offsets, []), values.get(lengths, []), strict=False):
+            spans.append((start, start + length))
+    return [(max(start, 8), min(end, len(data))) for start, end in spans if start < len(data)]
+
+
+#: TIFF tags that describe the picture (not its layout), carried to the output as EXIF IFD0 tags
+_TIFF_DESCRIPTIVE_TAGS = (269, 270, 271, 272, 285, 305, 306, 315, 316, 33432)
+
+
+def _tiff_exif(image: Image.Image) -> bytes | None:
+    """EXIF bytes holding a TIFF's descriptive tags (Pillow gives TIFFs no ``info["exif"]``)."""
+    tags = getattr(image, "tag_v2", None)
+    if not tags:
+        return None
+    exif = Image.Exif()
+    for tag in _TIFF_DESCRIPTIVE_TAGS:
+        value = tags.get(tag)
+        if isinstance(value, (str, bytes)) and value:
+            exif[tag] = value
+    try:
+        source = image.getexif()
+        for pointer in (0x8769, 0x8825):  # Exif and GPS sub-IFDs
+            if pointer in source and source.get_ifd(pointer):
+                exif[pointer] = dict(source.get_ifd(pointer))
+        return exif.tobytes() if len(exif) else None
+    except Exception:  # noqa: BLE001 - malformed tags must not prevent reading the pixels
+        return None
+
+
 def _reset_xmp_orientation(xmp: Any) -> Any:
     if isinstance(xmp, str):
         return re.sub(r'tiff:Orientation(="|>)([0-9])', r"tiff:Orientation\g<1>1", xmp)
@@ -282,13 +365,9 @@ def _metadata(image: Image.Image, orientation: int) -> dict[str, Any]:
     for key in ("icc_profile", "dpi", "comment", "progressive", "progression", "compression", "transparency"):
         if source.get(key) is not None:
             info[key] = source[key]
-    exif = source.get("exif")
+    exif = source.get("exif") or (_tiff_exif(image) if image.format == "TIFF" else None)
     if exif:
-        info["exif"] = (
-            reset_exif_orientation(exif)
-            if orientation != 1
-            else (exif if exif.startswith(b"Exif\x00\x00") else b"Exif\x00\x00" + exif)
-        )
+        info["exif"] = drop_exif_thumbnail(reset_exif_orientation(exif) if orientation != 1 else exif)
     xmp = source.get("xmp") or source.get("XML:com.adobe.xmp")
     if xmp:
         info["xmp"] = _reset_xmp_orientation(xmp) if orientation != 1 else xmp
@@ -460,8 +539,8 @@ def read_mask(
     _load(image, name, "mask")
     image = _upright(image, _orientation(image))
     mask = mask_from_image(image, source=f"mask {name}")
-    if size is not None and orientation >= 5 and mask.shape == tuple(size)[::-1] != tuple(size):
-        mask = upright_mask(mask, orientation)
+    if size is not None and orientation >= 5:
+        mask = _mask_layout(mask, (int(size[0]), int(size[1])), orientation, resize, name)
     if size is not None and mask.shape != tuple(size):
         if not resize:
             raise SizeMismatchError(
@@ -470,3 +549,38 @@ def read_mask(
             )
         mask = resize_nearest(mask, int(size[0]), int(size[1]))
     return prepare_mask(mask, invert=invert, dilate=dilate)
+
+
+def _same_aspect(shape: tuple[int, ...], target: tuple[int, int]) -> bool:
+    """Whether a mask of ``shape`` is ``target`` scaled (rounding of either side allowed, or 1 %)."""
+    (height, width), (target_height, target_width) = shape[:2], target
+    if height * target_width == width * target_height:
+        return True
+    off = abs(height * target_width - width * target_height)
+    return off < target_height + target_width or off <= 0.01 * width * target_height
+
+
+def _mask_layout(mask: np.ndarray, size: tuple[int, int], orientation: int, resize: bool, name: str) -> np.ndarray:
+    """Turn a mask drawn on the stored layout of a 90-degree EXIF-rotated image upright.
+
+    Decided before any resize (by size, else by aspect ratio): stretching a stored-layout mask to
+    the shown size would move every hole. When both layouts fit (a square image) the mask is taken
+    as drawn on the image as shown; when neither does, the mask cannot be placed and is refused.
+    """
+    shown, stored = size, size[::-1]
+    if mask.shape == shown or shown == stored:
+        return mask
+    if mask.shape == stored:
+        return upright_mask(mask, orientation)
+    if not resize:
+        return mask  # the size mismatch is reported by the caller
+    on_shown, on_stored = _same_aspect(mask.shape, shown), _same_aspect(mask.shape, stored)
+    if on_shown:
+        return mask
+    if on_stored:
+        return upright_mask(mask, orientation)
+    raise SizeMismatchError(
+        f"mask {name} is {mask.shape[1]}x{mask.shape[0]}: its aspect ratio matches neither the image as shown "
+        f"({shown[1]}x{shown[0]}) nor as stored ({stored[1]}x{stored[0]}, EXIF orientation {orientation}), so it "
+        "cannot be resized to it (width x height); draw the mask on the image as shown"
+    )

@@ -23,17 +23,32 @@ from wavemix_inpaint.imageio.reading import (
 
 # ----------------------------------------------------------------------------------------------- writing
 
+OUTPUT_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
+"""The formats results are written in: every image mode can be written to each (others, such as XBM or
+EPS, cannot store most modes, and Pillow would only fail after the inpainting)."""
+
+#: what Pillow's encoders raise for an image they cannot write
+_ENCODER_ERRORS = (OSError, ValueError, KeyError, TypeError, IndexError, OverflowError, struct.error)
+
+
+class _EncodeError(InputError):
+    """The encoder refused the image (``save_image`` adds the file name)."""
+
 
 def format_for_path(path: str | os.PathLike) -> str:
-    """PIL format name for an output path's extension (``InputError`` for unknown extensions)."""
+    """PIL format name for an output path's extension (``InputError`` unless one of :data:`OUTPUT_FORMATS`).
+
+    Cheap and file-free, so callers can check an output path before the (slow) inpainting.
+    """
     suffix = Path(path).suffix.lower()
     fmt = Image.registered_extensions().get(suffix)
-    if fmt is None or fmt not in Image.SAVE:
+    fmt = "JPEG" if fmt == "MPO" else fmt
+    if fmt not in OUTPUT_FORMATS:
         raise InputError(
-            f"cannot tell the image format of {path} from its extension {suffix or '(none)'}; "
+            f"cannot write {path}: the extension {suffix or '(none)'} is not a supported output format; "
             f"use one of {', '.join(IMAGE_EXTENSIONS)}"
         )
-    return "JPEG" if fmt == "MPO" else fmt
+    return fmt
 
 
 def _to_dtype(pixels: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -131,10 +146,10 @@ def _save_kwargs(fmt: str, like: LoadedImage | None, quality: int | str | None, 
             kwargs["quality"] = int(quality)
         elif like is not None and like.jpeg:
             kwargs["qtables"] = like.jpeg["qtables"]
-            if like.jpeg.get("subsampling", -1) != -1:
-                kwargs["subsampling"] = like.jpeg["subsampling"]
         else:
             kwargs["quality"] = DEFAULT_QUALITY
+        if like is not None and like.jpeg and like.jpeg.get("subsampling", -1) != -1:
+            kwargs["subsampling"] = like.jpeg["subsampling"]  # with or without a new quality (4:4:4 stays 4:4:4)
         if info.get("progressive") or info.get("progression"):
             kwargs["progressive"] = True
         for key in ("xmp", "comment"):
@@ -157,13 +172,31 @@ def _save_kwargs(fmt: str, like: LoadedImage | None, quality: int | str | None, 
     elif fmt == "TIFF":
         if like is not None and like.format == "TIFF" and info.get("compression"):
             kwargs["compression"] = info["compression"]
+        if kwargs.get("compression") in ("jpeg", "tiff_jpeg"):  # else Pillow's default quality, 75
+            kwargs["quality"] = int(quality) if isinstance(quality, (int, np.integer)) else DEFAULT_QUALITY
     return kwargs
 
 
-def _native_output(rgb: np.ndarray, like: LoadedImage, hole: np.ndarray | None) -> Image.Image | None:
+def _colour_keyed(like: LoadedImage) -> bool:
+    """Whether the source's alpha comes from a transparent palette index / table or a tRNS key colour."""
+    return like.alpha is not None and like.mode in ("P", "L", "RGB") and like.info.get("transparency") is not None
+
+
+def _stores_colour_key(like: LoadedImage, fmt: str) -> bool:
+    """Whether ``fmt`` can store the source's colour-key transparency (else RGBA keeps the alpha)."""
+    if not _colour_keyed(like):
+        return True
+    return fmt == "PNG" or (fmt == "GIF" and like.mode == "P" and isinstance(like.info["transparency"], int))
+
+
+def _native_output(rgb: np.ndarray, like: LoadedImage, hole: np.ndarray | None, fmt: str) -> Image.Image | None:
     """The 8-bit result in the source's own mode, known pixels copied from the source."""
     mode = like.mode
     native = like.native if isinstance(like.native, Image.Image) else None
+    if not _stores_colour_key(like, fmt):
+        return None
+    if mode == "P":
+        return _palette_output(rgb, like, native, hole)
     image = Image.fromarray(rgb, "RGB")
     if mode in ("RGB", "RGBA"):
         out = image
@@ -171,10 +204,6 @@ def _native_output(rgb: np.ndarray, like: LoadedImage, hole: np.ndarray | None) 
         out = image.convert("L")
     elif mode == "1":
         out = image.convert("L").point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
-    elif mode == "P" and native is not None:
-        if native.palette is not None and native.palette.mode == "RGBA":
-            return None  # per-entry palette alpha: written as RGBA
-        out = image.quantize(palette=native, dither=Image.Dither.NONE)
     elif mode == "CMYK":
         out = _rgb_to_cmyk(image, like.info.get("icc_profile"))
     else:
@@ -182,15 +211,86 @@ def _native_output(rgb: np.ndarray, like: LoadedImage, hole: np.ndarray | None) 
     if native is not None and hole is not None and native.mode == out.mode and mode not in ("RGB", "RGBA"):
         known = Image.fromarray(np.where(hole, 0, 255).astype(np.uint8), "L")
         out = Image.composite(native, out, known)
-    if mode == "P" and isinstance(like.info.get("transparency"), int) and like.alpha is not None:
-        indices = np.array(out)
-        indices[like.alpha == 0] = like.info["transparency"]
-        out = Image.fromarray(indices, "P")
-        out.putpalette(native.getpalette())
-        out.info["transparency"] = like.info["transparency"]
+    if _colour_keyed(like):
+        out = _apply_colour_key(out, like, hole)
     if like.alpha is not None and mode in ("RGBA", "LA"):
         out.putalpha(Image.fromarray(like.alpha, "L"))
     return out
+
+
+def _apply_colour_key(out: Image.Image, like: LoadedImage, hole: np.ndarray | None) -> Image.Image:
+    """Give the filled pixels the source's alpha under a tRNS key colour (L or RGB).
+
+    A fill that happens to equal the key would be see-through, and a fill over transparent source
+    pixels opaque: filled pixels are set to the key where the source is transparent and nudged by
+    one level off it elsewhere.
+    """
+    key = np.atleast_1d(np.asarray(like.info["transparency"], dtype=np.int64))
+    array = np.array(out)
+    pixels = array.reshape(*array.shape[:2], -1)
+    if key.size != pixels.shape[2] or key.min() < 0 or key.max() > 255:
+        return out
+    filled = np.ones(array.shape[:2], bool) if hole is None else hole
+    transparent = like.alpha == 0
+    on_key = filled & ~transparent & (pixels == key).all(axis=2)
+    pixels[on_key, -1] = key[-1] + 1 if key[-1] < 255 else key[-1] - 1
+    pixels[filled & transparent] = key
+    return Image.fromarray(array, out.mode)
+
+
+def _palette_output(
+    rgb: np.ndarray, like: LoadedImage, native: Image.Image | None, hole: np.ndarray | None
+) -> Image.Image | None:
+    """The result as indices into the source palette; known pixels keep their index.
+
+    Each filled pixel takes the nearest colour among the entries whose alpha is the source's there,
+    so transparency (a transparent index or a per-entry alpha table) is the source's everywhere.
+    """
+    if native is None or native.palette is None or native.palette.mode == "RGBA":
+        return None  # an RGBA palette: written as RGBA
+    colours = np.asarray(native.getpalette("RGB") or [], np.int64).reshape(-1, 3)
+    if not len(colours):
+        return None
+    entry_alpha = _entry_alpha(like.info.get("transparency"), len(colours))
+    indices = np.array(native, dtype=np.uint8)
+    filled = np.ones(indices.shape, bool) if hole is None else hole
+    alpha = like.alpha if like.alpha is not None else np.full(indices.shape, 255, np.uint8)
+    indices[filled] = _nearest_entries(rgb[filled], alpha[filled], colours, entry_alpha)
+    out = Image.fromarray(indices, "P")
+    out.putpalette(native.getpalette())
+    if like.info.get("transparency") is not None:
+        out.info["transparency"] = like.info["transparency"]
+    return out
+
+
+def _entry_alpha(transparency: Any, entries: int) -> np.ndarray:
+    """Alpha of each palette entry from a transparent index or a per-entry alpha table."""
+    alpha = np.full(entries, 255, np.int64)
+    if isinstance(transparency, int) and 0 <= transparency < entries:
+        alpha[transparency] = 0
+    elif isinstance(transparency, (bytes, bytearray)):
+        table = np.frombuffer(bytes(transparency[:entries]), np.uint8)
+        alpha[: len(table)] = table
+    return alpha
+
+
+def _nearest_entries(rgb: np.ndarray, alpha: np.ndarray, colours: np.ndarray, entry_alpha: np.ndarray) -> np.ndarray:
+    """Palette index per pixel: among the entries nearest in alpha (exact when the palette has the
+    pixel's alpha), the nearest colour. A k-d tree per alpha level over the distinct colours only,
+    so a large fill stays fast."""
+    from scipy.spatial import cKDTree
+
+    keys = (rgb.astype(np.uint32) << np.array([24, 16, 8], np.uint32)).sum(axis=1, dtype=np.uint32)
+    unique, inverse = np.unique(keys | alpha.astype(np.uint32), return_inverse=True)
+    wanted = np.stack([(unique >> shift) & 255 for shift in (24, 16, 8, 0)], axis=1).astype(np.float64)
+    chosen = np.empty(len(unique), np.uint8)
+    for level in np.unique(wanted[:, 3]):
+        rows = wanted[:, 3] == level
+        gap = np.abs(entry_alpha - level)
+        candidates = np.flatnonzero(gap == gap.min())
+        _, nearest = cKDTree(colours[candidates].astype(np.float64)).query(wanted[rows, :3])
+        chosen[rows] = candidates[nearest]
+    return chosen[inverse.reshape(-1)]
 
 
 def _fallback_output(rgb: np.ndarray, alpha: np.ndarray | None, fmt: str) -> Image.Image:
@@ -205,8 +305,12 @@ def _fallback_output(rgb: np.ndarray, alpha: np.ndarray | None, fmt: str) -> Ima
 
 
 def _encode_pil(image: Image.Image, fmt: str, kwargs: dict[str, Any]) -> bytes:
+    """Pillow's encoding, its failures turned into an :class:`InputError` (not a traceback)."""
     buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **kwargs)
+    try:
+        image.save(buffer, format=fmt, **kwargs)
+    except _ENCODER_ERRORS as error:
+        raise _EncodeError(f"cannot encode the result as {fmt} ({image.mode} image): {error or type(error).__name__}") from None
     return buffer.getvalue()
 
 
@@ -230,7 +334,9 @@ def encode_image(
     (re-encoding a JPEG would change its pixels).
     """
     fmt = format.upper()
-    fmt = {"JPG": "JPEG", "TIF": "TIFF"}.get(fmt, fmt)
+    fmt = {"JPG": "JPEG", "TIF": "TIFF", "MPO": "JPEG"}.get(fmt, fmt)
+    if fmt not in OUTPUT_FORMATS:
+        raise InputError(f"cannot write {format} images; the output formats are {', '.join(OUTPUT_FORMATS)}")
     if original is not None and like is not None and mask is not None and not np.asarray(mask).any() and fmt == like.format:
         return original
     pixels = np.asarray(pixels)
@@ -273,21 +379,14 @@ def encode_image(
     if like.mode == "I;16":
         like = _as_8bit_grey(like)
     if like.bit_depth == 8:
-        native = _native_output(rgb, like, hole)
+        native = _native_output(rgb, like, hole, fmt)
         if native is not None and not (fmt == "JPEG" and native.mode in ("RGBA", "LA", "P", "1")):
-            extra = {"transparency": like.info["transparency"]} if _keeps_transparency(native, like) else {}
+            extra = {"transparency": like.info["transparency"]} if _colour_keyed(like) else {}
             try:
                 return _encode_pil(native, fmt, {**kwargs, **extra})
-            except (OSError, KeyError, ValueError, TypeError):
+            except _EncodeError:
                 pass  # the format cannot store this mode: fall back to RGB(A)
     return _encode_pil(_fallback_output(rgb, alpha, fmt), fmt, kwargs)
-
-
-def _keeps_transparency(image: Image.Image, like: LoadedImage) -> bool:
-    value = like.info.get("transparency")
-    if value is None:
-        return False
-    return (image.mode == "P" and isinstance(value, int)) or (image.mode in ("RGB", "L") and like.mode == image.mode)
 
 
 def _as_8bit_grey(like: LoadedImage) -> LoadedImage:
@@ -322,5 +421,8 @@ def save_image(
     fmt = format or format_for_path(path)
     if not overwrite and path.exists():
         raise InputError(f"refusing to overwrite existing file {path} (use --overwrite / overwrite=True)")
-    data = encode_image(pixels, fmt, like, mask=mask, quality=quality, lossless=lossless, original=original)
+    try:
+        data = encode_image(pixels, fmt, like, mask=mask, quality=quality, lossless=lossless, original=original)
+    except _EncodeError as error:
+        raise InputError(f"cannot write {path}: {error}") from None
     return atomic_write_bytes(path, data, overwrite=overwrite)

@@ -41,16 +41,18 @@ def hole_fraction(mask: np.ndarray) -> float:
 
 
 def _mask_channel(image: Image.Image) -> np.ndarray:
-    """The channel that carries the mask: alpha if it varies, the grey level otherwise."""
+    """The channel that carries the mask: alpha if it varies, else the grey level, or for a colour mask
+    the brightest channel (a stroke painted pure red or blue is a hole too: its grey level is dark)."""
     if image.mode == "P":
-        image = image.convert("RGBA" if "transparency" in image.info else "L")
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     if image.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
         alpha = np.asarray(image.getchannel("A"))
         if alpha.min() != alpha.max():
             return alpha
-        image = image.convert("L")
-    if image.mode in ("RGB", "CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
-        image = image.convert("L")
+    if image.mode in ("LA", "La"):
+        return np.asarray(image.convert("L"))
+    if image.mode in ("RGB", "RGBA", "RGBa", "PA", "CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
+        return np.asarray(image.convert("RGB")).max(axis=2)
     return np.asarray(image)
 
 

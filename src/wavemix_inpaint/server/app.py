@@ -283,7 +283,7 @@ _MASK_FIELD = Annotated[
     UploadFile,
     File(
         description="same size as the image as displayed (after EXIF rotation); white = fill, black = keep: "
-        "greyscale 0/255 or 0/1, RGB (as grey), or an alpha channel (opaque = fill); 16-bit too"
+        "greyscale 0/255 or 0/1, RGB (filled where any channel is bright: white or coloured strokes), or an alpha channel (opaque = fill); 16-bit too"
     ),
 ]
 _STRATEGY_FIELD = Annotated[
