@@ -359,8 +359,10 @@ def test_masked_dataset_items_and_determinism(stl_root: Path) -> None:
     plain = MaskedImageDataset(images, mask_generator=box_masks, seed=5)  # masks ignore the augmentation
     assert all(torch.equal(plain[i]["mask"], epoch0[i]["mask"]) for i in range(6))
     assert torch.equal(plain[3]["image"], images[3])
+    again = dataset[6]  # photo 0 drawn a second time in one epoch: its own crop, augmentation and mask
+    assert again["index"] == 0 and not torch.equal(again["mask"], dataset[0]["mask"])
     with pytest.raises(IndexError):
-        dataset[6]
+        dataset[-1]
 
 
 def test_masked_dataset_same_batches_for_any_worker_count(photo_dir: Path) -> None:

@@ -80,6 +80,46 @@ def test_cpu_time_limit_stops_resumably_at_the_budget(image_folder, tmp_path):
     assert resumed.loop.step > steps and resumed.loop.cpu_seconds >= 1.0
 
 
+def test_resume_on_the_command_line_takes_new_budgets_and_refuses_other_changes(image_folder, tmp_path, capsys):
+    from wavemix_inpaint.cli.main import main
+
+    run = tmp_path / "run"
+    Trainer(_config(image_folder, run, epochs=10, steps_per_epoch=500, cpu_limit_minutes=0.2 / 60)).fit()
+    assert main(["train", "--resume", str(run), "--cpu-limit-minutes", "0.02", "--no-progress"]) == 0
+    assert Trainer(resume_config(run), resume=True).loop.cpu_seconds >= 1.2  # it went on to the new budget
+    assert main(["train", "--resume", str(run), "--lr", "0.1"]) == 2
+    assert (
+        "--lr cannot change; only --epochs, --switch-epoch, --time-limit-minutes, --cpu-limit-minutes can"
+        in capsys.readouterr().err
+    )
+
+
+def test_a_row_written_after_the_last_resumable_state_is_dropped_on_resume(image_folder, tmp_path):
+    run = tmp_path / "run"
+    Trainer(_config(image_folder, run, epochs=1, switch_epoch=None)).fit()
+    with open(run / "metrics.csv", "a", encoding="utf-8") as handle:  # as if killed after the row, before last.pt
+        handle.write("2" + ",0" * (len(_rows(run)[0]) - 1) + "\n")
+    Trainer(resume_config(run, epochs=2), resume=True).fit()
+    assert [row["epoch"] for row in _rows(run)] == ["1", "2"] and _rows(run)[1]["step"] != "0"
+
+
+def test_an_epoch_longer_than_the_data_draws_each_photo_again_with_a_new_sample(image_folder, tmp_path):
+    trainer = Trainer(_config(image_folder, tmp_path / "run", steps_per_epoch=8))  # 32 samples of 11 photos
+    indices = trainer._epoch_batches(0)
+    assert len(indices) == 32 and len(set(indices)) == 32 and max(indices) >= 2 * len(trainer.train_set)
+    trainer.train_set.set_epoch(0)
+    photo = indices[0] % len(trainer.train_set)
+    first, again = trainer.train_set[photo], trainer.train_set[photo + len(trainer.train_set)]
+    assert first["index"] == again["index"] == photo and not torch.equal(first["mask"], again["mask"])
+
+
+def test_a_folder_without_val_data_keeps_a_tenth_of_its_photos_for_validation(image_folder, tmp_path):
+    trainer = Trainer(_config(image_folder, tmp_path / "run"))
+    train_photos = set(trainer.train_set.images.indices.tolist())  # indices into the folder's 12 photos
+    val_photos = set(trainer.val_set.images.dataset.indices.tolist())
+    assert len(train_photos) == 11 and len(val_photos) == 1 and not train_photos & val_photos
+
+
 def test_existing_run_is_not_overwritten(image_folder, tmp_path):
     config = _config(image_folder, tmp_path / "run", epochs=1, switch_epoch=None)
     Trainer(config).fit()
@@ -179,8 +219,11 @@ def test_init_from_checkpoint_starts_from_its_weights(image_folder, tmp_path):
     path = save_checkpoint(source, tmp_path / "start.safetensors")
     trainer = Trainer(_config(image_folder, tmp_path / "run", init_from=str(path)))
     assert all(torch.equal(a, b) for a, b in zip(trainer.model.state_dict().values(), source.state_dict().values()))
-    with pytest.raises(Exception, match="architecture mismatch"):
+    with pytest.raises(InputError, match="embed_dim: 8 in the checkpoint, 16 here"):
         Trainer(_config(image_folder, tmp_path / "run2", init_from=str(path), model_options={"embed_dim": 16}))
+    # a setting without weights would load silently and compute something else: refused too
+    with pytest.raises(InputError, match=r"prefill: 'none' in the checkpoint, 'telea' here.*--model-option prefill=none"):
+        Trainer(_config(image_folder, tmp_path / "run3", init_from=str(path), model_options={"embed_dim": 8, "prefill": "telea"}))
 
 
 def test_cpu_prefill_runs_in_the_data_loader(image_folder, tmp_path, monkeypatch):

@@ -9,6 +9,9 @@ from wavemix_inpaint.training.config import add_config_arguments, config_overrid
 
 HELP = "train an inpainting model (paper recipe by default; resumable; torchrun for multi-GPU)"
 
+#: the settings ``--resume`` may change: how long the run goes on, not what it trains
+RESUME_OVERRIDES = ("epochs", "switch_epoch", "time_limit_minutes", "cpu_limit_minutes", "progress")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="YAML/TOML/JSON file with training settings (see configs/)")
@@ -46,13 +49,16 @@ def run(args: argparse.Namespace) -> int:
     if args.no_progress:
         overrides["progress"] = False
     if args.resume:
-        # a resumed run keeps its settings; only its length (and so where the schedule ends) may change
-        config = resume_config(
-            args.resume,
-            epochs=overrides.get("epochs"),
-            switch_epoch=overrides.get("switch_epoch"),
-            progress=overrides.get("progress"),
-        )
+        # a resumed run keeps its settings; only its length (and so where the schedule ends), its time
+        # budgets and the progress bar may change
+        changed = sorted(set(overrides) - set(RESUME_OVERRIDES)) + (["model_option"] if args.model_option else [])
+        if changed or args.config:
+            from wavemix_inpaint.errors import InputError
+
+            given = ", ".join("--" + name.replace("_", "-") for name in (["config"] if args.config else []) + changed)
+            allowed = ", ".join("--" + name.replace("_", "-") for name in RESUME_OVERRIDES if name != "progress")
+            raise InputError(f"--resume continues a run with its own settings: {given} cannot change; only {allowed} can")
+        config = resume_config(args.resume, **{name: overrides.get(name) for name in RESUME_OVERRIDES})
     else:
         options = _model_options(args.model_option)
         if options:

@@ -110,13 +110,17 @@ class MaskedImageDataset(Dataset):
         return mask
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor | int]:
+        """Sample ``index``; ``index + k * len(self)`` is the same photo drawn a (k+1)-th time in one epoch,
+        with its own crop, augmentation and mask (the trainer asks for that when an epoch is longer than
+        the data set)."""
         index = int(index)
-        if not 0 <= index < len(self):
+        if index < 0:
             raise IndexError(f"index {index} out of range for {len(self)} images")
+        photo = index % len(self)
         rngs = sample_rngs(self.seed, self.epoch, index)
-        image = self.augmentation(load_uint8(self.images, index, rngs["image"]), rngs["augment"])
-        mask = self._mask(index, rngs["mask"], *image.shape[:2])
-        item = {"image": to_tensor(image), "mask": torch.from_numpy(mask)[None], "index": index}
+        image = self.augmentation(load_uint8(self.images, photo, rngs["image"]), rngs["augment"])
+        mask = self._mask(photo, rngs["mask"], *image.shape[:2])
+        item = {"image": to_tensor(image), "mask": torch.from_numpy(mask)[None], "index": photo}
         if self.prefill is not None:  # done here, in the loader's worker processes, not in the model
             batch_image, batch_mask = item["image"][None], item["mask"][None]
             item["estimate"] = PREFILLS[self.prefill](batch_image * (1 - batch_mask), batch_mask)[0]

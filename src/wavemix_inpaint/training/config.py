@@ -45,7 +45,9 @@ class TrainConfig:
         False, "with init_from: the checkpoint is a smaller WaveMix (fewer modules / blocks); its function is kept exactly"
     )
     data: str = _setting("", "training images: a folder (recursive) or stl10:PATH")
-    val_data: str | None = _setting(None, "validation images (default: the val split / centre crops of --data)")
+    val_data: str | None = _setting(
+        None, "validation images (default: STL-10's val split, or a seeded tenth of a --data folder, then not trained on)"
+    )
     output: str = _setting("runs/train", "run folder for checkpoints and logs")
     image_size: int = _setting(96, "training crop size in pixels")
     augment: str = _setting("distortions", "none, light or distortions")

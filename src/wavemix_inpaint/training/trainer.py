@@ -19,6 +19,8 @@ Run folder layout::
 from __future__ import annotations
 
 import csv
+import inspect
+import io
 import math
 import time
 from collections.abc import Iterator
@@ -32,7 +34,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Subset
 
 from wavemix_inpaint.checkpoint import read_checkpoint, save_checkpoint
-from wavemix_inpaint.data import MaskedImageDataset, build_dataset, worker_init_fn
+from wavemix_inpaint.data import STL10_PREFIX, MaskedImageDataset, build_dataset, split_indices, worker_init_fn
 from wavemix_inpaint.data import Subset as IndexSubset
 from wavemix_inpaint.device import autocast, autocast_dtype, select_device
 from wavemix_inpaint.errors import InputError, WavemixError
@@ -103,7 +105,8 @@ class Trainer:
             self.device, memory_format=self.memory_format
         )
         if config.init_from and not resume:  # fine-tune: start from a checkpoint's weights
-            _, tensors = read_checkpoint(config.init_from)
+            saved, tensors = read_checkpoint(config.init_from)
+            _check_same_function(saved.get("config", {}), self.model, config)
             if config.init_grow:  # a smaller WaveMix: same function, more capacity (new parts start at zero)
                 if not hasattr(self.model, "grow_from"):
                     raise InputError(f"init_grow needs a WaveMix model, not {config.model!r}")
@@ -161,6 +164,12 @@ class Trainer:
             raise InputError("no training data given: use --data DIR or --data stl10:PATH")
         train_images = build_dataset(cfg.data, "train", cfg.image_size)
         val_images = build_dataset(cfg.val_data or cfg.data, "val", cfg.image_size)
+        if not cfg.val_data and not cfg.data.startswith(STL10_PREFIX):  # (STL-10: its seeded val split already)
+            # a folder without --val-data: validate on a seeded share of its photos, never trained on
+            split = split_indices(len(train_images), HELD_OUT_FRACTIONS, seed=0)
+            if not len(split["val"]) or not len(split["train"]):
+                raise InputError(f"{cfg.data} has too few photos to hold some out for validation: give --val-data")
+            train_images, val_images = IndexSubset(train_images, split["train"]), IndexSubset(val_images, split["val"])
         val_count = min(cfg.val_size, len(val_images))
         mask_dir = self.run_dir / "val_masks"
         if self.dist.is_main and not (mask_dir / "masks.json").exists():
@@ -205,6 +214,8 @@ class Trainer:
 
     def _restore(self) -> None:
         self.loop, payload = load_training_state(self.run_dir / "last.pt")
+        if self.dist.is_main:
+            self._drop_rows_after(self.loop.epoch)
         self.model.load_state_dict(payload["model"])
         self.optimizer = self._make_optimizer(self.loop.phase)
         self.optimizer.load_state_dict(payload["optimizer"])
@@ -214,15 +225,19 @@ class Trainer:
         if "cuda_rng" in payload and self.device.type == "cuda":
             torch.cuda.set_rng_state(payload["cuda_rng"], self.device)
 
-    def _save(self, is_best: bool = False) -> None:
+    def _save(self, is_best: bool = False, row: dict[str, Any] | None = None) -> None:
+        """Weights, then the epoch's ``row``, then ``last.pt`` last: a run killed in between resumes from
+        the previous ``last.pt`` and redoes the epoch (its row, if written, is dropped on resume)."""
         if not self.dist.is_main:
             return
-        save_training_state(self.run_dir / "last.pt", self.loop, self._payload())
         dtype = SAVE_DTYPES[self.config.save_dtype]
         info = {"epoch": self.loop.epoch, "step": self.loop.step, "data": self.config.data}
         save_checkpoint(self.model, self.run_dir / "last.safetensors", dtype=dtype, **info)
         if is_best:
             save_checkpoint(self.model, self.run_dir / "best.safetensors", dtype=dtype, **info)
+        if row is not None:
+            self._write_row(row)
+        save_training_state(self.run_dir / "last.pt", self.loop, self._payload())
 
     # ------------------------------------------------------------------ data
     def _steps_per_epoch(self) -> int:
@@ -235,8 +250,11 @@ class Trainer:
         global_batch = cfg.batch_size * world
         steps = self._steps_per_epoch()
         rng = np.random.default_rng([cfg.seed, epoch, 0x5EED])
-        needed = steps * global_batch
-        order = np.concatenate([rng.permutation(len(self.train_set)) for _ in range(-(-needed // len(self.train_set)))])
+        needed, count = steps * global_batch, len(self.train_set)
+        # an epoch longer than the data set passes over it several times: pass k asks for index + k * count,
+        # the same photo with its own crop, augmentation and mask (MaskedImageDataset), not an exact repeat
+        passes = [rng.permutation(count) + k * count for k in range(-(-needed // count))]
+        order = np.concatenate(passes)
         per_rank = order[:needed].reshape(steps, world, cfg.batch_size)[:, self.dist.rank, :]
         return per_rank.reshape(-1).tolist()
 
@@ -359,6 +377,20 @@ class Trainer:
             from tqdm import tqdm
 
             tqdm.write(message)
+
+    def _drop_rows_after(self, epochs_done: int) -> None:
+        """Remove metrics.csv rows of epochs that ``last.pt`` does not include (a kill after the row was
+        written and before ``last.pt`` was): they are trained again, and logged again."""
+        path = self.run_dir / "metrics.csv"
+        if not path.exists():
+            return
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        kept = [rows[0]] + [row for row in rows[1:] if row and int(row[0]) <= epochs_done]
+        if len(kept) < len(rows):
+            text = io.StringIO()
+            csv.writer(text, lineterminator="\n").writerows(kept)
+            atomic_write_text(path, text.getvalue())
 
     def _write_row(self, row: dict[str, Any]) -> None:
         path = self.run_dir / "metrics.csv"
@@ -485,7 +517,6 @@ class Trainer:
         self.loop.epoch += 1
         self.loop.batch_in_epoch = 0
         self.loop.epoch_loss_sum, self.loop.epoch_loss_count = 0.0, 0
-        self._save(is_best=is_best)
         row = {
             "epoch": epoch + 1,
             "step": self.loop.step,
@@ -499,14 +530,41 @@ class Trainer:
             "images_seen": self.loop.images_seen,
             "cpu_seconds": round(self.loop.cpu_seconds, 1),
         }
-        if self.dist.is_main:
-            self._write_row(row)
+        self._save(is_best=is_best, row=row)
         self._log(
             f"epoch {epoch + 1}: train_loss {train_loss:.4f} val_loss {metrics['val_loss']:.4f} "
             f"val_ssim {metrics['val_ssim']:.4f} val_psnr {metrics['val_psnr']:.2f} ({seconds:.1f}s)"
             + (" *best*" if is_best else "")
         )
         return row
+
+
+#: train / val / test shares of a training folder given without ``val_data``
+HELD_OUT_FRACTIONS = (0.9, 0.1, 0.0)
+
+#: architecture settings a fine-tuned model may differ in from its ``init_from`` checkpoint: dropout is a
+#: training choice; growing (``init_grow``) adds blocks
+_MAY_DIFFER = {"dropout"}
+_MAY_GROW = {"blocks_per_module", "num_modules"}
+
+
+def _check_same_function(saved: dict[str, Any], model: nn.Module, config: TrainConfig) -> None:
+    """Refuse an ``init_from`` checkpoint whose settings without weights (e.g. its prefill) differ from
+    the model being trained: its weights would load and compute something else."""
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(type(model).__init__).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+    saved, model = {**defaults, **saved}, {**defaults, **(getattr(model, "config", None) or {})}
+    allowed = _MAY_DIFFER | (_MAY_GROW if config.init_grow else set())
+    different = {
+        key: (saved[key], model[key]) for key in saved.keys() & model.keys() if key not in allowed and saved[key] != model[key]
+    }
+    if different:
+        detail = ", ".join(f"{key}: {old!r} in the checkpoint, {new!r} here" for key, (old, new) in sorted(different.items()))
+        options = " ".join(f"--model-option {key}={old}" for key, (old, _) in sorted(different.items()))
+        raise InputError(f"{config.init_from} was trained with other settings ({detail}); to fine-tune it, use {options}")
 
 
 def resume_config(run_dir: str | Path, **overrides: Any) -> TrainConfig:
