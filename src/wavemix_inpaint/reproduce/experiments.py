@@ -114,7 +114,9 @@ def _header(plan: dict[str, Any], device: torch.device, title: str) -> list[str]
         + f"); torch {env['torch']}; {env['date']}"
     )
     if data.get("train"):
-        lines.append(f"- training data: `{data['train']}`; validation: `{data['val'] or 'a seeded held-out split of the training data (never trained on)'}`")
+        lines.append(
+            f"- training data: `{data['train']}`; validation: `{data['val'] or 'a seeded held-out split of the training data (never trained on)'}`"
+        )
     lines.append(f"- evaluation data: `{data['eval']}` (split {data['eval_split']}), {data['image_size']}x{data['image_size']}")
     if plan.get("budget"):
         b = plan["budget"]
