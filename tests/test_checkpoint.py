@@ -98,3 +98,16 @@ def test_written_files_get_normal_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_checkpoint_whose_settings_cannot_build_its_model_is_a_checkpoint_error(tmp_path):
+    from safetensors.torch import save_file
+
+    from wavemix_inpaint.checkpoint import METADATA_KEY
+
+    for config, message in (({"embed_dim": 30}, "cannot be built: embed_dim must be divisible by 4"), ([1], "not a mapping")):
+        path = tmp_path / "bad.safetensors"
+        text = json.dumps({"format": "wavemix-inpaint/1", "model": "wavemix-tiny", "config": config})
+        save_file({"x": torch.zeros(1)}, str(path), metadata={METADATA_KEY: text})
+        with pytest.raises(CheckpointError, match=message):
+            load_model(path)

@@ -70,6 +70,27 @@ def test_numpy_dtypes_round_trip(inpainter, image, hole, dtype) -> None:
         assert 0 <= out.min() and out.max() <= 1
 
 
+def test_numpy_shape_and_byte_order_come_back_as_given(inpainter, image, hole) -> None:
+    column = image[..., :1]  # H x W x 1
+    assert inpainter(column, hole).shape == column.shape == inpainter(column, np.zeros_like(hole)).shape
+    big_endian = (image.astype(np.uint16) * 257).astype(">u2")  # as some TIFF / FITS readers give it
+    out = inpainter(big_endian, hole)
+    assert out.dtype == big_endian.dtype and np.array_equal(out[~hole], big_endian[~hole])
+
+
+def test_pil_results_keep_metadata_and_the_same_mode_with_or_without_a_hole(inpainter, image, hole) -> None:
+    photo = Image.fromarray(image)
+    photo.info.update(dpi=(300, 300), icc_profile=b"profile bytes")
+    filled = inpainter(photo, hole)
+    assert filled.info["dpi"] == (300, 300) and filled.info["icc_profile"] == b"profile bytes"
+    cmyk = photo.convert("CMYK")
+    assert inpainter(cmyk, hole).mode == inpainter(cmyk, np.zeros_like(hole)).mode == "RGB"
+    keyed = Image.fromarray(image[..., 0])  # grey with a transparent key value: alpha, not a lost key
+    keyed.info["transparency"] = int(image[0, 0, 0])
+    out = inpainter(keyed, hole)
+    assert out.mode == "RGBA" and np.asarray(out)[0, 0, 3] == 0 and np.asarray(out)[hole][:, 3].min() == 255
+
+
 def test_numpy_grey_and_alpha(inpainter, image, hole) -> None:
     grey = image[..., 0]
     out = inpainter(grey, hole)

@@ -88,6 +88,13 @@ def test_cli_inpaint_with_onnx_and_export_refuses_overwrite(exported, tmp_path, 
     assert onnx_path.read_bytes() == before
 
 
+def test_a_classical_method_is_not_exported(tmp_path, capsys) -> None:
+    checkpoint = save_checkpoint(create_model("telea"), tmp_path / "telea.safetensors")
+    assert main(["export", "--checkpoint", str(checkpoint), "--output", str(tmp_path / "t.onnx"), "--no-verify"]) == 2
+    assert "telea is a classical method, not a network: nothing to export" in capsys.readouterr().err
+    assert not (tmp_path / "t.onnx").exists()
+
+
 def test_bad_onnx_files(tmp_path) -> None:
     (tmp_path / "junk.onnx").write_bytes(b"not a model")
     with pytest.raises(InputError, match="junk.onnx"):

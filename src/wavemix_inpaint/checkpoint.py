@@ -102,10 +102,12 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.T
 def load_model(path: str | Path, **overrides: Any) -> InpaintingModel:
     """Rebuild the architecture recorded in a checkpoint and load its weights (float32, eval mode)."""
     config, tensors = read_checkpoint(path)
+    if not isinstance(config.get("config"), dict):
+        raise CheckpointError(f"checkpoint {path} has no architecture settings (its 'config' is not a mapping)")
     try:
         model = create_model(config["model"], **{**config["config"], **overrides})
-    except InputError as error:
-        raise CheckpointError(f"checkpoint {path} describes an unknown architecture: {error}") from None
+    except (InputError, ValueError, TypeError) as error:
+        raise CheckpointError(f"checkpoint {path} describes an architecture that cannot be built: {error}") from None
     load_state_strict(model, tensors, str(path))
     model.checkpoint_info = {key: value for key, value in config.items() if key not in ("config",)}
     return model.eval()

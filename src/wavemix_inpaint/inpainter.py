@@ -135,8 +135,8 @@ class _Converted:
         mode = image.mode
         if mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
             raise InputError(f"PIL mode {mode} (16/32-bit) is not supported here: use imageio.read_image or a uint16 numpy array")
-        if mode not in ("RGB", "RGBA", "L", "LA"):
-            has_alpha = mode in ("PA", "RGBa", "La") or "transparency" in image.info
+        has_alpha = mode in ("PA", "RGBa", "La") or "transparency" in image.info  # (a tRNS key colour too)
+        if mode not in ("RGB", "RGBA", "L", "LA") or "transparency" in image.info:
             image = image.convert("RGBA" if has_alpha else "RGB")
         self.pil_mode = image.mode
         self._init_numpy(np.asarray(image))
@@ -144,6 +144,8 @@ class _Converted:
 
     def _init_numpy(self, array: np.ndarray) -> None:
         self.kind = "numpy"
+        if not array.dtype.isnative:  # big-endian data (some TIFF / FITS readers); given back as it came
+            array = array.astype(array.dtype.newbyteorder("="))
         if array.ndim == 3 and array.shape[2] == 1:
             array = array[..., 0]
         if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (2, 3, 4))):
@@ -183,8 +185,8 @@ class _Converted:
 
     def copy(self) -> ImageLike:
         source = self.source
-        if isinstance(source, Image.Image):
-            return source.copy()
+        if isinstance(source, Image.Image):  # in the mode a filled result would have
+            return source.copy() if source.mode == self.pil_mode else source.convert(self.pil_mode)
         if isinstance(source, np.ndarray):
             return source.copy()
         return source.clone()
@@ -218,8 +220,11 @@ class _Converted:
         else:
             out[..., :3][hole[0]] = fill
         if self.kind == "pil":
-            return Image.fromarray(out, self.pil_mode)
-        return out
+            result = Image.fromarray(out, self.pil_mode)
+            if self.source.mode == self.pil_mode:  # ICC profile, dpi...: still true of these pixels
+                result.info.update(self.source.info)
+            return result
+        return out.reshape(self.source.shape).astype(self.source.dtype, copy=False)  # H x W x 1, byte order
 
 
 # --------------------------------------------------------------------------------------- the inpainter

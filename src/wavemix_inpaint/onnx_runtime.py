@@ -88,6 +88,10 @@ def export_onnx(
         raise InputError(f"ONNX output path must end with .onnx, got {path}")
     if not overwrite and path.exists():
         raise InputError(f"refusing to overwrite existing file {path} (use --overwrite)")
+    if not getattr(model, "trainable", True):
+        raise InputError(
+            f"{getattr(model, 'model_name', None) or type(model).__name__} is a classical method, not a network: nothing to export"
+        )
     multiple = int(getattr(model, "size_multiple", 1))
     model = model.eval().to("cpu")
     wrapper = _Predict(model).eval()
@@ -113,6 +117,10 @@ def export_onnx(
         except Exception as error:  # noqa: BLE001 - exporter failures come in many types
             raise ExportError(f"ONNX export failed (opset {opset}): {error}") from None
         proto = onnx.load(str(tmp))
+        if [graph_input.name for graph_input in proto.graph.input] != list(INPUT_NAMES):
+            raise ExportError(
+                f"the exported graph does not take the inputs {', '.join(INPUT_NAMES)}: this model cannot be exported"
+            )
         metadata = {
             "format": FORMAT,
             "size_multiple": str(multiple),
@@ -130,7 +138,12 @@ def export_onnx(
         onnx.checker.check_model(proto)
         onnx.save(proto, str(tmp))
         if verify:
-            _verify(model, tmp, multiple)
+            try:
+                _verify(model, tmp, multiple)
+            except ExportError:
+                raise
+            except Exception as error:  # noqa: BLE001 - ONNX Runtime raises its own exception types
+                raise ExportError(f"the exported ONNX model failed its check run in ONNX Runtime: {error}") from None
     return path
 
 
@@ -186,6 +199,9 @@ class OnnxInpainter:
         if self.prefill and self.prefill not in PREFILLS:
             raise InputError(f"{self.path} needs the unknown prefill {self.prefill!r} (newer wavemix-inpaint?)")
         self.metadata = dict(metadata)
+        inputs = [graph_input.name for graph_input in self.session.get_inputs()]
+        if inputs != list(INPUT_NAMES):
+            raise InputError(f"{self.path} takes the inputs {inputs}, not {list(INPUT_NAMES)}: re-export it")
         self.description = f"{metadata.get('model', 'onnx')} (ONNX {self.path.name})"
 
     def __repr__(self) -> str:
