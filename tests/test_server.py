@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
 import threading
 import time
@@ -571,6 +572,37 @@ def test_the_servers_default_options_apply_unless_a_request_overrides_them(inpai
         assert override.status_code == 200, override.text
         hole, options = recording.calls[-1]
         assert (options.strategy, options.seed) == ("crop", 3) and hole.mean() > 0.8  # white = hole now, dilated
+
+
+def test_notices_headers_jpeg_quality_and_head_requests(inpainter, client):
+    class Noting:
+        def run(self, image, mask, options):  # noqa: ANN001, ANN202
+            result, notices = inpainter.run(image, mask, options)
+            return result, [*notices, "filled \u2014 with care\r\nX-Injected: 1"]
+
+    upload = files(encode(photo(WIDTH, HEIGHT)), encode(box_mask(WIDTH, HEIGHT, BOX)))
+    with TestClient(create_app(Noting())) as server:
+        response = server.post(URL, files=upload)
+        assert response.status_code == 200 and "x-injected" not in response.headers
+        assert response.headers["x-notices"] == "filled \\u2014 with care  X-Injected: 1"
+        as_json = server.post(URL, files=upload, headers={"Accept": "application/json"})
+        assert as_json.json()["notices"] == ["filled \u2014 with care\r\nX-Injected: 1"]  # the exact text
+    jpeg = encode(photo(WIDTH, HEIGHT), "JPEG", quality=40)
+    response = client.post(URL, files=files(jpeg, encode(box_mask(WIDTH, HEIGHT, BOX)), "photo.jpg"))
+    assert response.status_code == 200
+    assert decode(response.content).quantization == Image.open(io.BytesIO(jpeg)).quantization  # as the CLI
+    assert client.head("/healthz").status_code == 200 and client.head("/").status_code == 200
+
+
+def test_offers_with_the_same_file_name_are_told_apart_by_their_folder(tmp_path):
+    from wavemix_inpaint.server.catalog import ModelCatalog, parse_offer
+
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        (tmp_path / run / "best.safetensors").write_bytes(b"")
+    offers = [parse_offer(str(tmp_path / run / "best.safetensors")) for run in ("a", "b")]
+    catalog = ModelCatalog(offers, lambda offer: None)
+    assert list(catalog.offers) == ["a/best", "b/best"] and catalog.default == "a/best"
 
 
 def test_healthz_never_reports_more_queued_than_the_queue_limit():

@@ -32,6 +32,18 @@ def test_estimate_counts_the_largest_window_the_pipeline_processes():
     assert default_budget_bytes() >= 64 << 20
 
 
+def test_estimate_is_zero_for_an_empty_mask_and_full_size_where_resize_works_at_full_size():
+    assert estimate_request_bytes(np.zeros((900, 1200), bool), InpaintOptions(strategy="full")) == 0
+    hole = np.zeros((256, 256), bool)
+    hole[:, 1::2] = True  # known columns vanish at 64 px: the pipeline falls back to full resolution
+    resize, full = InpaintOptions(strategy="resize", resize_limit=64), InpaintOptions(strategy="full")
+    assert estimate_request_bytes(hole, resize) == estimate_request_bytes(hole, full)
+    box = np.zeros((256, 256), bool)
+    box[100:140, 100:140] = True
+    assert estimate_request_bytes(box, resize) < estimate_request_bytes(box, full)
+    assert estimate_request_bytes(box, resize.replace(texture=True)) == estimate_request_bytes(box, full)  # texture: full size
+
+
 def test_a_request_over_the_budget_is_413_and_the_next_one_is_served():
     from fastapi.testclient import TestClient
 

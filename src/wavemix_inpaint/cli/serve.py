@@ -84,7 +84,7 @@ def _catalog(args: argparse.Namespace):  # noqa: ANN202 - a ModelCatalog, import
     primary = args.checkpoint or args.onnx or args.model or "default"
 
     def load(offer):  # noqa: ANN001, ANN202
-        if offer is offers[0]:
+        if (offer.kind, offer.source) == (offers[0].kind, offers[0].source):  # the primary: --model / --checkpoint / --onnx
             return load_inpainter(args)
         return load_offer(offer, device=args.device, precision=args.precision)
 

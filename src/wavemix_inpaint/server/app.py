@@ -179,7 +179,7 @@ def _wants_json(accept: str | None) -> bool:
 
 
 def _encode(
-    pixels: np.ndarray, hole: np.ndarray, source: LoadedImage, output_format: str, quality: int, original: bytes
+    pixels: np.ndarray, hole: np.ndarray, source: LoadedImage, output_format: str, quality: int | None, original: bytes
 ) -> tuple[bytes, str, str]:
     """Encode the result like its source (mode, alpha, metadata; known pixels exact; an empty hole gives back the
     ``original`` bytes), as the CLI does; returns (bytes, media type, extension)."""
@@ -345,7 +345,10 @@ class InpaintServer:
         ] = None,
         strategy: _STRATEGY_FIELD = None,
         format: _FORMAT_FIELD = "same",
-        quality: Annotated[int, Form(ge=1, le=100, description="JPEG/WebP quality")] = 95,
+        quality: Annotated[
+            int | None,
+            Form(ge=1, le=100, description="JPEG/WebP quality (default: a JPEG keeps its own quantisation, others 95)"),
+        ] = None,
         texture: _TEXTURE_FIELD = None,
         seed: Annotated[
             int | None, Form(ge=0, le=MAX_SEED, description="random seed of the texture stage (default: the server's)")
@@ -432,7 +435,7 @@ class InpaintServer:
         hole: np.ndarray,
         options: InpaintOptions,
         output_format: str,
-        quality: int,
+        quality: int | None,
         original: bytes,
         deadline: float | None,
     ) -> _Outcome:
@@ -499,6 +502,13 @@ class InpaintServer:
         return serve
 
 
+def _header_text(text: str) -> str:
+    """``text`` as a valid HTTP header value: ASCII (other characters escaped, e.g. ``\\u2014``), no line
+    breaks or control characters (the JSON response carries the exact text)."""
+    escaped = text.encode("ascii", "backslashreplace").decode("ascii")
+    return "".join(character if character.isprintable() else " " for character in escaped)
+
+
 def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else max(0.0, deadline - time.perf_counter())
 
@@ -541,7 +551,7 @@ def _respond(request: Request, outcome: _Outcome) -> Response:
         "X-Elapsed-Ms": str(elapsed_ms),
         "X-Image-Width": str(outcome.width),
         "X-Image-Height": str(outcome.height),
-        **({"X-Notices": " | ".join(outcome.notices)} if outcome.notices else {}),
+        **({"X-Notices": _header_text(" | ".join(outcome.notices))} if outcome.notices else {}),
         "Vary": "Accept",
         "Cache-Control": "no-store",
     }
@@ -662,10 +672,10 @@ def _add_routes(app: FastAPI, server: InpaintServer) -> None:
     app.add_api_route(
         f"{API_PREFIX}/models", server.models, methods=["GET"], summary="Architectures, pretrained weights and the loaded model"
     )
-    app.add_api_route("/healthz", server.healthz, methods=["GET"], summary="Liveness and load")
+    app.add_api_route("/healthz", server.healthz, methods=["GET", "HEAD"], summary="Liveness and load")
     app.add_api_route("/docs", server.api_reference, methods=["GET"], include_in_schema=False)
     for path, name in (("/", "index.html"), ("/static/app.js", "app.js"), ("/static/style.css", "style.css")):
-        app.add_api_route(path, server.static_file(name), methods=["GET"], include_in_schema=False)
+        app.add_api_route(path, server.static_file(name), methods=["GET", "HEAD"], include_in_schema=False)
 
 
 def _timeout_detail(limit: float | None, stage: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ class Offer:
     description: str
 
 
-def load_offer(offer: Offer, device: str | None = None, precision: str = "fp32") -> Any:
+def load_offer(offer: Offer, device: str = "auto", precision: str = "fp32") -> Any:
     """The :class:`~wavemix_inpaint.inpainter.Inpainter` of an offer (classical methods run on the CPU)."""
     from wavemix_inpaint.inpainter import Inpainter
     from wavemix_inpaint.models import create_model
@@ -85,12 +85,25 @@ def _model_bytes(inpainter: Any) -> int:
     return MODEL_OVERHEAD_BYTES + 2 * sum(p.numel() * p.element_size() for p in model.parameters())
 
 
+def _distinct_ids(offers: list[Offer]) -> list[Offer]:
+    """Files with the same name (``runs/a/best.safetensors``, ``runs/b/best.safetensors``) are told apart
+    by their folder: ``a/best``, ``b/best``."""
+    names = [offer.id for offer in offers]
+    return [
+        replace(offer, id=f"{Path(offer.source).parent.name}/{offer.id}")
+        if names.count(offer.id) > 1 and offer.kind in ("checkpoint", "onnx")
+        else offer
+        for offer in offers
+    ]
+
+
 class ModelCatalog:
     """Offers, the loaded inpainters (least recently used first) and the lock that guards them."""
 
     def __init__(self, offers: list[Offer], load: Callable[[Offer], Any], budget_bytes: int = 1 << 30) -> None:
         if not offers:
             raise InputError("a server must offer at least one model")
+        offers = _distinct_ids(offers)
         ids = [offer.id for offer in offers]
         if len(set(ids)) != len(ids):
             raise InputError(f"two offered models have the same name: {', '.join(sorted(ids))}")
@@ -124,6 +137,7 @@ class ModelCatalog:
                 inpainter = self._load(offer)
             except Exception as error:  # noqa: BLE001 - any failure to load is this one model's problem
                 reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                reason = reason.replace(offer.source, Path(offer.source).name) if offer.kind in ("checkpoint", "onnx") else reason
                 raise ModelUnavailableError(f"model {model_id!r} could not be loaded: {reason}") from error
             size = _model_bytes(inpainter)
             while self._loaded and sum(cost for _, cost in self._loaded.values()) + size > self.budget_bytes:

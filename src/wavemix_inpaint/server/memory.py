@@ -17,9 +17,11 @@ import os
 import resource
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from wavemix_inpaint.inference import InpaintOptions, crop_boxes
+from wavemix_inpaint.models.pyramid import known_survives
 
 #: bytes per pixel of a window the network processes (activations, coarse-to-fine levels, texture)
 WINDOW_BYTES_PER_PIXEL = 500
@@ -33,14 +35,27 @@ def estimate_request_bytes(hole: np.ndarray, options: InpaintOptions) -> int:
     """Peak extra memory to inpaint an image of ``hole``'s size with ``options`` (see the module doc)."""
     height, width = hole.shape
     longest = max(height, width)
+    if not hole.any():
+        return 0  # nothing to fill: the input comes back as it is
     if options.strategy == "resize" and longest > options.resize_limit:
-        scale = options.resize_limit / longest
-        window = round(height * scale) * round(width * scale)
+        window = _resized_window(hole, options)
     elif options.strategy == "crop" and longest > options.crop_trigger and hole.any():
         window = max((bottom - top) * (right - left) for top, bottom, left, right in crop_boxes(hole, options.crop_margin))
     else:
         window = height * width
     return int(WINDOW_BYTES_PER_PIXEL * window + IMAGE_BYTES_PER_PIXEL * height * width)
+
+
+def _resized_window(hole: np.ndarray, options: InpaintOptions) -> int:
+    """Pixels the resize strategy works on: the downscaled image, or the whole one where the pipeline
+    works at full resolution (the texture stage; a mask whose known pixels vanish when downscaled)."""
+    height, width = hole.shape
+    scale = options.resize_limit / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    if options.texture or not known_survives(hole, small):
+        return height * width
+    return size[0] * size[1]
 
 
 def _meminfo_available() -> int | None:
