@@ -388,6 +388,9 @@ class InpaintServer:
             self._check_memory(hole, options)
             counted = False  # acquire() takes us out of `waiting` whatever happens
             await self._acquire(deadline)
+            if await request.is_disconnected():  # gave up while queued: its slot goes to the next request
+                self.queue.release()
+                return Response(status_code=499)
             outcome = await self._infer(model, source, hole, options, format, quality, image_bytes, deadline)
         finally:
             if counted:

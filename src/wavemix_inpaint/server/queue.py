@@ -63,13 +63,17 @@ class InferenceQueue:
             self.waiting -= 1
         self.running += 1
 
+    def release(self) -> None:
+        """Give back a slot taken by :meth:`acquire` without running anything (the client went away)."""
+        self.running -= 1
+        self.semaphore.release()
+
     def run(self, func: Callable[[], Any]) -> asyncio.Future:
         """Run ``func`` in a worker thread; the slot (taken by :meth:`acquire`) is released when it ends."""
         future = asyncio.get_running_loop().run_in_executor(self._executor, func)
 
         def release(done: asyncio.Future) -> None:
-            self.running -= 1
-            self.semaphore.release()
+            self.release()
             if not done.cancelled():
                 done.exception()  # mark retrieved: an abandoned (timed-out) failure is not "never retrieved"
 
