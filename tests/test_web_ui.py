@@ -474,3 +474,122 @@ def test_model_dropdown_switches_the_model(catalog_url, browser, tmp_path):
         finally:
             context.close()
     assert not np.array_equal(results["tiny"], results["telea"])
+
+
+#: holds every inpainting request in the page until ``window.releaseInpaint()`` is called, and counts them
+#: in ``document.body.dataset.inpaintRequests`` (so a test can act while a run is in flight)
+HOLD_INPAINT = """() => {
+  const send = window.fetch;
+  let release;
+  const gate = new Promise((resolve) => (release = resolve));
+  window.releaseInpaint = () => release();
+  document.body.dataset.inpaintRequests = "0";
+  window.fetch = (url, init) => {
+    if (!String(url).endsWith("/inpaint")) return send(url, init);
+    document.body.dataset.inpaintRequests = String(Number(document.body.dataset.inpaintRequests) + 1);
+    return gate.then(() => send(url, init));
+  };
+}"""
+
+#: picks a PNG (base64) in #mask-input the way the file dialog does, without Playwright's checks on the input
+PICK_MASK = """(b64) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], "loaded-mask.png", { type: "image/png" }));
+  const input = document.getElementById("mask-input");
+  input.files = transfer.files;
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+}"""
+
+IDLE = "() => document.body.dataset.busy !== 'true'"
+
+
+def test_undo_after_redo_keeps_the_mask_each_run_used(server_url, browser, tmp_path):
+    photo(WIDTH, HEIGHT, seed=11).save(tmp_path / "photo.png")
+    context, page, errors = open_page(browser, server_url, tmp_path / "photo.png")
+    try:
+        page.fill("#brush-size", "6")
+        page.dispatch_event("#brush-size", "input")
+        mouse_stroke(page, (10, 20), (30, 20))
+        page.click("#run-btn")
+        page.wait_for_function("() => document.body.dataset.runs === '1' && document.body.dataset.busy === 'false'")
+        mouse_stroke(page, (60, 40), (85, 40))
+        second = hole(page)
+        assert second.any()
+        page.click("#run-btn")
+        page.wait_for_function("() => document.body.dataset.runs === '2' && document.body.dataset.busy === 'false'")
+        for key in ["Control+z"] * 3 + ["Control+Shift+z"] * 3 + ["Control+z"]:
+            page.keyboard.press(key)
+            page.wait_for_function(IDLE)
+        assert np.array_equal(hole(page), second), "undoing the second run again must bring back the mask it used"
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_double_click_on_inpaint_sends_one_request(server_url, browser, tmp_path):
+    photo(WIDTH, HEIGHT, seed=12).save(tmp_path / "photo.png")
+    context, page, errors = open_page(browser, server_url, tmp_path / "photo.png")
+    try:
+        mouse_stroke(page, (10, 20), (40, 30))
+        painted = hole(page)
+        page.evaluate(HOLD_INPAINT)
+        # two clicks in the same task: the second one comes before the mask is encoded
+        page.evaluate("() => { const run = document.getElementById('run-btn'); run.click(); run.click(); }")
+        page.wait_for_function("() => document.body.dataset.inpaintRequests !== '0'")
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.body.dataset.inpaintRequests") == "1"
+        page.evaluate("window.releaseInpaint()")
+        page.wait_for_function("() => document.body.dataset.runs === '1' && document.body.dataset.busy === 'false'")
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.body.dataset.runs") == "1"
+        assert page.evaluate("document.body.dataset.inpaintRequests") == "1"
+        page.keyboard.press("Control+z")
+        page.wait_for_function("() => document.getElementById('compare-btn').disabled")
+        assert np.array_equal(hole(page), painted), "one Undo must bring back the original and its mask"
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_mask_loaded_during_a_run_is_refused(server_url, browser, tmp_path):
+    photo(WIDTH, HEIGHT, seed=13).save(tmp_path / "photo.png")
+    loaded = np.zeros((HEIGHT, WIDTH), np.uint8)
+    loaded[40:60, 60:90] = 255
+    buffer = io.BytesIO()
+    Image.fromarray(loaded).save(buffer, format="PNG")
+    context, page, errors = open_page(browser, server_url, tmp_path / "photo.png")
+    try:
+        assert page.is_enabled("#mask-input")
+        mouse_stroke(page, (10, 20), (30, 20))
+        used = hole(page)
+        page.evaluate(HOLD_INPAINT)
+        page.click("#run-btn")
+        page.wait_for_function("() => document.body.dataset.inpaintRequests === '1'")
+        assert page.is_disabled("#mask-input"), "Load mask must be inert while a run is in flight"
+        page.evaluate(PICK_MASK, base64.b64encode(buffer.getvalue()).decode())
+        page.wait_for_selector("#error:not([hidden])")
+        assert "wait" in page.text_content("#error-text")
+        assert np.array_equal(hole(page), used), "the mask must not change while a run is in flight"
+        page.evaluate("window.releaseInpaint()")
+        page.wait_for_function("() => document.body.dataset.runs === '1' && document.body.dataset.busy === 'false'")
+        assert page.is_enabled("#mask-input")
+        page.keyboard.press("Control+z")
+        page.wait_for_function("() => document.getElementById('compare-btn').disabled")
+        assert np.array_equal(hole(page), used), "Undo must bring back the mask the run used"
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_space_released_while_the_window_is_blurred_does_not_stick(server_url, browser, tmp_path):
+    photo(WIDTH, HEIGHT, seed=14).save(tmp_path / "photo.png")
+    context, page, errors = open_page(browser, server_url, tmp_path / "photo.png")
+    try:
+        page.keyboard.down(" ")
+        page.evaluate("window.dispatchEvent(new Event('blur'))")  # the key-up goes to another window
+        mouse_stroke(page, (10, 20), (40, 20))
+        assert hole(page)[20, 15:35].all(), "a drag after the window lost focus must paint, not pan"
+        assert not errors, errors
+    finally:
+        context.close()

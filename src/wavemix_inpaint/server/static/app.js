@@ -4,7 +4,9 @@
 //   * `state.image` is the current image entry {blob, name, type, width, height, bitmap, before}.
 //     `before` is the entry the image was inpainted from (what "compare" shows).
 //   * The mask lives on #mask-canvas at the image's own pixel size (CSS scales it to fit), as a list of
-//     operations `state.ops` (brush / eraser strokes in image pixels) that can be replayed.
+//     operations `state.ops` (brush / eraser strokes in image pixels) that can be replayed. History
+//     entries keep references to such lists, so a list is never changed in place: every edit makes a new
+//     one (`state.ops = [...state.ops, op]`), and an entry's list stays what it was.
 //   * One undo stack covers strokes, "clear mask", inpainting runs and opening images, so undoing a run
 //     brings back the previous image *and* the mask that was used.
 "use strict";
@@ -28,6 +30,7 @@
     invert: $("invert-btn"),
     morphSize: $("morph-size"),
     maskInput: $("mask-input"),
+    maskLoad: $("mask-load-btn"),
     maskDownload: $("mask-download-btn"),
     zoomFit: $("zoom-fit"),
     zoom100: $("zoom-100"),
@@ -217,7 +220,7 @@
   async function openFile(file) {
     if (!file) return;
     if (state.busy) {
-      showError("Please wait for the current inpainting to finish.");
+      showError(WAIT_FOR_RUN);
       return;
     }
     hideError();
@@ -372,7 +375,7 @@
   }
 
   function commitOp(op) {
-    state.ops.push(op);
+    state.ops = [...state.ops, op]; // a new list: history entries may hold the old one
     pushAction({ type: "stroke", op });
     drawMask();
     if (el.autoRun.checked) runInpainting();
@@ -545,8 +548,14 @@
 
   // An uploaded mask: white (or, with a varying alpha channel, opaque) = fill. A mask of another size is
   // refused with the CLI's message, and resizing it (nearest, as `--resize-mask` does) is offered.
+  const WAIT_FOR_RUN = "Please wait for the current inpainting to finish.";
+
   async function uploadMask(file) {
     if (!file || !state.image) return;
+    if (state.busy) {
+      showError(WAIT_FOR_RUN);
+      return;
+    }
     let bitmap;
     try {
       bitmap = await createImageBitmap(file);
@@ -567,6 +576,11 @@
   }
 
   function applyMask(file, bitmap) {
+    // (a run may have started while the file was decoded, or before "Resize mask" was pressed)
+    if (state.busy) {
+      showError(WAIT_FOR_RUN);
+      return;
+    }
     const { width, height } = el.maskCanvas;
     const canvas = document.createElement("canvas");
     canvas.width = width;
@@ -695,7 +709,7 @@
     state.redo.push(action);
     switch (action.type) {
       case "stroke":
-        state.ops.pop();
+        state.ops = state.ops.slice(0, -1); // never in place: the list may be a history entry's
         drawMask();
         break;
       case "clear":
@@ -728,7 +742,7 @@
     state.undo.push(action);
     switch (action.type) {
       case "stroke":
-        state.ops.push(action.op);
+        state.ops = [...state.ops, action.op];
         drawMask();
         break;
       case "clear":
@@ -772,6 +786,9 @@
     el.run.disabled = state.busy || !hasImage || !state.ops.length;
     el.download.disabled = !hasImage;
     el.compare.disabled = !hasImage || !state.image.before;
+    // Load mask is a <label> for the hidden file input: a disabled input opens no dialog
+    el.maskInput.disabled = state.busy;
+    el.maskLoad.setAttribute("aria-disabled", String(state.busy));
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -835,27 +852,33 @@
 
   async function runInpainting() {
     if (!state.image || state.busy || state.stroke) return;
-    hideError();
-    const mask = await exportMask();
-    if (!mask) {
-      showError("The mask is empty: paint over the area you want to remove first.");
-      return;
-    }
-    const form = new FormData();
-    form.append("image", state.image.blob, state.image.name);
-    form.append("mask", mask, "mask.png");
-    form.append("strategy", el.strategy.value);
-    form.append("texture", el.texture.checked ? "true" : "false");
-    if (el.texture.checked) form.append("texture_strength", el.textureStrength.value);
-    if (el.model.value) form.append("model", el.model.value);
-    setBusy(true);
-    const started = performance.now();
-    const ticker = setInterval(() => {
-      el.busyText.textContent = `Inpainting… ${((performance.now() - started) / 1000).toFixed(0)} s`;
-    }, 1000);
+    // Busy before the first await: a second click (double click), a stroke, an opened image or a loaded
+    // mask cannot slip in while the mask is encoded. The run keeps the image and ops it sends, not
+    // whatever `state` holds when the response comes.
     el.busyText.textContent = "Inpainting…";
-    setStatus("Inpainting…");
+    setBusy(true);
+    hideError();
+    const from = state.image;
+    const ops = state.ops;
+    const started = performance.now();
+    let ticker = null;
     try {
+      const mask = await exportMask();
+      if (!mask) {
+        showError("The mask is empty: paint over the area you want to remove first.");
+        return;
+      }
+      const form = new FormData();
+      form.append("image", from.blob, from.name);
+      form.append("mask", mask, "mask.png");
+      form.append("strategy", el.strategy.value);
+      form.append("texture", el.texture.checked ? "true" : "false");
+      if (el.texture.checked) form.append("texture_strength", el.textureStrength.value);
+      if (el.model.value) form.append("model", el.model.value);
+      ticker = setInterval(() => {
+        el.busyText.textContent = `Inpainting… ${((performance.now() - started) / 1000).toFixed(0)} s`;
+      }, 1000);
+      setStatus("Inpainting…");
       let response;
       try {
         response = await fetch(`${API}/inpaint`, { method: "POST", body: form });
@@ -864,10 +887,9 @@
       }
       if (!response.ok) throw new Error(await readError(response));
       const blob = await response.blob();
-      const from = state.image;
       const entry = await makeEntry(blob, from.name);
       entry.before = from;
-      const action = { type: "inpaint", from, to: entry, ops: state.ops };
+      const action = { type: "inpaint", from, to: entry, ops };
       state.ops = [];
       await setImage(entry);
       pushAction(action);
@@ -883,7 +905,7 @@
       showError(error.message);
       setStatus("Inpainting failed.");
     } finally {
-      clearInterval(ticker);
+      if (ticker !== null) clearInterval(ticker);
       setBusy(false);
     }
   }
@@ -1013,7 +1035,12 @@
       el.wrap.classList.remove("panning");
     }
   });
-  window.addEventListener("blur", () => setComparing(false));
+  // Keys released in another window send no keyup here: forget held keys when the window loses focus.
+  window.addEventListener("blur", () => {
+    setComparing(false);
+    state.spaceDown = false;
+    el.wrap.classList.remove("panning");
+  });
 
   // ------------------------------------------------------------------------------------------------
   // Start-up
