@@ -29,6 +29,7 @@ from server_helpers import (  # noqa: E402
     make_tiny_inpainter,
     photo,
     single_torch_thread,
+    uvicorn_server,
 )
 
 from wavemix_inpaint.server import create_app  # noqa: E402
@@ -603,6 +604,24 @@ def test_offers_with_the_same_file_name_are_told_apart_by_their_folder(tmp_path)
     offers = [parse_offer(str(tmp_path / run / "best.safetensors")) for run in ("a", "b")]
     catalog = ModelCatalog(offers, lambda offer: None)
     assert list(catalog.offers) == ["a/best", "b/best"] and catalog.default == "a/best"
+
+
+def test_a_client_that_gives_up_while_queued_is_not_run():
+    httpx = pytest.importorskip("httpx")
+    slow = SlowInpainter()
+    upload = files(encode(photo(WIDTH, HEIGHT)), encode(box_mask(WIDTH, HEIGHT, BOX)))
+    with uvicorn_server(create_app(slow, max_concurrency=1, max_queue=4, request_timeout_s=60)) as url:
+        first = threading.Thread(target=lambda: httpx.post(f"{url}api/v1/inpaint", files=upload, timeout=30))
+        first.start()
+        assert slow.started.wait(10)
+        with pytest.raises(httpx.TimeoutException):  # waits behind the first, then gives up
+            httpx.post(f"{url}api/v1/inpaint", files=upload, timeout=0.5)
+        slow.release.set()
+        first.join(30)
+        deadline = time.monotonic() + 10
+        while httpx.get(f"{url}healthz").json()["running"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert slow.calls == 1 and httpx.get(f"{url}healthz").json()["running"] == 0
 
 
 def test_healthz_never_reports_more_queued_than_the_queue_limit():
