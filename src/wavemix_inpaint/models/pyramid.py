@@ -32,8 +32,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 #: hole thickness (pixels from the nearest known pixel) above which a coarser level is used, and that the
-#: coarsest level aims at: 90% of the training masks' holes at 96 px are thinner (median 20, 90th
-#: percentile 33); chosen on BSDS500 val (docs/results.md, "Coarse to fine")
+#: coarsest level aims at: about 87% of the training masks' holes at 96 px are at most this thick (median
+#: 22, 90th percentile 35; `python benchmarks/experiments/mask_stats.py`); chosen on BSDS500 val
+#: (docs/results.md, "Coarse to fine")
 DEFAULT_TARGET_THICKNESS = 32.0
 #: the coarsest level keeps at least this many pixels on its short side (context for the network)
 MIN_COARSE_SIDE = 48
