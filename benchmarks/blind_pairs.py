@@ -65,7 +65,7 @@ def pair_picture(left: np.ndarray, right: np.ndarray) -> Image.Image:
 
 
 def make(args: argparse.Namespace) -> None:
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng([args.seed, args.start])  # each round its own order and sides (rounds 1-5 shared one)
     photos = range(args.start, args.start + args.count)
     results = dict(zip(photos, fills(args.checkpoint, args.data, photos, args.seed, args.texture_strength), strict=True))
     jobs = [(index, first, second) for index in photos for first, second in COMPARISONS]

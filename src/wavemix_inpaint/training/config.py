@@ -89,7 +89,9 @@ class TrainConfig:
     checkpoint_every: int = _setting(0, "also save a resumable checkpoint every N steps (0: at epoch ends)")
     time_limit_minutes: float | None = _setting(None, "stop (resumably) after this much wall time")
     cpu_limit_minutes: float | None = _setting(
-        None, "stop (resumably) once training has used this much CPU time of the main process, over the whole run"
+        None,
+        "stop (resumably) once training has used this much CPU time (the main process, and the data loader's "
+        "workers as each epoch ends), over the whole run",
     )
     save_dtype: str = _setting("float32", "dtype of the saved weights: float32, float16 or bfloat16")
     tensorboard: bool = _setting(True, "write TensorBoard logs")

@@ -461,7 +461,8 @@ class Trainer:
             dynamic_ncols=True,
         )
         recent: list[float] = []
-        images_seen, started, cpu_mark = 0, time.perf_counter(), time.process_time()
+        images_seen, started = 0, time.perf_counter()
+        cpu_mark, workers_mark = time.process_time(), _finished_children_cpu()
         for image, mask, estimate in self._batches(epoch):
             loss = self._train_step(image, mask, estimate)
             self.loop.batch_in_epoch += 1
@@ -485,6 +486,9 @@ class Trainer:
                 bar.close()
                 return stopped, images_seen, time.perf_counter() - started
         bar.close()
+        # the data loader's worker processes (decoding, augmentation, masks, a CPU prefill) are training
+        # compute too: counted once the epoch's workers have exited
+        self.loop.cpu_seconds += _finished_children_cpu() - workers_mark
         return None, images_seen, time.perf_counter() - started
 
     def _record_step(self, loss: float | None, epoch: int) -> bool:
@@ -537,6 +541,16 @@ class Trainer:
             + (" *best*" if is_best else "")
         )
         return row
+
+
+def _finished_children_cpu() -> float:
+    """CPU seconds of this process's finished child processes (the data loader's workers), 0 where unknown."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 #: train / val / test shares of a training folder given without ``val_data``
