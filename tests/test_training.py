@@ -120,6 +120,16 @@ def test_a_folder_without_val_data_keeps_a_tenth_of_its_photos_for_validation(im
     assert len(train_photos) == 11 and len(val_photos) == 1 and not train_photos & val_photos
 
 
+def test_cpu_time_counts_the_data_loader_workers(image_folder, tmp_path, monkeypatch):
+    from wavemix_inpaint.training import trainer as trainer_module
+
+    readings = iter([0.0, 7.0] * 10)  # the workers' CPU seconds before and after each epoch
+    monkeypatch.setattr(trainer_module, "_finished_children_cpu", lambda: next(readings))
+    trainer = Trainer(_config(image_folder, tmp_path / "run", epochs=1, switch_epoch=None))
+    trainer.fit()
+    assert 7.0 <= trainer.loop.cpu_seconds < 7.0 + 60  # the main process's share plus the workers' 7 s
+
+
 def test_existing_run_is_not_overwritten(image_folder, tmp_path):
     config = _config(image_folder, tmp_path / "run", epochs=1, switch_epoch=None)
     Trainer(config).fit()
