@@ -91,20 +91,8 @@ def test_single_image_errors(tmp_path, checkpoint, capsys, monkeypatch) -> None:
     assert not (tmp_path / "o.png").exists()
     loads = []
     monkeypatch.setattr(Inpainter, "_run", lambda *args: loads.append(args))  # the model must not run
-    assert (
-        _run(
-            "inpaint",
-            "--image",
-            image,
-            "--mask",
-            _mask(tmp_path / "m.png"),
-            "--output",
-            tmp_path / "o.xbm",
-            "--checkpoint",
-            checkpoint,
-        )
-        == 2
-    )
+    unsupported = {"--image": image, "--mask": _mask(tmp_path / "m.png"), "--output": tmp_path / "o.xbm"}
+    assert _run("inpaint", *[part for pair in unsupported.items() for part in pair], "--checkpoint", checkpoint) == 2
     assert "the extension .xbm is not a supported output format" in capsys.readouterr().err and not loads
     monkeypatch.undo()
     # --resize-mask accepts the smaller mask

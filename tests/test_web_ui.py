@@ -499,6 +499,17 @@ def test_undo_after_redo_keeps_the_mask_each_run_used(server_url, browser, tmp_p
         context.close()
 
 
+def wait_for_runs(page, count: int) -> None:
+    """Until the page has finished ``count`` inpainting runs and is idle."""
+    page.wait_for_function(f"() => document.body.dataset.runs === '{count}' && document.body.dataset.busy === 'false'")
+
+
+def undo_the_run(page) -> None:
+    """Undo an inpainting run: the image before it is back (nothing left to compare with)."""
+    page.keyboard.press("Control+z")
+    page.wait_for_function("() => document.getElementById('compare-btn').disabled")
+
+
 def test_double_click_on_inpaint_sends_one_request(server_url, browser, tmp_path):
     photo(WIDTH, HEIGHT, seed=12).save(tmp_path / "photo.png")
     context, page, errors = open_page(browser, server_url, tmp_path / "photo.png")
@@ -512,12 +523,11 @@ def test_double_click_on_inpaint_sends_one_request(server_url, browser, tmp_path
         page.wait_for_timeout(300)
         assert page.evaluate("document.body.dataset.inpaintRequests") == "1"
         page.evaluate("window.releaseInpaint()")
-        page.wait_for_function("() => document.body.dataset.runs === '1' && document.body.dataset.busy === 'false'")
+        wait_for_runs(page, 1)
         page.wait_for_timeout(300)
         assert page.evaluate("document.body.dataset.runs") == "1"
         assert page.evaluate("document.body.dataset.inpaintRequests") == "1"
-        page.keyboard.press("Control+z")
-        page.wait_for_function("() => document.getElementById('compare-btn').disabled")
+        undo_the_run(page)
         assert np.array_equal(hole(page), painted), "one Undo must bring back the original and its mask"
         assert not errors, errors
     finally:
@@ -544,10 +554,9 @@ def test_mask_loaded_during_a_run_is_refused(server_url, browser, tmp_path):
         assert "wait" in page.text_content("#error-text")
         assert np.array_equal(hole(page), used), "the mask must not change while a run is in flight"
         page.evaluate("window.releaseInpaint()")
-        page.wait_for_function("() => document.body.dataset.runs === '1' && document.body.dataset.busy === 'false'")
+        wait_for_runs(page, 1)
         assert page.is_enabled("#mask-input")
-        page.keyboard.press("Control+z")
-        page.wait_for_function("() => document.getElementById('compare-btn').disabled")
+        undo_the_run(page)
         assert np.array_equal(hole(page), used), "Undo must bring back the mask the run used"
         assert not errors, errors
     finally:
