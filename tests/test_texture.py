@@ -123,6 +123,18 @@ def test_texture_on_a_coarser_search_grid_for_large_holes():
     assert out[ground].std(axis=0).mean() > 0.5 * image[ground].std(axis=0).mean()
 
 
+def test_a_coarser_search_grid_is_cut_in_exact_blocks_when_the_size_is_not_a_multiple():
+    # 1000 px at factor 3: an area resize to 334 cells drifts by 0.4 cell at row 602, so the hole's first
+    # row fell in a cell that was never searched and copied from the image's top-left corner
+    image = (np.random.default_rng(0).random((1000, 1000, 3)) * 0.5 + 0.25).astype(np.float32)
+    hole = np.zeros((1000, 1000), bool)
+    hole[602:608, 50:950] = True
+    sources = synthesize_texture(image, hole, seed=0, settings=TextureSettings(max_search_pixels=600)).sources  # factor 3
+    copied_from = sources[hole]
+    assert not hole[copied_from[:, 0], copied_from[:, 1]].any()  # never from the hole
+    assert not ((copied_from[:, 0] < 3) & (copied_from[:, 1] < 3)).any()  # nor from the corner
+
+
 def test_sources_are_known_pixels_and_carry_to_the_finer_level(scene):
     _, hole, smooth = scene
     sources = synthesize_texture(smooth, hole, seed=0).sources

@@ -330,14 +330,12 @@ def synthesize_texture(
     guide = np.concatenate([_blur(smooth, settings.guide_sigma), settings.amplitude_weight * amplitude[..., None]], axis=2)
 
     factor = _search_scale(int(hole.sum()), settings.max_search_pixels)
-    if factor > 1:  # search on a reduced grid; each reduced pixel stands for a factor x factor block
-        size = (math.ceil(hole.shape[1] / factor), math.ceil(hole.shape[0] / factor))
-        s_guide = cv2.resize(guide, size, interpolation=cv2.INTER_AREA)
-        # area averaging shrinks zero-mean detail by about the factor: scaled back for the coherence term
-        s_detail = cv2.resize(detail, size, interpolation=cv2.INTER_AREA) * factor
-        s_hole = cv2.resize(hole.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
-        s_hole |= cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
-        s_reliable = cv2.resize(reliable.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.999
+    if factor > 1:  # search on a reduced grid; each reduced pixel is exactly one factor x factor block
+        s_guide = _blocks(guide, factor).mean(axis=(2, 3))
+        # averaging shrinks zero-mean detail by about the factor: scaled back for the coherence term
+        s_detail = _blocks(detail, factor).mean(axis=(2, 3)) * factor
+        s_hole = _blocks(hole, factor, pad_value=False).any(axis=(2, 3))  # a block with any hole pixel is searched
+        s_reliable = _blocks(reliable, factor, pad_value=False).all(axis=(2, 3))  # a source block is all reliable
     else:
         s_guide, s_detail, s_hole, s_reliable = guide, detail.copy(), hole, reliable
     radius = settings.patch_radius
@@ -374,6 +372,18 @@ def synthesize_texture(
     out = smooth.copy()
     out[ys, xs] = np.clip(smooth[ys, xs] + settings.strength * copied, 0.0, 1.0)
     return Synthesis(out, source_map)
+
+
+def _blocks(array: np.ndarray, factor: int, pad_value: object = None) -> np.ndarray:
+    """``array`` (H x W [x C]) as exact ``factor`` x ``factor`` blocks, shape (ceil(H/f), ceil(W/f), f, f [, C]),
+    so block (y // f, x // f) holds pixel (y, x); the last blocks are padded by repeating the edge (or with
+    ``pad_value``). An area resize to ceil(H/f) x ceil(W/f) does not cut at those lines when H or W is
+    not a multiple of f: hole pixels then fell in blocks that were never searched."""
+    height, width = array.shape[:2]
+    rows, cols = -(-height // factor), -(-width // factor)
+    pad = [(0, rows * factor - height), (0, cols * factor - width)] + [(0, 0)] * (array.ndim - 2)
+    padded = np.pad(array, pad, mode="edge") if pad_value is None else np.pad(array, pad, constant_values=pad_value)
+    return padded.reshape(rows, factor, cols, factor, *array.shape[2:]).swapaxes(1, 2)
 
 
 def _full_resolution_sources(hole: np.ndarray, nnf: np.ndarray, factor: int) -> np.ndarray:
