@@ -219,28 +219,37 @@ def upright_mask(mask: np.ndarray, orientation: int) -> np.ndarray:
     return (np.asarray(_upright(holes, orientation)) > 127).astype(np.float32)
 
 
+_EXIF_PREFIX = b"Exif\x00\x00"
+
+
+def _exif_block(exif: bytes) -> bytearray:
+    """The TIFF block of EXIF bytes given with or without the ``Exif\\0\\0`` prefix (a copy to patch)."""
+    return bytearray(exif[len(_EXIF_PREFIX) :] if exif.startswith(_EXIF_PREFIX) else exif)
+
+
+def _byte_order_and_ifd0(data: bytearray) -> tuple[str, int]:
+    """The block's struct byte order and IFD0's offset (``KeyError`` / ``struct.error`` when unparseable)."""
+    order = {b"II": "<", b"MM": ">"}[bytes(data[:2])]
+    (ifd0,) = struct.unpack_from(order + "I", data, 4)
+    return order, ifd0
+
+
 def reset_exif_orientation(exif: bytes) -> bytes:
     """Return EXIF bytes (with or without the ``Exif\\0\\0`` prefix) with the orientation tag set to 1.
 
     The tag is patched in place, so every other byte (maker notes, sub-IFDs, thumbnails) is kept.
     The result always has the ``Exif\\0\\0`` prefix. Unparseable data is returned (prefixed) as is.
     """
-    prefix = b"Exif\x00\x00"
-    body = exif[len(prefix) :] if exif.startswith(prefix) else exif
-    data = bytearray(body)
+    data = _exif_block(exif)
     try:
-        order = {b"II": "<", b"MM": ">"}[bytes(data[:2])]
-        (ifd,) = struct.unpack_from(order + "I", data, 4)
-        (count,) = struct.unpack_from(order + "H", data, ifd)
-        for index in range(count):
-            entry = ifd + 2 + 12 * index
-            tag, kind, number = struct.unpack_from(order + "HHI", data, entry)
+        order, ifd0 = _byte_order_and_ifd0(data)
+        for position, tag, kind, number in _ifd_entries(data, order, ifd0):
             if tag == _ORIENTATION and kind == 3 and number == 1:
-                struct.pack_into(order + "H", data, entry + 8, 1)
+                struct.pack_into(order + "H", data, position + 8, 1)
                 break
     except (KeyError, struct.error):
         pass
-    return prefix + bytes(data)
+    return _EXIF_PREFIX + bytes(data)
 
 
 def _ifd_entries(data: bytes, order: str, ifd: int) -> Iterator[tuple[int, int, int, int]]:
@@ -258,19 +267,17 @@ def drop_exif_thumbnail(exif: bytes) -> bytes:
     removed. IFD0's link to IFD1 is cut and IFD1 with its data is zeroed (then cut off when it
     ends the block), so every other offset stays valid. Unparseable data is returned as is.
     """
-    prefix = b"Exif\x00\x00"
-    data = bytearray(exif[len(prefix) :] if exif.startswith(prefix) else exif)
+    data = _exif_block(exif)
     try:
-        order = {b"II": "<", b"MM": ">"}[bytes(data[:2])]
-        (ifd0,) = struct.unpack_from(order + "I", data, 4)
+        order, ifd0 = _byte_order_and_ifd0(data)
         (count,) = struct.unpack_from(order + "H", data, ifd0)
         link = ifd0 + 2 + 12 * count
         (ifd1,) = struct.unpack_from(order + "I", data, link)
         if ifd1 == 0:
-            return prefix + bytes(data)
+            return _EXIF_PREFIX + bytes(data)
         spans = [span for span in _ifd1_spans(bytes(data), order, ifd1) if span[1] <= ifd0 or span[0] >= link + 4]
     except (KeyError, struct.error):
-        return prefix + bytes(data)
+        return _EXIF_PREFIX + bytes(data)
     struct.pack_into(order + "I", data, link, 0)
     for start, end in spans:
         data[start:end] = bytes(end - start)
@@ -278,7 +285,7 @@ def drop_exif_thumbnail(exif: bytes) -> bytes:
     for start, end in sorted(spans, key=lambda span: span[1], reverse=True):
         if start < cut <= end:
             cut = start
-    return prefix + bytes(data[: max(cut, link + 4)])
+    return _EXIF_PREFIX + bytes(data[: max(cut, link + 4)])
 
 
 def _ifd1_spans(data: bytes, order: str, ifd1: int) -> list[tuple[int, int]]:
