@@ -118,16 +118,23 @@ def _blend_edges(hole: Tensor, filled: Tensor, options: InpaintOptions) -> Tenso
     return torch.from_numpy(blended).permute(2, 0, 1)[None]
 
 
+def resized_hole(hole: Tensor, resize_limit: int) -> Tensor:
+    """``hole`` (1 x 1 x H x W float) at the resize strategy's working size, long side ``resize_limit``:
+    a pixel is a hole if any of its area is (also what the server's memory estimate looks at)."""
+    height, width = hole.shape[-2:]
+    scale = resize_limit / max(height, width)
+    size = (max(1, round(height * scale)), max(1, round(width * scale)))
+    return (F.interpolate(hole, size=size, mode="area") > 0).float()
+
+
 def _resized_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Tensor | None:
     """Downscale (antialiased bicubic; a pixel is a hole if any of its area is), fill, upscale, paste;
     None when the downscaled mask leaves too little known (fine known strips between holes vanish)."""
     height, width = image.shape[-2:]
-    scale = options.resize_limit / max(height, width)
-    size = (max(1, round(height * scale)), max(1, round(width * scale)))
-    small_hole = (F.interpolate(hole, size=size, mode="area") > 0).float()
+    small_hole = resized_hole(hole, options.resize_limit)
     if not known_survives(hole, small_hole):
         return None
-    small = F.interpolate(image, size=size, mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
+    small = F.interpolate(image, size=small_hole.shape[-2:], mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
     filled = _smooth_fill(refine, small, small_hole, options, can_refine)[-1][2]
     large = F.interpolate(filled, size=(height, width), mode="bicubic", align_corners=False).clamp(0, 1)
     return torch.where(hole > 0.5, large, image)

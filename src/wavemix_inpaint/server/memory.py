@@ -17,10 +17,11 @@ import os
 import resource
 from pathlib import Path
 
-import cv2
 import numpy as np
+import torch
 
 from wavemix_inpaint.inference import InpaintOptions, crop_boxes
+from wavemix_inpaint.inference.pipeline import resized_hole
 from wavemix_inpaint.models.pyramid import known_survives
 
 #: bytes per pixel of a window the network processes (activations, coarse-to-fine levels, texture)
@@ -49,13 +50,10 @@ def estimate_request_bytes(hole: np.ndarray, options: InpaintOptions) -> int:
 def _resized_window(hole: np.ndarray, options: InpaintOptions) -> int:
     """Pixels the resize strategy works on: the downscaled image, or the whole one where the pipeline
     works at full resolution (the texture stage; a mask whose known pixels vanish when downscaled)."""
-    height, width = hole.shape
-    scale = options.resize_limit / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    small = resized_hole(torch.from_numpy(hole).float()[None, None], options.resize_limit)
     if options.texture or not known_survives(hole, small):
-        return height * width
-    return size[0] * size[1]
+        return hole.size
+    return small.numel()
 
 
 def _meminfo_available() -> int | None:
