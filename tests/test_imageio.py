@@ -133,6 +133,26 @@ def test_jpeg_output_of_alpha_source_is_flattened_on_white(tmp_path) -> None:
     assert np.asarray(Image.open(out)).min() > 240
 
 
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_bmp_and_gif_outputs_keep_the_alpha(tmp_path, rgb, hole, mode) -> None:
+    """BMP stores the alpha exactly (a header with an alpha mask); GIF keeps it as one transparent index.
+    Pillow's own encoders wrote both opaque, showing the colours hidden under transparent pixels."""
+    alpha = np.tile(np.linspace(0, 255, 40).astype(np.uint8), (30, 1))
+    source = tmp_path / "clear.png"
+    pixels = rgb if mode == "RGBA" else rgb[..., :1]
+    Image.fromarray(np.dstack([pixels, alpha]).squeeze(), mode).save(source)
+    loaded = read_image(source)
+    result = _fill(loaded.pixels, hole)
+    with Image.open(save_image(tmp_path / "out.bmp", result, loaded, mask=hole)) as image:
+        assert image.mode == "RGBA"
+        array = np.asarray(image)
+    np.testing.assert_array_equal(array[..., 3], alpha)
+    np.testing.assert_array_equal(array[..., :3], result)
+    with Image.open(save_image(tmp_path / "out.gif", result, loaded, mask=hole)) as image:
+        gif_alpha = np.asarray(image.convert("RGBA"))[..., 3]
+    np.testing.assert_array_equal(gif_alpha, np.where(alpha < 128, 0, 255))
+
+
 def test_png_stays_png_and_known_pixels_exact(tmp_path, rgb, hole) -> None:
     source = tmp_path / "photo.png"
     Image.fromarray(rgb).save(source)
@@ -233,6 +253,22 @@ def test_16bit_grey_round_trip_keeps_metadata(tmp_path, hole) -> None:
         back = np.asarray(image)
     np.testing.assert_array_equal(back[hole == 0], grey[hole == 0])
     assert (back[hole > 0] == 40000).all()
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".webp"])
+def test_16bit_grey_tRNS_key_is_kept_as_alpha(tmp_path, hole, suffix) -> None:
+    """A 16-bit grey PNG's transparent key value used to be dropped: every output was opaque."""
+    grey = np.tile(np.arange(0, 65536, 2048, dtype=np.uint16), (30, 2))[:, :40]  # 30 x 40, two key columns
+    key = 2048
+    source = tmp_path / "grey16-key.png"
+    Image.fromarray(grey).save(source, transparency=key)
+    loaded = read_image(source)
+    transparent = grey == key
+    assert transparent.any() and (loaded.alpha == np.where(transparent, 0, 65535)).all()
+    out = save_image(tmp_path / f"out{suffix}", _fill(loaded.pixels, hole, 40000), loaded, mask=hole)
+    back = read_image(out)
+    assert back.alpha is not None
+    np.testing.assert_array_equal(back.alpha > back.alpha.max() // 2, ~transparent)
 
 
 def test_encode_png16_with_alpha_is_readable() -> None:

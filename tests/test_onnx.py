@@ -95,6 +95,16 @@ def test_a_classical_method_is_not_exported(tmp_path, capsys) -> None:
     assert not (tmp_path / "t.onnx").exists()
 
 
+@pytest.mark.parametrize("flag", [["--device", "cuda"], ["--precision", "bf16"], ["--threads", "1"]])
+def test_export_does_not_offer_flags_it_would_ignore(tmp_path, capsys, flag) -> None:
+    """Export runs on the CPU in fp32: a --device or --precision that was silently ignored misled users."""
+    with pytest.raises(SystemExit) as stop:
+        main(["export", "--model", "default", "--output", str(tmp_path / "m.onnx"), *flag])
+    assert stop.value.code == 2
+    assert f"unrecognized arguments: {flag[0]}" in capsys.readouterr().err
+    assert not (tmp_path / "m.onnx").exists()
+
+
 def test_bad_onnx_files(tmp_path) -> None:
     (tmp_path / "junk.onnx").write_bytes(b"not a model")
     with pytest.raises(InputError, match="junk.onnx"):

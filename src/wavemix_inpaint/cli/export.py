@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="float16",
         help="weight precision of a safetensors export (default: float16)",
     )
-    add_model_arguments(parser, onnx=False, threads=False)
+    add_model_arguments(parser, onnx=False, runtime=False)  # exports run on the CPU in fp32
     parser.add_argument("--output", required=True, metavar="FILE", help="output file (.onnx or .safetensors)")
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset version (default: 17)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")

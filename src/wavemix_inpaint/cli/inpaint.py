@@ -45,8 +45,11 @@ def set_threads(args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
 
 
-def add_model_arguments(parser: argparse.ArgumentParser, onnx: bool = True, threads: bool = True) -> None:
-    """``--model NAME | --checkpoint PATH [| --onnx PATH]``, ``--device``, ``--precision`` [and ``--threads``]."""
+def add_model_arguments(parser: argparse.ArgumentParser, onnx: bool = True, runtime: bool = True) -> None:
+    """``--model NAME | --checkpoint PATH [| --onnx PATH]`` [and ``--device``, ``--precision``, ``--threads``].
+
+    ``runtime=False`` for commands that only read the weights (``export``): flags they would ignore are not offered.
+    """
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--model",
@@ -57,6 +60,8 @@ def add_model_arguments(parser: argparse.ArgumentParser, onnx: bool = True, thre
     group.add_argument("--checkpoint", metavar="PATH", help="a .safetensors checkpoint written by 'wavemix-inpaint train'")
     if onnx:
         group.add_argument("--onnx", metavar="PATH", help="an .onnx file written by 'wavemix-inpaint export' (ONNX Runtime)")
+    if not runtime:
+        return
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     parser.add_argument(
         "--precision",
@@ -64,8 +69,7 @@ def add_model_arguments(parser: argparse.ArgumentParser, onnx: bool = True, thre
         default="fp32",
         help="bf16 autocast: faster on CPUs with AMX/AVX512-BF16 and recent GPUs (default: fp32)",
     )
-    if threads:
-        add_threads_argument(parser)
+    add_threads_argument(parser)
 
 
 def load_inpainter(args: argparse.Namespace):  # noqa: ANN201 - Inpainter, imported lazily

@@ -444,6 +444,9 @@ def read_image(source: ImageSource, *, max_pixels: int | None = DEFAULT_MAX_PIXE
         grey = np.clip(np.asarray(image, dtype=np.int64), 0, 65535).astype(np.uint16)
         loaded.pixels = np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=2))
         loaded.mode, loaded.native = "I;16", grey
+        key = info.get("transparency")
+        if isinstance(key, int):  # a tRNS grey key: kept as an alpha channel, like 16-bit colour's (OpenCV)
+            loaded.alpha = np.where(grey == key, 0, 65535).astype(np.uint16)
         return loaded
     if mode == "F":
         raise InputError(f"image {name} has 32-bit float pixels, which are not supported")

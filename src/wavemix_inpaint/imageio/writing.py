@@ -293,6 +293,29 @@ def _nearest_entries(rgb: np.ndarray, alpha: np.ndarray, colours: np.ndarray, en
     return chosen[inverse.reshape(-1)]
 
 
+def _encode_bmp_with_alpha(rgb: np.ndarray, alpha: np.ndarray) -> bytes:
+    """A 32-bit BMP whose header declares the alpha mask (BITMAPV5, as OpenCV writes it): Pillow's
+    32-bit BMP has no alpha mask, so viewers (and Pillow itself) read it as opaque RGB."""
+    import cv2
+
+    ok, encoded = cv2.imencode(".bmp", np.ascontiguousarray(np.dstack([rgb[..., ::-1], alpha])))
+    if not ok:
+        raise _EncodeError("OpenCV could not encode the BMP with alpha")
+    return encoded.tobytes()
+
+
+def _encode_gif_with_alpha(rgb: np.ndarray, alpha: np.ndarray, kwargs: dict[str, Any]) -> bytes:
+    """GIF keeps one transparent index: pixels under half opacity take it, the rest 255 adaptive colours
+    (Pillow's own RGBA-to-GIF conversion drops the alpha altogether)."""
+    image = Image.fromarray(rgb, "RGB").convert("P", palette=Image.Palette.ADAPTIVE, colors=255)
+    indices = np.array(image)
+    indices[alpha < 128] = 255
+    keyed = Image.fromarray(indices, "P")
+    palette = (image.getpalette() or [])[: 255 * 3]
+    keyed.putpalette(palette + [0] * (256 * 3 - len(palette)))
+    return _encode_pil(keyed, "GIF", {**kwargs, "transparency": 255})
+
+
 def _fallback_output(rgb: np.ndarray, alpha: np.ndarray | None, fmt: str) -> Image.Image:
     image = Image.fromarray(rgb, "RGB")
     if alpha is None:
@@ -360,8 +383,10 @@ def encode_image(
             if hole is not None:
                 grey = np.where(hole, grey, like.native)
             if fmt == "PNG":
-                return encode_png16(grey, like.info)
-            return _encode_pil(Image.fromarray(np.ascontiguousarray(grey)), fmt, kwargs)
+                return encode_png16(grey if alpha is None else np.dstack([grey, alpha]), like.info)
+            if alpha is None:
+                return _encode_pil(Image.fromarray(np.ascontiguousarray(grey)), fmt, kwargs)
+            pixels = np.repeat(grey[..., None], 3, axis=2)  # grey and alpha as a 16-bit RGBA TIFF (OpenCV)
         array = pixels if alpha is None else np.concatenate([pixels, alpha[..., None]], axis=2)
         if fmt == "PNG":
             return encode_png16(array, like.info)
@@ -378,6 +403,8 @@ def encode_image(
         alpha = _to_dtype(alpha, np.dtype(np.uint8))
     if like.mode == "I;16":
         like = _as_8bit_grey(like)
+    if alpha is not None and fmt in ("BMP", "GIF") and not (_colour_keyed(like) and _stores_colour_key(like, fmt)):
+        return _encode_bmp_with_alpha(rgb, alpha) if fmt == "BMP" else _encode_gif_with_alpha(rgb, alpha, kwargs)
     if like.bit_depth == 8:
         native = _native_output(rgb, like, hole, fmt)
         if native is not None and not (fmt == "JPEG" and native.mode in ("RGBA", "LA", "P", "1")):
@@ -390,13 +417,16 @@ def encode_image(
 
 
 def _as_8bit_grey(like: LoadedImage) -> LoadedImage:
+    """A 16-bit grey source as 8-bit L (LA with its alpha), for the 8-bit output formats."""
     grey = _to_dtype(like.native, np.dtype(np.uint8))
+    alpha = None if like.alpha is None else _to_dtype(like.alpha, np.dtype(np.uint8))
     return LoadedImage(
         pixels=np.repeat(grey[..., None], 3, axis=2),
         name=like.name,
         format=like.format,
-        mode="L",
-        native=Image.fromarray(grey, "L"),
+        mode="L" if alpha is None else "LA",
+        native=Image.fromarray(grey, "L") if alpha is None else Image.fromarray(np.dstack([grey, alpha]), "LA"),
+        alpha=alpha,
         info=like.info,
     )
 
