@@ -135,22 +135,29 @@ def test_jpeg_output_of_alpha_source_is_flattened_on_white(tmp_path) -> None:
 
 @pytest.mark.parametrize("mode", ["RGBA", "LA"])
 def test_bmp_and_gif_outputs_keep_the_alpha(tmp_path, rgb, hole, mode) -> None:
-    """BMP stores the alpha exactly (a header with an alpha mask); GIF keeps it as one transparent index.
-    Pillow's own encoders wrote both opaque, showing the colours hidden under transparent pixels."""
+    """BMP stores the alpha exactly (a header with an alpha mask) and the DPI; GIF keeps it as one
+    transparent index. Pillow's own encoders wrote BMP opaque (showing the colours hidden under
+    transparent pixels) and made only fully transparent GIF pixels transparent. A grey source keeps a grey fill."""
     alpha = np.tile(np.linspace(0, 255, 40).astype(np.uint8), (30, 1))
     source = tmp_path / "clear.png"
     pixels = rgb if mode == "RGBA" else rgb[..., :1]
-    Image.fromarray(np.dstack([pixels, alpha]).squeeze(), mode).save(source)
+    Image.fromarray(np.dstack([pixels, alpha]).squeeze(), mode).save(source, dpi=(300, 300))
     loaded = read_image(source)
     result = _fill(loaded.pixels, hole)
+    result[hole > 0] = (200, 40, 40)  # a coloured fill
+    expected = loaded.pixels.copy()
+    expected[hole > 0] = (200, 40, 40) if mode == "RGBA" else 88  # ITU-R 601 luma of the fill: .299 R + .587 G + .114 B
     with Image.open(save_image(tmp_path / "out.bmp", result, loaded, mask=hole)) as image:
-        assert image.mode == "RGBA"
+        assert image.mode == "RGBA" and round(image.info["dpi"][0]) == 300
         array = np.asarray(image)
     np.testing.assert_array_equal(array[..., 3], alpha)
-    np.testing.assert_array_equal(array[..., :3], result)
+    np.testing.assert_array_equal(array[..., :3], expected)
     with Image.open(save_image(tmp_path / "out.gif", result, loaded, mask=hole)) as image:
-        gif_alpha = np.asarray(image.convert("RGBA"))[..., 3]
-    np.testing.assert_array_equal(gif_alpha, np.where(alpha < 128, 0, 255))
+        gif = np.asarray(image.convert("RGBA"))
+    visible = alpha >= 128
+    np.testing.assert_array_equal(gif[..., 3], np.where(visible, 255, 0))
+    if len(np.unique(expected[visible], axis=0)) <= 255:  # few enough visible colours: exact
+        np.testing.assert_array_equal(gif[visible][:, :3], expected[visible])
 
 
 def test_png_stays_png_and_known_pixels_exact(tmp_path, rgb, hole) -> None:
@@ -256,8 +263,10 @@ def test_16bit_grey_round_trip_keeps_metadata(tmp_path, hole) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".png", ".tif", ".webp"])
-def test_16bit_grey_tRNS_key_is_kept_as_alpha(tmp_path, hole, suffix) -> None:
-    """A 16-bit grey PNG's transparent key value used to be dropped: every output was opaque."""
+def test_16bit_grey_tRNS_key_is_kept(tmp_path, suffix) -> None:
+    """A 16-bit grey PNG's transparent key used to be dropped. PNG keeps the key (a fill over transparent
+    pixels takes it; an opaque fill equal to it is nudged off), 8-bit outputs get an alpha channel, and
+    TIFF, which cannot store a key, stays 16-bit grey and opaque."""
     grey = np.tile(np.arange(0, 65536, 2048, dtype=np.uint16), (30, 2))[:, :40]  # 30 x 40, two key columns
     key = 2048
     source = tmp_path / "grey16-key.png"
@@ -265,10 +274,20 @@ def test_16bit_grey_tRNS_key_is_kept_as_alpha(tmp_path, hole, suffix) -> None:
     loaded = read_image(source)
     transparent = grey == key
     assert transparent.any() and (loaded.alpha == np.where(transparent, 0, 65535)).all()
-    out = save_image(tmp_path / f"out{suffix}", _fill(loaded.pixels, hole, 40000), loaded, mask=hole)
+    hole = np.zeros((30, 40), np.float32)
+    hole[5:10, 0:20] = 1  # over the transparent column 1 and opaque ones
+    result = _fill(loaded.pixels, hole, key)  # a fill equal to the key
+    out = save_image(tmp_path / f"out{suffix}", result, loaded, mask=hole)
     back = read_image(out)
-    assert back.alpha is not None
+    if suffix == ".tif":
+        assert back.mode == "I;16" and back.alpha is None
+        return
     np.testing.assert_array_equal(back.alpha > back.alpha.max() // 2, ~transparent)
+    if suffix == ".png":
+        assert back.mode == "I;16" and back.info["transparency"] == key
+        filled = back.native[hole > 0]
+        assert set(np.unique(filled)) == {key, key + 1}  # key where transparent, nudged where opaque
+        np.testing.assert_array_equal(back.native[hole == 0], grey[hole == 0])
 
 
 def test_encode_png16_with_alpha_is_readable() -> None:

@@ -35,12 +35,14 @@ What is written back (format from the output file's extension)
 
     When a mode cannot be stored in the output format (e.g. CMYK as PNG) the output is RGB/RGBA;
     alpha written to JPEG is flattened onto white; BMP stores it exactly (a 32-bit BMP with an alpha
-    mask), GIF as its one transparent index (pixels under half opacity). With a ``mask``, known pixels are copied from
+    mask), GIF as its one transparent index (pixels under half opacity; up to 255 visible colours are
+    exact). With a ``mask``, known pixels are copied from
     the source in its own mode, so they are bit-exact for every lossless output format.
     Colour-key transparency (a palette's transparent entries, a PNG tRNS grey / RGB key) is kept
     where the format stores it (PNG; GIF for one transparent index), else the output is RGBA; filled
     pixels get the source's alpha (an opaque fill is nudged one level off the key colour). A 16-bit
-    image's key becomes an alpha channel (a 16-bit grey + alpha or RGBA output).
+    grey key stays a key in PNG (TIFF cannot store one: the output is opaque) and is an alpha channel in
+    8-bit outputs; a 16-bit colour key is read as an alpha channel (RGBA output).
     Output formats (:data:`writing.OUTPUT_FORMATS`): PNG, JPEG, WebP, BMP, TIFF, GIF; an encoder
     failure is an :class:`~wavemix_inpaint.errors.InputError` naming the file and format.
 

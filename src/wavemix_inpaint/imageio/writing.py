@@ -105,6 +105,11 @@ def encode_png16(array: np.ndarray, info: dict[str, Any] | None = None) -> bytes
     for key, value in _png_texts(info).items():
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
         chunks.append(_png_chunk(b"iTXt", key.encode("latin-1", "replace")[:79] + b"\x00\x00\x00\x00\x00" + text.encode()))
+    colour_key = info.get("transparency")
+    if (channels == 1 and isinstance(colour_key, int)) or (
+        channels == 3 and isinstance(colour_key, tuple) and len(colour_key) == 3
+    ):
+        chunks.append(_png_chunk(b"tRNS", struct.pack(f">{channels}H", *np.atleast_1d(colour_key))))  # a grey / RGB key
     chunks.append(_png_chunk(b"IDAT", zlib.compress(raw, 6)))
     chunks.append(_png_chunk(b"IEND", b""))
     return b"\x89PNG\r\n\x1a\n" + b"".join(chunks)
@@ -219,23 +224,27 @@ def _native_output(rgb: np.ndarray, like: LoadedImage, hole: np.ndarray | None, 
 
 
 def _apply_colour_key(out: Image.Image, like: LoadedImage, hole: np.ndarray | None) -> Image.Image:
-    """Give the filled pixels the source's alpha under a tRNS key colour (L or RGB).
-
-    A fill that happens to equal the key would be see-through, and a fill over transparent source
-    pixels opaque: filled pixels are set to the key where the source is transparent and nudged by
-    one level off it elsewhere.
-    """
+    """Give the filled pixels the source's alpha under a tRNS key colour (L or RGB), see :func:`_keyed`."""
     key = np.atleast_1d(np.asarray(like.info["transparency"], dtype=np.int64))
     array = np.array(out)
     pixels = array.reshape(*array.shape[:2], -1)
     if key.size != pixels.shape[2] or key.min() < 0 or key.max() > 255:
         return out
-    filled = np.ones(array.shape[:2], bool) if hole is None else hole
-    transparent = like.alpha == 0
+    return Image.fromarray(_keyed(pixels, key, like.alpha == 0, hole, 255).reshape(array.shape), out.mode)
+
+
+def _keyed(pixels: np.ndarray, key: np.ndarray, transparent: np.ndarray, hole: np.ndarray | None, top: int) -> np.ndarray:
+    """``pixels`` (H x W x C) whose filled pixels follow the source's transparency under a key colour.
+
+    A fill that happens to equal the key would be see-through, and a fill over transparent source
+    pixels opaque: filled pixels are set to the key where the source is transparent and nudged by
+    one level off it elsewhere.
+    """
+    filled = np.ones(pixels.shape[:2], bool) if hole is None else hole
     on_key = filled & ~transparent & (pixels == key).all(axis=2)
-    pixels[on_key, -1] = key[-1] + 1 if key[-1] < 255 else key[-1] - 1
+    pixels[on_key, -1] = key[-1] + 1 if key[-1] < top else key[-1] - 1
     pixels[filled & transparent] = key
-    return Image.fromarray(array, out.mode)
+    return pixels
 
 
 def _palette_output(
@@ -293,25 +302,38 @@ def _nearest_entries(rgb: np.ndarray, alpha: np.ndarray, colours: np.ndarray, en
     return chosen[inverse.reshape(-1)]
 
 
-def _encode_bmp_with_alpha(rgb: np.ndarray, alpha: np.ndarray) -> bytes:
+def _encode_bmp_with_alpha(rgb: np.ndarray, alpha: np.ndarray, dpi: tuple[float, float] | None) -> bytes:
     """A 32-bit BMP whose header declares the alpha mask (BITMAPV5, as OpenCV writes it): Pillow's
-    32-bit BMP has no alpha mask, so viewers (and Pillow itself) read it as opaque RGB."""
+    32-bit BMP has no alpha mask, so viewers (and Pillow itself) read it as opaque RGB. OpenCV writes
+    no resolution: the source's DPI is set in the header's pixels-per-metre fields."""
     import cv2
 
     ok, encoded = cv2.imencode(".bmp", np.ascontiguousarray(np.dstack([rgb[..., ::-1], alpha])))
     if not ok:
         raise _EncodeError("OpenCV could not encode the BMP with alpha")
-    return encoded.tobytes()
+    data = bytearray(encoded.tobytes())
+    if dpi:
+        struct.pack_into("<ii", data, 38, *(round(value / 0.0254) for value in dpi[:2]))
+    return bytes(data)
 
 
 def _encode_gif_with_alpha(rgb: np.ndarray, alpha: np.ndarray, kwargs: dict[str, Any]) -> bytes:
-    """GIF keeps one transparent index: pixels under half opacity take it, the rest 255 adaptive colours
-    (Pillow's own RGBA-to-GIF conversion drops the alpha altogether)."""
-    image = Image.fromarray(rgb, "RGB").convert("P", palette=Image.Palette.ADAPTIVE, colors=255)
-    indices = np.array(image)
-    indices[alpha < 128] = 255
+    """GIF keeps one transparent index: pixels under half opacity take it. The visible pixels get up to 255
+    colours, exact when they have no more (Pillow's own conversion also spends colours on the ones hidden
+    under transparent pixels, and keeps at most the fully transparent ones transparent)."""
+    visible = alpha >= 128
+    shown = rgb[visible]
+    packed = (shown[:, 0].astype(np.uint32) << 16) | (shown[:, 1].astype(np.uint32) << 8) | shown[:, 2]
+    unique, inverse = np.unique(packed, return_inverse=True)
+    colours = np.stack([unique >> 16, (unique >> 8) & 255, unique & 255], axis=1).astype(np.uint8)
+    if len(colours) > 255:  # an adaptive palette of the visible pixels only
+        strip = Image.fromarray(np.ascontiguousarray(shown[None]), "RGB").quantize(255, dither=Image.Dither.NONE)
+        inverse = np.asarray(strip)[0]
+        colours = np.array(strip.getpalette()[: 255 * 3], np.uint8).reshape(-1, 3)
+    indices = np.full(alpha.shape, 255, np.uint8)
+    indices[visible] = inverse.reshape(-1)
     keyed = Image.fromarray(indices, "P")
-    palette = (image.getpalette() or [])[: 255 * 3]
+    palette = colours.reshape(-1).tolist()
     keyed.putpalette(palette + [0] * (256 * 3 - len(palette)))
     return _encode_pil(keyed, "GIF", {**kwargs, "transparency": 255})
 
@@ -382,11 +404,12 @@ def encode_image(
             grey = _luma16(pixels)
             if hole is not None:
                 grey = np.where(hole, grey, like.native)
+            if alpha is not None:  # a tRNS grey key (PNG keeps it; TIFF cannot store one: opaque)
+                key = np.array([like.info["transparency"]])
+                grey = _keyed(grey[..., None].copy(), key, alpha == 0, hole, 65535)[..., 0]
             if fmt == "PNG":
-                return encode_png16(grey if alpha is None else np.dstack([grey, alpha]), like.info)
-            if alpha is None:
-                return _encode_pil(Image.fromarray(np.ascontiguousarray(grey)), fmt, kwargs)
-            pixels = np.repeat(grey[..., None], 3, axis=2)  # grey and alpha as a 16-bit RGBA TIFF (OpenCV)
+                return encode_png16(grey, like.info)
+            return _encode_pil(Image.fromarray(np.ascontiguousarray(grey)), fmt, kwargs)
         array = pixels if alpha is None else np.concatenate([pixels, alpha[..., None]], axis=2)
         if fmt == "PNG":
             return encode_png16(array, like.info)
@@ -404,7 +427,11 @@ def encode_image(
     if like.mode == "I;16":
         like = _as_8bit_grey(like)
     if alpha is not None and fmt in ("BMP", "GIF") and not (_colour_keyed(like) and _stores_colour_key(like, fmt)):
-        return _encode_bmp_with_alpha(rgb, alpha) if fmt == "BMP" else _encode_gif_with_alpha(rgb, alpha, kwargs)
+        if like.mode in ("L", "LA"):  # a grey source keeps a grey fill (ITU-R 601 luma, as in _native_output)
+            rgb = np.repeat(np.asarray(Image.fromarray(rgb, "RGB").convert("L"))[..., None], 3, axis=2)
+        if fmt == "BMP":
+            return _encode_bmp_with_alpha(rgb, alpha, like.info.get("dpi"))
+        return _encode_gif_with_alpha(rgb, alpha, kwargs)
     if like.bit_depth == 8:
         native = _native_output(rgb, like, hole, fmt)
         if native is not None and not (fmt == "JPEG" and native.mode in ("RGBA", "LA", "P", "1")):
