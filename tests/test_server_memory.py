@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import time
 
 import numpy as np
 import pytest
@@ -11,10 +12,18 @@ from PIL import Image
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 
-from server_helpers import box_mask, encode, make_tiny_inpainter, photo, serve_process  # noqa: E402
+from server_helpers import SlowInpainter, box_mask, encode, make_tiny_inpainter, photo, serve_process, uvicorn_server  # noqa: E402
 
+from wavemix_inpaint.imageio import read_image  # noqa: E402
 from wavemix_inpaint.inference import InpaintOptions  # noqa: E402
-from wavemix_inpaint.server.memory import WINDOW_BYTES_PER_PIXEL, default_budget_bytes, estimate_request_bytes  # noqa: E402
+from wavemix_inpaint.server.memory import (  # noqa: E402
+    QUEUE_SHARE,
+    WINDOW_BYTES_PER_PIXEL,
+    QueuedInputs,
+    default_budget_bytes,
+    estimate_request_bytes,
+    input_bytes,
+)
 
 
 def big_request(side: int) -> tuple[bytes, bytes]:
@@ -62,6 +71,58 @@ def test_a_request_over_the_budget_is_413_and_the_next_one_is_served():
             files={"image": ("b.png", encode(small)), "mask": ("m.png", encode(box_mask(64, 48, (10, 10, 30, 30))))},
         )
         assert served.status_code == 200
+
+
+def test_queued_inputs_are_held_within_their_share():
+    queued = QueuedInputs(100)
+    assert queued.hold(150)  # the first waiting request always gets in, whatever its size
+    assert not queued.hold(1)
+    queued.free(150)
+    assert queued.hold(60) and queued.hold(40) and not queued.hold(1) and queued.held == 100
+
+
+def test_waiting_requests_count_their_decoded_images_and_the_one_that_overfills_the_queue_gets_503():
+    """Each waiting request holds its decoded image: without a share for them, a full queue of large
+    photos could hold far more than --max-memory."""
+    import threading
+
+    import httpx
+
+    from wavemix_inpaint.server import create_app
+
+    width, height = 1000, 800
+    image = encode(photo(width, height))
+    mask = encode(box_mask(width, height, (500, 400, 510, 410)))
+    options = InpaintOptions(crop_margin=8)
+    hole = np.zeros((height, width), bool)
+    hole[400:410, 500:510] = True
+    need = estimate_request_bytes(hole, options)
+    budget = int(need / (1 - QUEUE_SHARE)) + (1 << 16)  # just enough to run one such request
+    held = input_bytes(read_image(image), hole, len(image))
+    assert 2 * held > QUEUE_SHARE * budget  # so a second waiting photo overfills the queue's share
+    slow = SlowInpainter()
+    app = create_app(slow, options=options, max_concurrency=1, max_queue=4, max_memory_bytes=budget, request_timeout_s=60)
+    small = {"image": ("s.png", encode(photo(64, 48))), "mask": ("m.png", encode(box_mask(64, 48, (10, 10, 20, 20))))}
+    big = {"image": ("b.png", image), "mask": ("m.png", mask)}
+    with uvicorn_server(app) as url:
+        results = {}
+        running = threading.Thread(target=lambda: results.update(a=httpx.post(f"{url}api/v1/inpaint", files=small, timeout=60)))
+        running.start()
+        assert slow.started.wait(10)
+        waiting = threading.Thread(target=lambda: results.update(b=httpx.post(f"{url}api/v1/inpaint", files=big, timeout=60)))
+        waiting.start()
+        deadline = time.monotonic() + 20
+        while app.state.queued_inputs.held == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert app.state.queued_inputs.held >= held
+        refused = httpx.post(f"{url}api/v1/inpaint", files=big, timeout=60)
+        assert refused.status_code == 503 and refused.headers["Retry-After"]
+        assert "waiting in the queue" in refused.json()["detail"]
+        slow.release.set()
+        running.join(30)
+        waiting.join(30)
+        assert results["a"].status_code == 200 and results["b"].status_code == 200
+        assert app.state.queued_inputs.held == 0
 
 
 @pytest.mark.slow

@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-memory",
         type=float,
         metavar="MB",
-        help="memory the inferences may use together; a request estimated to need more than its share gets 413 "
+        help="memory the requests may use together (20%% for the images waiting in the queue, the rest shared by "
+        "the running inferences); a request estimated to need more than its share gets 413 "
         "(default: 80%% of what the machine, the cgroup and ulimit -v leave at start-up)",
     )
     parser.add_argument("--max-upload-mb", type=float, default=20.0, help="largest accepted request body in MiB (default: 20)")

@@ -57,7 +57,7 @@ from wavemix_inpaint.inference import InpaintOptions
 from wavemix_inpaint.inference.options import MAX_SEED
 from wavemix_inpaint.server.api_docs import render_api_reference
 from wavemix_inpaint.server.catalog import ModelCatalog
-from wavemix_inpaint.server.memory import default_budget_bytes, estimate_request_bytes
+from wavemix_inpaint.server.memory import QUEUE_SHARE, QueuedInputs, default_budget_bytes, estimate_request_bytes, input_bytes
 from wavemix_inpaint.server.middleware import ApiError, BodyLimitMiddleware, SecurityHeadersMiddleware, error_response
 from wavemix_inpaint.server.queue import InferenceQueue
 
@@ -329,6 +329,7 @@ class InpaintServer:
         self.limits = limits
         self.defaults = options
         self.queue = InferenceQueue(limits["max_concurrency"], limits["max_queue"])
+        self.queued_inputs = QueuedInputs(int(QUEUE_SHARE * limits["max_memory_bytes"]))
         self.loaded = {**_describe_inpainter(catalog.get()), **(model_info or {})}
         self.static = _read_static()
         self.app: FastAPI | None = None  # set by create_app (the /docs page renders its schema)
@@ -386,8 +387,12 @@ class InpaintServer:
                 invert_mask=False, dilate=0, **{name: value for name, value in given.items() if value is not None}
             )
             self._check_memory(hole, options)
+            held = self._hold_inputs(source, hole, len(image_bytes))
             counted = False  # acquire() takes us out of `waiting` whatever happens
-            await self._acquire(deadline)
+            try:
+                await self._acquire(deadline)
+            finally:
+                self.queued_inputs.free(held)  # running, its estimate counts it from here
             if await request.is_disconnected():  # gave up while queued: its slot goes to the next request
                 self.queue.release()
                 return Response(status_code=499)
@@ -408,8 +413,9 @@ class InpaintServer:
             )
 
     def _check_memory(self, hole: np.ndarray, options: InpaintOptions) -> None:
-        """413 before any work when the request would need more memory than a worker's share of the budget."""
-        budget = self.limits["max_memory_bytes"] // self.limits["max_concurrency"]
+        """413 before any work when the request would need more memory than a worker's share of the budget
+        (the budget less the queue's share, split between the workers)."""
+        budget = (self.limits["max_memory_bytes"] - self.queued_inputs.limit) // self.limits["max_concurrency"]
         need = estimate_request_bytes(hole > 0.5, options)
         if need > budget:
             height, width = hole.shape
@@ -422,8 +428,22 @@ class InpaintServer:
                 413,
                 "too_much_memory",
                 f"inpainting this {width}x{height} image needs about {need >> 20} MiB, more than this server allows one "
-                f"request ({budget >> 20} MiB: --max-memory / --max-concurrency){hint}",
+                f"request ({budget >> 20} MiB: --max-memory less the queue's {QUEUE_SHARE:.0%}, / --max-concurrency){hint}",
             )
+
+    def _hold_inputs(self, source: LoadedImage, hole: np.ndarray, upload: int) -> int:
+        """Count the decoded inputs while the request waits; 503 when they would overfill the queue's share."""
+        size = input_bytes(source, hole, upload)
+        if not self.queued_inputs.hold(size):
+            seconds = self.queue.retry_after()
+            raise ApiError(
+                503,
+                "busy",
+                f"the requests waiting in the queue already hold {self.queued_inputs.held >> 20} MiB of decoded images, "
+                f"their share of the memory budget ({self.queued_inputs.limit >> 20} MiB of --max-memory); retry in {seconds} s",
+                headers={"Retry-After": str(seconds)},
+            )
+        return size
 
     async def _acquire(self, deadline: float | None) -> None:
         try:
@@ -605,6 +625,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, limit=max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.state.inference_queue = server.queue
+    app.state.queued_inputs = server.queued_inputs
     app.state.limits = limits
     _add_error_handlers(app)
     _add_routes(app, server)

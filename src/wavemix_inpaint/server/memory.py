@@ -9,6 +9,9 @@ leave it thrashing; refusing it up front with a clear message keeps the server s
   processed pixel for a full-resolution pass, and the decoded image's own copies (8-bit, float, result).
 * :func:`default_budget_bytes`: what this process may still use: the smallest of the free memory, the
   cgroup limit and the address-space limit (``ulimit -v``), less what is in use, times a safety margin.
+* :class:`QueuedInputs`: the decoded images of requests waiting for a worker are held too (up to
+  ``max_queue`` photos of up to 40 MP): they get :data:`QUEUE_SHARE` of the budget, the running
+  inferences share the rest, and a request whose image would overfill the queue's share waits outside (503).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
+from wavemix_inpaint.imageio import LoadedImage
 from wavemix_inpaint.inference import InpaintOptions, crop_boxes
 from wavemix_inpaint.inference.pipeline import resized_hole
 from wavemix_inpaint.models.pyramid import known_survives
@@ -30,6 +35,8 @@ WINDOW_BYTES_PER_PIXEL = 500
 IMAGE_BYTES_PER_PIXEL = 48
 #: share of the free memory a server gives to requests
 SAFETY = 0.8
+#: share of the budget held by the decoded inputs of requests waiting in the queue
+QUEUE_SHARE = 0.2
 
 
 def estimate_request_bytes(hole: np.ndarray, options: InpaintOptions) -> int:
@@ -94,3 +101,32 @@ def default_budget_bytes() -> int:
     if not rooms:  # not Linux: a fraction of the physical memory
         rooms = [os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2]
     return max(64 << 20, int(SAFETY * min(rooms)))
+
+
+def input_bytes(source: LoadedImage, hole: np.ndarray, upload: int) -> int:
+    """Bytes a decoded request holds while it waits: pixels, alpha, the source's own copy, hole, upload."""
+    native = source.native
+    if isinstance(native, Image.Image):
+        native_bytes = native.width * native.height * len(native.getbands())
+    else:
+        native_bytes = 0 if native is None or native is source.pixels else np.asarray(native).nbytes
+    alpha_bytes = 0 if source.alpha is None else source.alpha.nbytes
+    return int(source.pixels.nbytes + alpha_bytes + native_bytes + hole.nbytes + upload)
+
+
+class QueuedInputs:
+    """Bytes held by the decoded inputs of requests that wait for a worker, within ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+
+    def hold(self, size: int) -> bool:
+        """Count ``size`` more bytes if they fit (always, when the queue holds nothing yet); else False."""
+        if self.held and self.held + size > self.limit:
+            return False
+        self.held += size
+        return True
+
+    def free(self, size: int) -> None:
+        self.held -= size
