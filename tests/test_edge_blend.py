@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -73,8 +75,14 @@ def test_large_bands_are_solved_iteratively_close_to_the_direct_solve(monkeypatc
     start = np.where(hole[..., None], 0.5, photo)
     direct = biharmonic_band(start, hole)
     monkeypatch.setattr(edge_module, "DIRECT_LIMIT", 10)
-    iterative = biharmonic_band(start, hole)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # converges: no warning
+        iterative = biharmonic_band(start, hole)
     assert np.abs(iterative - direct)[hole].max() < 0.02
+    monkeypatch.setattr(edge_module, "CG_MAX_STEPS", 2)
+    with pytest.warns(RuntimeWarning, match="stopped after 2 steps short of its tolerance"):
+        short = biharmonic_band(start, hole)
+    assert np.isfinite(short).all()
 
 
 @pytest.mark.parametrize("hole_value", [False, True])
