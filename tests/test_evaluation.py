@@ -107,6 +107,21 @@ def test_metrics_are_per_image_then_averaged_on_clamped_composites(no_fid_weight
     assert result.inference is None and result.training is None
 
 
+def test_images_with_an_empty_mask_are_left_out_of_the_metrics(no_fid_weights):
+    """An empty mask leaves nothing to fill: its whole-image PSNR (capped at 100 dB) once lifted the mean by 9 dB."""
+    data = _dataset(n=4)
+    data.masks[1] = 0  # no hole
+    values = [0.1, 0.5, 0.5, 0.9]
+    result = evaluate_model(FillModel(values), data, batch_size=4, device="cpu", speed=NO_SPEED)
+    assert result.empty_masks == 1 and result.to_dict()["empty_masks"] == 1
+    assert np.isnan(result.per_image["psnr"][1]) and np.isnan(result.per_image["ssim"][1])
+    kept = [0, 2, 3]
+    output = torch.where(data.masks > 0.5, torch.tensor(values).view(-1, 1, 1, 1), data.images)
+    expected = compute_image_metrics(output[kept], data.images[kept], data.masks[kept])
+    for key in ("psnr", "ssim", "l1", "psnr_hole"):
+        assert result.metrics[key] == pytest.approx(expected[key].double().mean().item(), rel=1e-6), key
+
+
 def test_hole_bins_assign_images_to_the_right_bins(no_fid_weights):
     assert hole_bin_index(np.array([0, 5, 10, 15, 55, 99, 100]), 100).tolist() == [0, 0, 1, 1, 5, 9, 9]
     size, holes = 20, [0, 20, 40, 60, 220, 396, 400]
@@ -303,6 +318,26 @@ def test_evaluate_cli_missing_masks_is_a_clear_error(image_folder, tmp_path, cap
     err = capsys.readouterr().err
     assert err.startswith("error: mask folder") and "wavemix-inpaint masks --preset" in err
     assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--texture"], "--texture: used only with --pipeline"),
+        (["--strategy", "resize", "--no-edge-blend"], "--strategy, --edge-blend: used only with --pipeline"),
+        (["--baseline-option", "texture=false"], "--baseline-option: used only with --pipeline"),
+        (["--fid-weights", "missing.pth"], "--fid-weights missing.pth: no such file"),
+        (["--num-workers", "-1"], "--num-workers must be >= 0"),
+    ],
+)
+def test_evaluate_cli_refuses_flags_it_would_ignore(eval_setup, tmp_path, capsys, flags, message):
+    """They used to be accepted and ignored: the numbers were those of a plain run."""
+    folder, masks = eval_setup
+    out = tmp_path / "out"
+    command = ["evaluate", "--model", "telea", "--data", str(folder), "--masks", str(masks), "--output", str(out)]
+    assert main([*command, *flags]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_evaluate_cli_paired_comparison_with_a_baseline(eval_setup, tmp_path, no_fid_weights, capsys):

@@ -136,6 +136,45 @@ def test_reproduce_errors_are_one_line(image_folder, tmp_path, capsys):
     )
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--mask-sets", ","], "--mask-sets names no mask preset"),
+        (["--mask-sets", "thick,bogus"], "unknown mask preset 'bogus'"),
+        (["--mask-sets", "thick,thick"], "given twice: thick"),
+        (["--eval-count", "0"], "--eval-count must be at least 1"),
+    ],
+)
+def test_bad_plan_settings_are_refused_before_anything_runs(image_folder, tmp_path, capsys, flags, message):
+    """They used to pass the dry run, and --mask-sets ',' crashed only after every model had trained."""
+    command = ["reproduce", "table1", "--tiny", "--data", str(image_folder), "--output", str(tmp_path / "t1"), *flags]
+    assert main(command) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "t1").exists()
+    assert (
+        main(["reproduce", "sensitivity", "--model", "telea", "--eval-data", str(image_folder), "--squares", "4,4", "--dry-run"])
+        == 2
+    )
+
+
+def test_a_plan_that_failed_before_training_may_be_replaced(tmp_path):
+    """A failed first try (e.g. no --val-data) left its plan behind, and the corrected command was refused."""
+    from wavemix_inpaint.reproduce.runner import PLAN_FILE, prepare_output
+
+    first = table1_plan(tiny=True, data=str(tmp_path / "photos"), eval_data=str(tmp_path / "test"))
+    second = table1_plan(
+        tiny=True, data=str(tmp_path / "photos"), eval_data=str(tmp_path / "test"), val_data=str(tmp_path / "val")
+    )
+    output = tmp_path / "t1"
+    prepare_output(first, output, overwrite=False)
+    (output / "runs" / "u-net").mkdir(parents=True)  # an empty run folder is no work either
+    prepare_output(second, output, overwrite=False)
+    assert yaml.safe_load((output / PLAN_FILE).read_text())["data"]["val"] == second["data"]["val"]
+    (output / "runs" / "u-net" / "last.json").write_text("{}")
+    with pytest.raises(InputError, match="holds a different experiment"):
+        prepare_output(first, output, overwrite=True)
+
+
 @pytest.mark.slow
 def test_table1_tiny_end_to_end(image_folder, tmp_path, no_fid_weights):
     out = tmp_path / "t1"

@@ -29,12 +29,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="with --model: override an option of the preset, e.g. radius=5 (repeatable)",
     )
-    parser.add_argument("--data", required=True, help="evaluation images: a folder (centre crops) or stl10:PATH")
-    parser.add_argument("--split", default="test", help="split of stl10:PATH data (train, val or test; default test)")
+    parser.add_argument(
+        "--data",
+        required=True,
+        help="evaluation images: a folder (centre crops at the masks' size; smaller images are upscaled, bicubic, "
+        "first) or stl10:PATH",
+    )
+    parser.add_argument(
+        "--split", default="test", help="split of stl10:PATH data (train, val or test; default test); no effect on a folder"
+    )
     parser.add_argument(
         "--masks",
         required=True,
-        help="folder of fixed masks (mask_*.png, 255 = hole) made by `wavemix-inpaint masks`; image i gets mask i",
+        help="folder of fixed masks (mask_*.png, 255 = hole) made by `wavemix-inpaint masks`; image i (in path order: "
+        "img10 before img2) gets mask i (in numeric order); masks without a hole are left out of the metrics",
     )
     parser.add_argument("--limit", type=int, help="evaluate at most N images (default: min(#images, #masks))")
     parser.add_argument("--batch-size", type=int, default=40, help="evaluation and inference-timing batch (default 40)")
@@ -113,10 +121,12 @@ def _build_baseline(args: argparse.Namespace, spec: str, model):  # noqa: ANN001
 
 
 def _check_arguments(args: argparse.Namespace, output) -> None:  # noqa: ANN001
+    import dataclasses
     from pathlib import Path
 
     from wavemix_inpaint.errors import InputError
     from wavemix_inpaint.evaluation import missing_masks_message
+    from wavemix_inpaint.inference import InpaintOptions
 
     existing = [name for name in OUTPUT_FILES if (output / name).exists()]
     if existing and not args.overwrite:
@@ -130,6 +140,20 @@ def _check_arguments(args: argparse.Namespace, output) -> None:  # noqa: ANN001
     ):
         if value < 1:
             raise InputError(f"{name} must be positive, got {value}")
+    if args.num_workers < 0:
+        raise InputError(f"--num-workers must be >= 0, got {args.num_workers}")
+    if not args.pipeline:  # pipeline flags without --pipeline would be ignored: the numbers of a plain network call
+        given = [
+            "--" + spec.name.replace("_", "-")
+            for spec in dataclasses.fields(InpaintOptions)
+            if getattr(args, spec.name, None) is not None
+        ] + (["--baseline-option"] if args.baseline_option else [])
+        if given:
+            raise InputError(f"{', '.join(given)}: used only with --pipeline (evaluate the model the way `inpaint` runs it)")
+    if args.fid_weights and not Path(args.fid_weights).expanduser().is_file():
+        raise InputError(f"--fid-weights {args.fid_weights}: no such file")
+    if Path(output).exists() and not Path(output).is_dir():
+        raise InputError(f"--output {output} is a file, not a folder")
     set_threads(args)
 
 
@@ -172,7 +196,9 @@ def _write_report(args: argparse.Namespace, output, results: list, config: dict,
     details = {
         "data": f"`{args.data}` (split {args.split})",
         "masks": f"`{args.masks}`",
-        "images": result.num_images,
+        "images": result.num_images
+        if not result.empty_masks
+        else f"{result.num_images}, of which {result.empty_masks} with an empty mask are left out of the metrics (nothing to fill)",
         "device": result.device,
         **{key: f"`{value}`" for key, value in source.items() if value},
     }
@@ -185,6 +211,8 @@ def _write_report(args: argparse.Namespace, output, results: list, config: dict,
     if args.grid > 0:
         save_grid(output / "grid.png", results_grid(results, rows=args.grid))
         written.append("grid.png")
+    else:
+        (output / "grid.png").unlink(missing_ok=True)  # a previous run's grid would show other results
     print(text.split("\n## ")[0].rstrip())
     if summary:
         print("\n" + summary.rstrip())

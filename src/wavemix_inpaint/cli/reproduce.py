@@ -44,7 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mask-sets", default="thick,medium,thin", help="table1: evaluation mask presets (default thick,medium,thin)"
     )
-    parser.add_argument("--no-classical", action="store_true", help="table1: leave out telea, navier-stokes, biharmonic")
+    parser.add_argument(
+        "--no-classical", action="store_true", help="table1: leave out telea, navier-stokes, biharmonic, patchmatch"
+    )
     parser.add_argument("--squares", help="sensitivity: square hole sizes, e.g. 4,8,16,32 (default 4..64)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and the equivalent commands, run nothing")
     parser.add_argument("--overwrite", action="store_true", help="re-evaluate when the folder already holds results")

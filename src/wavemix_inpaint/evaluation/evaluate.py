@@ -174,6 +174,7 @@ class EvalResult:
     training: dict[str, Any] | None
     device: str
     seconds: float
+    empty_masks: int = 0  # images whose mask has no hole: left out of every metric (nothing to fill)
     config: dict[str, Any] = field(default_factory=dict)
     per_image: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     samples: dict[str, Tensor] = field(default_factory=dict, repr=False)
@@ -199,6 +200,7 @@ class EvalResult:
             "fid_reason": self.fid_reason,
             "fid_feature_extractor": self.fid_feature_extractor,
             "mean_hole_fraction": self.mean_hole_fraction,
+            "empty_masks": self.empty_masks,
             "hole_bins": self.bins,
             "inference": self.inference,
             "training": self.training,
@@ -326,6 +328,7 @@ def evaluate_model(
         training=training,
         device=str(device),
         seconds=seconds,
+        empty_masks=int((values["hole_pixels"] == 0).sum()),
         config={"batch_size": batch_size, "bins": bins, "model_config": dict(getattr(model, "config", {}) or {})},
         per_image=values,
         samples={key: torch.cat(parts) if parts else torch.empty(0) for key, parts in collected.samples.items()},
@@ -388,6 +391,10 @@ def _collect(
     values = {key: np.concatenate(parts) for key, parts in per_image.items()}
     values["hole_pixels"] = np.concatenate(hole_pixels)
     values["hole_fraction"] = values["hole_pixels"] / float(total_pixels)
+    empty = values["hole_pixels"] == 0  # the output is the input: a perfect score that says nothing of the model
+    for key in METRIC_NAMES:
+        if key in values:
+            values[key][empty] = np.nan
     return _Collected(values, total_pixels, real, fake, samples)
 
 
@@ -475,7 +482,8 @@ def build_eval_dataset(
     limit: int | None = None,
     image_size: int | None = None,
 ) -> Dataset:
-    """Images of ``data`` (folder: centre crops; ``stl10:PATH``: the split) paired with the fixed masks.
+    """Images of ``data`` (folder: centre crops, images smaller than the masks upscaled (bicubic) first;
+    ``stl10:PATH``: the split) paired with the fixed masks.
 
     Image ``i`` gets mask file ``i`` (sorted), so ``min(#images, #masks, limit)`` pairs are evaluated and
     no mask is reused. The image size is the masks' size unless ``image_size`` is given (it must match);
@@ -490,7 +498,8 @@ def build_eval_dataset(
     height, width = read_mask_size(folder)
     if image_size is not None and (image_size, image_size) != (height, width):
         raise InputError(f"--image-size {image_size} does not match the {width}x{height} masks in {folder}")
-    images = build_dataset(data, split, height if height == width else (height, width))
+    # a folder is always centre-cropped (``split`` picks STL-10's part only; for a folder it once switched to random crops)
+    images = build_dataset(data, split, height if height == width else (height, width), crop="center")
     count = min(len(images), len(list_mask_files(folder)))
     if limit is not None:
         if limit < 1:

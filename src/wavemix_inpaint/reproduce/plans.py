@@ -22,6 +22,7 @@ import copy
 from typing import Any
 
 from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.masks import get_mask_generator
 
 SCALES = ("small", "paper")
 TABLE1_MASK_SETS = ("thick", "medium", "thin")
@@ -36,6 +37,28 @@ def _mask_set(preset: str, size: int, count: int) -> dict[str, Any]:
     if seed is None:  # square:N of the sensitivity study
         seed = 2000 + int(preset.split(":")[1]) if preset.startswith("square:") else 3000
     return {"name": preset.replace(":", ""), "preset": preset, "size": size, "count": count, "seed": seed}
+
+
+def _evaluation(scale: str, eval_count: int | None) -> dict[str, Any]:
+    """The scale's evaluation settings, with ``--eval-count`` (checked before anything runs)."""
+    evaluation = dict(_EVAL[scale])
+    if eval_count is not None:
+        if eval_count < 1:
+            raise InputError(f"--eval-count must be at least 1, got {eval_count}")
+        evaluation["count"] = eval_count
+    return evaluation
+
+
+def _check_mask_sets(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Known presets, each once, at least one: a bad name found after hours of training would lose them."""
+    if not names:
+        raise InputError("--mask-sets names no mask preset; e.g. --mask-sets thick,medium,thin")
+    for name in names:
+        get_mask_generator(name)  # raises InputError naming the presets for an unknown one
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InputError(f"mask set(s) given twice: {', '.join(repeated)}")
+    return names
 
 
 def _check_scale(scale: str, tiny: bool) -> str:
@@ -197,6 +220,7 @@ def table1_plan(
     """The Table 1 experiment: U-Net, LaMa and WaveMix trained with identical data, masks, seed and budget,
     plus the classical methods without training, each evaluated on every mask set."""
     scale = _check_scale(scale, tiny)
+    mask_sets = _check_mask_sets(tuple(mask_sets))
     size = 32 if scale == "tiny" else 96
     train = copy.deepcopy({"small": _TRAIN_SMALL, "paper": _train_paper(), "tiny": _TRAIN_TINY}[scale])
     if steps is not None:
@@ -208,9 +232,7 @@ def table1_plan(
         train["steps_per_epoch"], train["epochs"] = per_epoch, steps // per_epoch
         if train["switch_epoch"] is not None:
             train["switch_epoch"] = train["epochs"]
-    evaluation = dict(_EVAL[scale])
-    if eval_count is not None:
-        evaluation["count"] = eval_count
+    evaluation = _evaluation(scale, eval_count)
     models = []
     for entry in TABLE1_MODELS:
         if scale == "tiny":
@@ -295,9 +317,7 @@ def ablation_plan(
         if steps < 1:
             raise InputError(f"steps must be positive, got {steps}")
         base.update(epochs=1, steps_per_epoch=steps, switch_epoch=1)
-    evaluation = dict(_EVAL[scale])
-    if eval_count is not None:
-        evaluation["count"] = eval_count
+    evaluation = _evaluation(scale, eval_count)
     models = []
     for table, row, blocks, dim, modules, levels, reduced in ABLATION_GRID:
         mask = ABLATION_MASKS[table]
@@ -374,9 +394,9 @@ def sensitivity_plan(
     bad = [n for n in squares if not 0 < n <= size]
     if bad:
         raise InputError(f"square sizes {bad} do not fit {size}x{size} images")
-    evaluation = dict(_EVAL[scale])
-    if eval_count is not None:
-        evaluation["count"] = eval_count
+    if len(set(squares)) != len(squares):
+        raise InputError(f"--squares lists a size twice: {','.join(map(str, squares))}")
+    evaluation = _evaluation(scale, eval_count)
     presets = [f"square:{n}" for n in squares] + ["thin", "medium", "thick"]
     return {
         "experiment": "sensitivity",

@@ -11,7 +11,8 @@ Results folder layout::
     *.png               plots
 
 Re-running the same command in the same folder continues where it stopped: finished runs (``done.json``)
-are reused and interrupted ones resume from ``last.pt``. A folder holding a different plan is refused.
+are reused and interrupted ones resume from ``last.pt``. A folder holding a different plan's runs or results is
+refused (one that holds only the plan of a run that failed before training is taken over).
 """
 
 from __future__ import annotations
@@ -181,12 +182,19 @@ def prepare_output(plan: dict[str, Any], output: Path, overwrite: bool) -> None:
     saved = output / PLAN_FILE
     if saved.is_file():
         existing = yaml.safe_load(saved.read_text(encoding="utf-8"))
-        if existing != _normalised(plan):
+        if existing != _normalised(plan) and _holds_work(output):
             raise InputError(f"{output} holds a different experiment ({saved}); choose another --output or delete that folder")
     if (output / RESULTS_JSON).exists() and not overwrite:
         raise InputError(f"{output} already holds results ({RESULTS_JSON}); pass --overwrite to evaluate again")
     output.mkdir(parents=True, exist_ok=True)
     atomic_write_text(saved, yaml.safe_dump(plan, sort_keys=False))
+
+
+def _holds_work(output: Path) -> bool:
+    """Whether the folder holds training runs or results (a run that failed before training holds neither:
+    its plan may be replaced by a corrected command; its masks are regenerated when they differ)."""
+    runs = output / "runs"
+    return (output / RESULTS_JSON).exists() or (runs.is_dir() and any(path.is_file() for path in runs.rglob("*")))
 
 
 def prepare_masks(plan: dict[str, Any], output: Path, log: Log) -> dict[str, Path]:
