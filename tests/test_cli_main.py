@@ -31,6 +31,20 @@ def test_benchmark_rejects_unknown_model(capsys):
     assert "unknown model 'nope'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--models", ","], "--models names no model"),
+        (["--models", "telea", "--batch", "0"], "--batch must be positive"),
+        (["--models", "telea", "--large-size", "0"], "--large-size must be positive"),
+    ],
+)
+def test_benchmark_refuses_settings_that_measure_nothing(capsys, flags, message):
+    """--batch 0 reported 0.0 img/s and --large-size 0 thousands of img/s, with exit code 0."""
+    assert main(["benchmark", *flags]) == 2
+    assert message in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_benchmark_measures_tiny_models_side_by_side(tmp_path):
     output = tmp_path / "perf.md"

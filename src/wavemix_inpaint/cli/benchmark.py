@@ -55,9 +55,16 @@ def run(args: argparse.Namespace) -> int:
     from wavemix_inpaint.fileio import atomic_write_text
     from wavemix_inpaint.models import get_model_spec
 
+    from wavemix_inpaint.errors import InputError
+
     names = [name.strip() for name in args.models.split(",") if name.strip()]
+    if not names:
+        raise InputError("--models names no model; e.g. --models wavemix-small,telea")
     for name in names:
         get_model_spec(name)  # unknown names fail before any measurement
+    for flag, value in (("--batch", args.batch), ("--large-size", args.large_size), ("--min-seconds", args.min_seconds)):
+        if value <= 0:
+            raise InputError(f"{flag} must be positive, got {value}")
     settings = BenchmarkSettings(
         device=args.device,
         threads=args.threads,
