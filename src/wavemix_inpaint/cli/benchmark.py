@@ -52,10 +52,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from wavemix_inpaint.benchmark import BenchmarkSettings, markdown_table, ratio_lines, run_benchmarks
+    from wavemix_inpaint.errors import InputError
     from wavemix_inpaint.fileio import atomic_write_text
     from wavemix_inpaint.models import get_model_spec
-
-    from wavemix_inpaint.errors import InputError
 
     names = [name.strip() for name in args.models.split(",") if name.strip()]
     if not names:
