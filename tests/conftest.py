@@ -44,3 +44,13 @@ def image_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         suffix = ".png" if index % 3 else ".jpg"
         Image.fromarray(smooth_image(rng, 40, 48)).save(folder / f"img{index:02d}{suffix}")
     return root
+
+
+@pytest.fixture(scope="session")
+def held_out_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six other 48x40 synthetic photos: evaluation images apart from :func:`image_folder`."""
+    root = tmp_path_factory.mktemp("held-out")
+    rng = np.random.default_rng(1)
+    for index in range(6):
+        Image.fromarray(smooth_image(rng, 40, 48)).save(root / f"test{index:02d}.png")
+    return root

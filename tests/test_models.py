@@ -147,3 +147,14 @@ def test_every_registered_preset_keeps_the_contract(name):
     assert torch.equal(out[known], image[known])
     trainable = getattr(model, "trainable", True)
     assert (count_parameters(model) > 0) == trainable
+
+
+def test_model_options_of_the_wrong_kind_are_a_clear_error():
+    """``--model-option radius=abc`` reached the builder and ended in a TypeError traceback."""
+    with pytest.raises(InputError, match=r"option radius='abc': expected float"):
+        create_model("telea", radius="abc")
+    with pytest.raises(InputError, match=r"option embed_dim=True: expected int"):
+        create_model("wavemix-tiny", embed_dim=True)
+    with pytest.raises(InputError, match="has no option"):
+        create_model("telea", colour=1)
+    assert create_model("telea", radius=5).config["radius"] == 5  # an integer for a float option is fine

@@ -20,7 +20,7 @@ def no_fid_weights(tmp_path, monkeypatch):
     monkeypatch.delenv(FID_WEIGHTS_ENV, raising=False)
 
 
-def test_table1_small_dry_run_prints_the_plan_and_writes_nothing(image_folder, tmp_path, capsys):
+def test_table1_small_dry_run_prints_the_plan_and_writes_nothing(image_folder, held_out_folder, tmp_path, capsys):
     out = tmp_path / "t1"
     code = main(
         [
@@ -31,7 +31,7 @@ def test_table1_small_dry_run_prints_the_plan_and_writes_nothing(image_folder, t
             "--data",
             str(image_folder),
             "--eval-data",
-            str(image_folder),
+            str(held_out_folder),
             "--output",
             str(out),
             "--dry-run",
@@ -86,8 +86,8 @@ def test_table1_paper_plan_needs_stl10_and_uses_the_paper_recipe():
         table1_plan("small", data="photos/train")
 
 
-def test_ablation_dry_run_lists_the_grid_of_tables_2_and_3(image_folder, capsys):
-    assert main(["reproduce", "ablation", "--data", str(image_folder), "--eval-data", str(image_folder), "--dry-run"]) == 0
+def test_ablation_dry_run_lists_the_grid_of_tables_2_and_3(image_folder, held_out_folder, capsys):
+    assert main(["reproduce", "ablation", "--data", str(image_folder), "--eval-data", str(held_out_folder), "--dry-run"]) == 0
     text = capsys.readouterr().out
     assert "T2#1" in text and "T3#9" in text and "square:12" in text and "augment none" in text
     plan = ablation_plan("small", data="a", eval_data="b")
@@ -157,6 +157,15 @@ def test_bad_plan_settings_are_refused_before_anything_runs(image_folder, tmp_pa
     )
 
 
+def test_evaluation_photos_must_be_apart_from_the_training_and_validation_photos(image_folder, held_out_folder):
+    for eval_data in (image_folder, image_folder / "a"):  # the same folder, or one inside it
+        with pytest.raises(InputError, match="overlaps the --data folder"):
+            table1_plan(tiny=True, data=str(image_folder), eval_data=str(eval_data))
+    with pytest.raises(InputError, match="overlaps the --val-data folder"):
+        table1_plan(tiny=True, data=str(image_folder), eval_data=str(held_out_folder), val_data=str(held_out_folder))
+    assert table1_plan(tiny=True, data=str(image_folder), eval_data=str(held_out_folder))["data"]["eval"] == str(held_out_folder)
+
+
 def test_a_plan_that_failed_before_training_may_be_replaced(tmp_path):
     """A failed first try (e.g. no --val-data) left its plan behind, and the corrected command was refused."""
     from wavemix_inpaint.reproduce.runner import PLAN_FILE, prepare_output
@@ -176,7 +185,7 @@ def test_a_plan_that_failed_before_training_may_be_replaced(tmp_path):
 
 
 @pytest.mark.slow
-def test_table1_tiny_end_to_end(image_folder, tmp_path, no_fid_weights):
+def test_table1_tiny_end_to_end(image_folder, held_out_folder, tmp_path, no_fid_weights):
     out = tmp_path / "t1"
     args = [
         "reproduce",
@@ -185,7 +194,7 @@ def test_table1_tiny_end_to_end(image_folder, tmp_path, no_fid_weights):
         "--data",
         str(image_folder),
         "--eval-data",
-        str(image_folder),
+        str(held_out_folder),
         "--output",
         str(out),
         "--no-progress",

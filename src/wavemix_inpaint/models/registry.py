@@ -64,11 +64,29 @@ def create_model(name: str, **overrides: Any) -> InpaintingModel:
     unknown = sorted(set(overrides) - set(accepted))
     if unknown:
         raise InputError(f"model {name!r} has no option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(accepted))}")
+    for key, value in overrides.items():  # "radius=abc" from the command line must not reach the builder
+        default = spec.defaults.get(key, accepted[key].default)
+        if not _same_kind(value, default):
+            raise InputError(f"model {name!r} option {key}={value!r}: expected {type(default).__name__}, like {default!r}")
     config = {**spec.defaults, **overrides}
     model = spec.builder(**config)
     model.model_name = name
     model.config = config
     return model
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """Whether ``value`` may replace ``default``: booleans, integers (floats take integers too) and strings
+    must match; other defaults (None, lists, ...) are not checked here."""
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, str):
+        return isinstance(value, str)
+    return True
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:

@@ -19,6 +19,7 @@ Scales:
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from wavemix_inpaint.errors import InputError
@@ -90,6 +91,15 @@ def _data_section(
                 "e.g. BSDS500 test when training on BSDS500 train)"
             )
         eval_data = data
+    elif not eval_data.startswith("stl10:"):
+        held_out = Path(eval_data).expanduser().resolve()
+        for flag, other in (("--data", data), ("--val-data", val_data)):
+            folder = Path(other).expanduser().resolve() if other else None
+            if folder and (held_out.is_relative_to(folder) or folder.is_relative_to(held_out)):
+                raise InputError(
+                    f"--eval-data {eval_data} overlaps the {flag} folder {other}: the evaluation photos must be held "
+                    "out from training and from the choice of checkpoints"
+                )
     return {"train": data, "val": val_data, "eval": eval_data, "eval_split": split, "image_size": image_size}
 
 
