@@ -103,6 +103,8 @@ def plan_commands(plan: dict[str, Any], output: str | Path) -> list[str]:
             commands.append(
                 f"wavemix-inpaint evaluate {source} --data {q(data['eval'])} --split {q(data['eval_split'])} "
                 f"--masks {q(str(output / 'masks' / mask_set['name']))} --batch-size {plan['eval']['batch_size']} "
+                + (f"--speed-steps {plan['speed']['batches']} " if plan["speed"] else "--no-speed ")
+                + f"--grid {plan['eval']['grid']} "
                 f"--output {q(str(output / 'eval' / (slug(model['name']) + '-' + mask_set['name'])))}"
             )
     return commands
