@@ -81,6 +81,22 @@ def test_queued_inputs_are_held_within_their_share():
     assert queued.hold(60) and queued.hold(40) and not queued.hold(1) and queued.held == 100
 
 
+def test_no_queue_share_without_a_queue_and_a_request_that_runs_at_once_is_not_counted():
+    from fastapi.testclient import TestClient
+
+    from wavemix_inpaint.server import create_app
+
+    app = create_app(make_tiny_inpainter(), max_queue=0, max_memory_bytes=100 << 20)
+    assert app.state.queued_inputs.limit == 0  # nothing can wait: the inferences get the whole budget
+    app = create_app(make_tiny_inpainter(), max_memory_bytes=100 << 20)
+    with TestClient(app) as client:
+        image, mask = encode(photo(64, 48)), encode(box_mask(64, 48, (10, 10, 30, 30)))
+        assert client.post("/api/v1/inpaint", files={"image": ("a.png", image), "mask": ("m.png", mask)}).status_code == 200
+        app.state.queued_inputs.held = app.state.queued_inputs.limit  # a full queue share ...
+        served = client.post("/api/v1/inpaint", files={"image": ("a.png", image), "mask": ("m.png", mask)})
+        assert served.status_code == 200  # ... does not refuse a request that finds a free worker
+
+
 def test_waiting_requests_count_their_decoded_images_and_the_one_that_overfills_the_queue_gets_503():
     """Each waiting request holds its decoded image: without a share for them, a full queue of large
     photos could hold far more than --max-memory."""
@@ -94,9 +110,9 @@ def test_waiting_requests_count_their_decoded_images_and_the_one_that_overfills_
     image = encode(photo(width, height))
     mask = encode(box_mask(width, height, (500, 400, 510, 410)))
     options = InpaintOptions(crop_margin=8)
-    hole = np.zeros((height, width), bool)
-    hole[400:410, 500:510] = True
-    need = estimate_request_bytes(hole, options)
+    hole = np.zeros((height, width), np.float32)  # as the server holds it
+    hole[400:410, 500:510] = 1
+    need = estimate_request_bytes(hole > 0.5, options)
     budget = int(need / (1 - QUEUE_SHARE)) + (1 << 16)  # just enough to run one such request
     held = input_bytes(read_image(image), hole, len(image))
     assert 2 * held > QUEUE_SHARE * budget  # so a second waiting photo overfills the queue's share
@@ -114,7 +130,8 @@ def test_waiting_requests_count_their_decoded_images_and_the_one_that_overfills_
         deadline = time.monotonic() + 20
         while app.state.queued_inputs.held == 0 and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert app.state.queued_inputs.held >= held
+        assert app.state.queued_inputs.held == held
+        assert httpx.get(f"{url}healthz").json()["queued_input_mib"] == round(held / 2**20, 1)
         refused = httpx.post(f"{url}api/v1/inpaint", files=big, timeout=60)
         assert refused.status_code == 503 and refused.headers["Retry-After"]
         assert "waiting in the queue" in refused.json()["detail"]

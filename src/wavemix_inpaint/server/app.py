@@ -329,7 +329,8 @@ class InpaintServer:
         self.limits = limits
         self.defaults = options
         self.queue = InferenceQueue(limits["max_concurrency"], limits["max_queue"])
-        self.queued_inputs = QueuedInputs(int(QUEUE_SHARE * limits["max_memory_bytes"]))
+        share = QUEUE_SHARE if limits["max_queue"] > 0 else 0.0  # nothing ever waits with --max-queue 0
+        self.queued_inputs = QueuedInputs(int(share * limits["max_memory_bytes"]))
         self.loaded = {**_describe_inpainter(catalog.get()), **(model_info or {})}
         self.static = _read_static()
         self.app: FastAPI | None = None  # set by create_app (the /docs page renders its schema)
@@ -381,13 +382,14 @@ class InpaintServer:
             )
             invert = self.defaults.invert_mask if invert_mask is None else invert_mask
             hole = prepare_mask(mask_array, invert=invert, dilate=self.defaults.dilate)
-            del mask_bytes
+            del mask_bytes, mask_array  # the hole is a copy: these would be held while the request waits
             given = {"strategy": strategy, "seed": seed, "texture": texture, "texture_strength": texture_strength}
             options = self.defaults.replace(  # the mask is inverted and dilated above, once: not again in the pipeline
                 invert_mask=False, dilate=0, **{name: value for name, value in given.items() if value is not None}
             )
             self._check_memory(hole, options)
-            held = self._hold_inputs(source, hole, len(image_bytes))
+            # counted only when it must wait (every worker busy): a request that runs at once is covered by its estimate
+            held = self._hold_inputs(source, hole, len(image_bytes)) if self.queue.semaphore.locked() else 0
             counted = False  # acquire() takes us out of `waiting` whatever happens
             try:
                 await self._acquire(deadline)
@@ -428,7 +430,9 @@ class InpaintServer:
                 413,
                 "too_much_memory",
                 f"inpainting this {width}x{height} image needs about {need >> 20} MiB, more than this server allows one "
-                f"request ({budget >> 20} MiB: --max-memory less the queue's {QUEUE_SHARE:.0%}, / --max-concurrency){hint}",
+                f"request ({budget >> 20} MiB: --max-memory {self.limits['max_memory_bytes'] >> 20} MiB less "
+                f"{self.queued_inputs.limit >> 20} MiB for waiting requests, / --max-concurrency "
+                f"{self.limits['max_concurrency']}){hint}",
             )
 
     def _hold_inputs(self, source: LoadedImage, hole: np.ndarray, upload: int) -> int:
@@ -506,6 +510,8 @@ class InpaintServer:
             "queued": self.queue.queued,
             "max_concurrency": self.limits["max_concurrency"],
             "max_queue": self.limits["max_queue"],
+            "queued_input_mib": round(self.queued_inputs.held / 2**20, 1),
+            "queued_input_limit_mib": round(self.queued_inputs.limit / 2**20, 1),
         }
 
     def api_reference(self) -> Response:
@@ -601,7 +607,8 @@ def create_app(
     ``max_concurrency`` the inferences running at once (worker threads), ``max_queue`` the requests
     waiting for one, and ``request_timeout_s`` (``None``: no limit) the total time of one request,
     queueing included. ``max_memory_bytes`` (default: :func:`~wavemix_inpaint.server.memory.default_budget_bytes`,
-    what the machine, the cgroup and ``ulimit -v`` leave) is shared by the concurrent inferences: a request
+    what the machine, the cgroup and ``ulimit -v`` leave) holds the decoded images of the waiting requests
+    (20%, :mod:`~wavemix_inpaint.server.memory`) and the concurrent inferences (the rest, shared): a request
     estimated to need more than its share is refused with 413 before any work. ``model_info`` overrides what
     ``/api/v1/models`` reports as loaded. ``options``
     are the server's default :class:`~wavemix_inpaint.inference.InpaintOptions` (a request's form fields

@@ -10,8 +10,10 @@ leave it thrashing; refusing it up front with a clear message keeps the server s
 * :func:`default_budget_bytes`: what this process may still use: the smallest of the free memory, the
   cgroup limit and the address-space limit (``ulimit -v``), less what is in use, times a safety margin.
 * :class:`QueuedInputs`: the decoded images of requests waiting for a worker are held too (up to
-  ``max_queue`` photos of up to 40 MP): they get :data:`QUEUE_SHARE` of the budget, the running
-  inferences share the rest, and a request whose image would overfill the queue's share waits outside (503).
+  ``max_queue`` photos of up to 40 MP): they get :data:`QUEUE_SHARE` of the budget (none with
+  ``max_queue=0``), the running inferences share the rest, and a request that must wait and whose image
+  would overfill the queue's share gets 503. Images are decoded before they can be counted, so a burst of
+  uploads can still pass the budget briefly while they decode.
 """
 
 from __future__ import annotations
@@ -103,11 +105,15 @@ def default_budget_bytes() -> int:
     return max(64 << 20, int(SAFETY * min(rooms)))
 
 
+#: bytes per pixel of Pillow's storage for the modes that do not take 4
+_PIL_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+
+
 def input_bytes(source: LoadedImage, hole: np.ndarray, upload: int) -> int:
     """Bytes a decoded request holds while it waits: pixels, alpha, the source's own copy, hole, upload."""
     native = source.native
-    if isinstance(native, Image.Image):
-        native_bytes = native.width * native.height * len(native.getbands())
+    if isinstance(native, Image.Image):  # Pillow keeps RGB, LA, ... at 4 bytes a pixel
+        native_bytes = native.width * native.height * _PIL_BYTES_PER_PIXEL.get(native.mode, 4)
     else:
         native_bytes = 0 if native is None or native is source.pixels else np.asarray(native).nbytes
     alpha_bytes = 0 if source.alpha is None else source.alpha.nbytes
