@@ -112,14 +112,18 @@ def test_images_with_an_empty_mask_are_left_out_of_the_metrics(no_fid_weights):
     data = _dataset(n=4)
     data.masks[1] = 0  # no hole
     values = [0.1, 0.5, 0.5, 0.9]
-    result = evaluate_model(FillModel(values), data, batch_size=4, device="cpu", speed=NO_SPEED)
+    result = evaluate_model(FillModel(values), data, batch_size=4, device="cpu", fid=MeanFeatures(), speed=NO_SPEED)
     assert result.empty_masks == 1 and result.to_dict()["empty_masks"] == 1
+    assert sum(row["count"] for row in result.bins) == 3
     assert np.isnan(result.per_image["psnr"][1]) and np.isnan(result.per_image["ssim"][1])
     kept = [0, 2, 3]
     output = torch.where(data.masks > 0.5, torch.tensor(values).view(-1, 1, 1, 1), data.images)
     expected = compute_image_metrics(output[kept], data.images[kept], data.masks[kept])
     for key in ("psnr", "ssim", "l1", "psnr_hole"):
         assert result.metrics[key] == pytest.approx(expected[key].double().mean().item(), rel=1e-6), key
+    alone = ListDataset(data.images[kept], data.masks[kept])  # FID too is over the images with a hole
+    fills = FillModel([values[i] for i in kept])
+    assert result.fid == pytest.approx(evaluate_model(fills, alone, device="cpu", fid=MeanFeatures(), speed=NO_SPEED).fid)
 
 
 def test_hole_bins_assign_images_to_the_right_bins(no_fid_weights):
@@ -129,7 +133,7 @@ def test_hole_bins_assign_images_to_the_right_bins(no_fid_weights):
     data = ListDataset(images, _square_masks(len(holes), size, holes))
     result = evaluate_model(Oracle(), data, batch_size=3, device="cpu", fid=None, speed=NO_SPEED)
     counts = [row["count"] for row in result.bins]
-    assert counts == [2, 2, 0, 0, 0, 1, 0, 0, 0, 2]
+    assert counts == [1, 2, 0, 0, 0, 1, 0, 0, 0, 2]  # the empty mask (0 px) is not scored
     assert [row["bin"] for row in result.bins][:2] == ["0-10%", "10-20%"]
     assert result.bins[5]["metrics"]["ssim"] == pytest.approx(1.0)
     assert np.isnan(result.bins[2]["metrics"]["ssim"])

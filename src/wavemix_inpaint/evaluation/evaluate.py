@@ -304,7 +304,8 @@ def evaluate_model(
         real = cached_real if cached_real is not None else np.concatenate(collected.real_features)
         if cache is not None:
             cache[fid_cache_key] = real
-        fid_value = _fid(real, fake)
+        filled = values["hole_pixels"] > 0  # as for the per-image metrics: an unchanged copy is no sample of the fills
+        fid_value = _fid(real[filled], fake[filled])
         fid_reason = fid_reason if fid_value is not None else f"FID needs at least 2 images, got {count}"
 
     inference = training = None
@@ -431,7 +432,7 @@ def _bin_rows(
     bin_ids = hole_bin_index(values["hole_pixels"], total_pixels, bins)
     rows = []
     for index in range(bins):
-        members = np.flatnonzero(bin_ids == index)
+        members = np.flatnonzero((bin_ids == index) & (values["hole_pixels"] > 0))  # empty masks are not scored
         rows.append(
             {
                 "bin": bin_label(index, bins),
