@@ -136,7 +136,7 @@ class WaveMixModule(nn.Module):
 @register_model(
     "wavemix-small",
     "CPU-friendly WaveMix: 2 modules x 5 blocks, C=32, no dropout, refining an OpenCV Telea prefill (the bundled "
-    "default is this grown to 2 x 7 blocks)",
+    "default is this grown to 2 x 9 blocks)",
     embed_dim=32,
     blocks_per_module=5,
     num_modules=2,
@@ -252,7 +252,7 @@ class WaveMixInpainter(InpaintingModel):
 register_pretrained(
     "default",
     "default.safetensors",
-    "wavemix-small grown to 2 x 7 blocks (356,472 params; a WaveMix correction on top of an OpenCV Telea fill), "
+    "wavemix-small grown to 2 x 9 blocks (443,800 params; a WaveMix correction on top of an OpenCV Telea fill), "
     "trained mostly on 2 CPU cores on 96x96 crops of BSDS500 train + a 1,000-photo ImageNet sample with LaMa masks; "
     "see weights/MODEL_CARD.md",
 )
