@@ -304,8 +304,8 @@ def evaluate_model(
         real = cached_real if cached_real is not None else np.concatenate(collected.real_features)
         if cache is not None:
             cache[fid_cache_key] = real
-        filled = values["hole_pixels"] > 0  # as for the per-image metrics: an unchanged copy is no sample of the fills
-        fid_value = _fid(real[filled], fake[filled])
+        scored = _scored(values)
+        fid_value = _fid(real[scored], fake[scored])
         fid_reason = fid_reason if fid_value is not None else f"FID needs at least 2 images, got {count}"
 
     inference = training = None
@@ -329,7 +329,7 @@ def evaluate_model(
         training=training,
         device=str(device),
         seconds=seconds,
-        empty_masks=int((values["hole_pixels"] == 0).sum()),
+        empty_masks=int((~_scored(values)).sum()),
         config={"batch_size": batch_size, "bins": bins, "model_config": dict(getattr(model, "config", {}) or {})},
         per_image=values,
         samples={key: torch.cat(parts) if parts else torch.empty(0) for key, parts in collected.samples.items()},
@@ -392,11 +392,17 @@ def _collect(
     values = {key: np.concatenate(parts) for key, parts in per_image.items()}
     values["hole_pixels"] = np.concatenate(hole_pixels)
     values["hole_fraction"] = values["hole_pixels"] / float(total_pixels)
-    empty = values["hole_pixels"] == 0  # the output is the input: a perfect score that says nothing of the model
+    empty = ~_scored(values)
     for key in METRIC_NAMES:
         if key in values:
             values[key][empty] = np.nan
     return _Collected(values, total_pixels, real, fake, samples)
+
+
+def _scored(values: dict[str, np.ndarray]) -> np.ndarray:
+    """Images with a hole. An empty mask leaves the output equal to the input: a perfect score that says
+    nothing of the model, so those images are left out of every metric, FID and the hole-size bins."""
+    return values["hole_pixels"] > 0
 
 
 def summarise(values: dict[str, np.ndarray], indices: np.ndarray | slice) -> tuple[dict[str, float], dict[str, float]]:
@@ -430,9 +436,10 @@ def _bin_rows(
 ) -> list[dict[str, Any]]:
     """LaMa-style rows per hole-size bin: count, mean metrics and (with features) a per-bin FID."""
     bin_ids = hole_bin_index(values["hole_pixels"], total_pixels, bins)
+    scored = _scored(values)
     rows = []
     for index in range(bins):
-        members = np.flatnonzero((bin_ids == index) & (values["hole_pixels"] > 0))  # empty masks are not scored
+        members = np.flatnonzero((bin_ids == index) & scored)
         rows.append(
             {
                 "bin": bin_label(index, bins),
