@@ -94,6 +94,17 @@ def test_resume_on_the_command_line_takes_new_budgets_and_refuses_other_changes(
     )
 
 
+def test_a_run_lengthened_on_resume_keeps_its_new_length_at_the_next_plain_resume(image_folder, tmp_path, capsys):
+    run = tmp_path / "run"
+    Trainer(_config(image_folder, run, epochs=2, switch_epoch=None)).fit(max_steps=1)
+    assert main(["train", "--resume", str(run), "--epochs", "4", "--switch-epoch", "3", "--max-steps", "2"]) == 0
+    assert "epochs 2 -> 4, switch_epoch None -> 3" in capsys.readouterr().out
+    config = resume_config(run)  # a plain --resume after the next interruption
+    assert (config.epochs, config.switch_epoch) == (4, 3)
+    Trainer(config, resume=True).fit()
+    assert [row["phase"] for row in _rows(run)] == ["adamw", "adamw", "adamw", "sgd"]  # the switch after epoch 3
+
+
 def test_a_row_written_after_the_last_resumable_state_is_dropped_on_resume(image_folder, tmp_path):
     run = tmp_path / "run"
     Trainer(_config(image_folder, run, epochs=1, switch_epoch=None)).fit()

@@ -149,9 +149,25 @@ class Trainer:
             for stale in self.run_dir.glob(".*.tmp"):  # left by a process killed while writing
                 stale.unlink()
             self._restore()
+            if self.dist.is_main:
+                self._record_changed_settings()
         elif self.dist.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.run_dir / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
+
+    def _record_changed_settings(self) -> None:
+        """A resume that changed the run's length (``--epochs``, ``--switch-epoch``, limits) rewrites
+        ``config.yaml``, so that the next plain ``--resume`` keeps the new schedule instead of going back
+        to the old one mid-run."""
+        saved_path = self.run_dir / "config.yaml"
+        saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) if saved_path.is_file() else {}
+        current = self.config.to_dict()
+        changed = {key: (saved.get(key), value) for key, value in current.items() if saved.get(key) != value}
+        changed.pop("output", None)  # where the run is now, however it was spelled
+        if changed:
+            detail = ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
+            self._log(f"resumed with changed settings ({detail}); recorded in {saved_path}")
+            atomic_write_text(saved_path, yaml.safe_dump(current, sort_keys=False))
 
     # ------------------------------------------------------------------ setup
     def _wrap(self, module: nn.Module) -> nn.Module:
