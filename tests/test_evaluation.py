@@ -324,6 +324,36 @@ def test_evaluate_cli_missing_masks_is_a_clear_error(image_folder, tmp_path, cap
     assert "Traceback" not in err and not (tmp_path / "out").exists()
 
 
+def test_a_wrong_size_mask_read_in_a_worker_process_is_one_clear_line(tmp_path, capsys):
+    masks = tmp_path / "masks"
+    assert main(["masks", "--preset", "thick", "--size", "32", "--count", "3", "--seed", "1", "--output", str(masks)]) == 0
+    Image.new("L", (24, 24), 255).save(masks / "mask_00002.png")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for index in range(3):
+        Image.new("RGB", (40, 40), (90, 120, 150)).save(photos / f"{index}.png")
+    command = [
+        "evaluate",
+        "--model",
+        "telea",
+        "--data",
+        str(photos),
+        "--masks",
+        str(masks),
+        "--no-fid",
+        "--no-speed",
+        "--no-progress",
+    ]
+    assert main([*command, "--num-workers", "1", "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err  # torch re-raises a worker's error with the worker's traceback as its message
+    assert (
+        err
+        == "error: mask "
+        + str(masks / "mask_00002.png")
+        + " is 24x24 but image 2 is 32x32; use masks generated at the image size\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [

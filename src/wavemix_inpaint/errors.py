@@ -8,6 +8,16 @@ class WavemixError(Exception):
 
     exit_code = 2
 
+    def __init__(self, *args: object) -> None:
+        # torch re-raises an error from a DataLoader worker process as ``type("Caught X in DataLoader worker
+        # process 0.\nOriginal Traceback ...")``: the message meant for the user is the traceback's tail
+        if len(args) == 1 and isinstance(args[0], str) and args[0].startswith("Caught "):
+            header = f"{type(self).__module__}.{type(self).__qualname__}: "
+            start = args[0].rfind(header)
+            if start >= 0 and "\nOriginal Traceback" in args[0]:
+                args = (args[0][start + len(header) :].rstrip(),)
+        super().__init__(*args)
+
 
 class InputError(WavemixError):
     """A file, image, mask or argument given by the user is missing or invalid."""
