@@ -306,6 +306,15 @@ def test_eval_set_files_manifest_and_reproducibility(tmp_path) -> None:
     assert manifest["mean_hole_fraction"] == pytest.approx(np.mean(fractions))
 
 
+@pytest.mark.parametrize(
+    ("preset", "native", "recorded"),
+    [("thick", False, False), ("thick", True, True), ("wavemix-paper-96", False, True), ("square:8", False, True)],
+)
+def test_eval_set_manifest_records_how_the_masks_were_drawn(tmp_path, preset, native, recorded) -> None:
+    generate_eval_masks(preset, 32, 2, 1, tmp_path, native=native)
+    assert json.loads((tmp_path / MANIFEST_NAME).read_text())["native"] is recorded
+
+
 def test_eval_set_filter_removes_large_holes(tmp_path) -> None:
     paths = generate_eval_masks("thick", 48, 60, seed=0, output_dir=tmp_path, max_hole_fraction=0.2)
     assert max(hole_fraction(read_mask(p)) for p in paths) <= 0.2

@@ -258,3 +258,17 @@ def test_sensitivity_tiny_end_to_end_with_a_classical_model(image_folder, tmp_pa
     fractions = {m["preset"]: m["mean_hole_fraction"] for m in results["mask_sets"]}
     assert fractions["square:4"] == pytest.approx(16 / 1024) and fractions["square:12"] == pytest.approx(144 / 1024)
     assert (out / "sensitivity.png").stat().st_size > 1000 and (out / "grid.png").is_file()
+
+
+def test_a_mask_folder_is_reused_only_when_it_holds_the_planned_set(tmp_path):
+    from wavemix_inpaint.masks import generate_eval_masks
+    from wavemix_inpaint.reproduce.runner import prepare_masks
+
+    plan = {"mask_sets": [{"name": "thick", "preset": "thick", "size": 32, "count": 3, "seed": 5}]}
+    folder = tmp_path / "masks" / "thick"
+    generate_eval_masks("thick", 32, 3, 5, folder, native=True)  # same preset, size, count, seed: drawn natively
+    messages = []
+    prepare_masks(plan, tmp_path, messages.append)
+    assert len(messages) == 1 and json.loads((folder / "masks.json").read_text())["native"] is False
+    prepare_masks(plan, tmp_path, messages.append)  # now it is the planned set: kept
+    assert len(messages) == 1

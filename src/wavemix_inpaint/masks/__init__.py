@@ -26,7 +26,7 @@ from wavemix_inpaint.masks.lama import (
     MixedMaskGenerator,
     lama_mixed,
 )
-from wavemix_inpaint.masks.presets import describe_mask_presets, get_mask_generator, list_mask_presets
+from wavemix_inpaint.masks.presets import describe_mask_presets, draws_natively, get_mask_generator, list_mask_presets
 
 __all__ = [
     "MANIFEST_NAME",
@@ -40,6 +40,7 @@ __all__ = [
     "NonEmptyMaskGenerator",
     "SquareMaskGenerator",
     "describe_mask_presets",
+    "draws_natively",
     "generate_eval_masks",
     "get_mask_generator",
     "hole_fraction",

@@ -20,7 +20,7 @@ from wavemix_inpaint.errors import InputError
 from wavemix_inpaint.fileio import atomic_write_bytes, atomic_write_text
 from wavemix_inpaint.masks.base import MaskGenerator
 from wavemix_inpaint.masks.io import hole_fraction, mask_to_png_bytes, parse_size
-from wavemix_inpaint.masks.presets import get_mask_generator
+from wavemix_inpaint.masks.presets import draws_natively, get_mask_generator
 
 MANIFEST_NAME = "masks.json"
 MAX_ROUNDS = 100
@@ -102,7 +102,7 @@ def generate_eval_masks(
 
     manifest = {
         "preset": preset.strip().lower(),
-        "native": bool(native),
+        "native": draws_natively(preset, native),  # what was drawn, whatever was asked
         "size": f"{width}x{height}",
         "height": height,
         "width": width,

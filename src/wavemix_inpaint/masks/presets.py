@@ -129,6 +129,12 @@ def _unknown(preset: object) -> InputError:
     )
 
 
+def draws_natively(preset: str, native: bool = False) -> bool:
+    """Whether ``get_mask_generator(preset, native)`` draws at the requested size (what a mask set's manifest
+    records): LaMa presets only with ``native``, the always-native presets and ``square:N`` always."""
+    return not isinstance(get_mask_generator(preset, native=native), CanvasResizeGenerator)
+
+
 def get_mask_generator(preset: str, native: bool = False) -> MaskGenerator:
     """The generator for ``preset``; LaMa presets are scale-faithful unless ``native`` is true.
 

@@ -201,7 +201,7 @@ def _holds_work(output: Path) -> bool:
 
 def prepare_masks(plan: dict[str, Any], output: Path, log: Log) -> dict[str, Path]:
     """Generate (or reuse identical) fixed evaluation mask sets; returns ``{name: folder}``."""
-    from wavemix_inpaint.masks import MANIFEST_NAME, generate_eval_masks
+    from wavemix_inpaint.masks import MANIFEST_NAME, draws_natively, generate_eval_masks, parse_size
 
     folders = {}
     for m in plan["mask_sets"]:
@@ -210,12 +210,9 @@ def prepare_masks(plan: dict[str, Any], output: Path, log: Log) -> dict[str, Pat
         reuse = False
         if manifest.is_file():
             data = json.loads(manifest.read_text(encoding="utf-8"))
-            reuse = (data.get("preset"), data.get("height"), data.get("count"), data.get("seed")) == (
-                m["preset"],
-                m["size"],
-                m["count"],
-                m["seed"],
-            )
+            found = tuple(data.get(key) for key in ("preset", "height", "width", "count", "seed", "native"))
+            wanted = (m["preset"], *parse_size(m["size"]), m["count"], m["seed"], draws_natively(m["preset"]))
+            reuse = found == wanted
         if not reuse:
             generate_eval_masks(m["preset"], m["size"], m["count"], m["seed"], folder, overwrite=True)
             log(f"masks: wrote {m['count']} {m['preset']} masks ({m['size']} px, seed {m['seed']}) to {folder}")
