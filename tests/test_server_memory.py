@@ -20,6 +20,7 @@ from wavemix_inpaint.server.memory import (  # noqa: E402
     QUEUE_SHARE,
     WINDOW_BYTES_PER_PIXEL,
     QueuedInputs,
+    decoded_inputs_bound,
     default_budget_bytes,
     estimate_request_bytes,
     input_bytes,
@@ -97,6 +98,49 @@ def test_no_queue_share_without_a_queue_and_a_request_that_runs_at_once_is_not_c
         assert served.status_code == 200  # ... does not refuse a request that finds a free worker
 
 
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA", "I;16", "P", "CMYK"])
+def test_the_bound_counted_before_decoding_covers_what_the_decoded_inputs_hold(mode):
+    rng = np.random.default_rng(0)
+    rgba = Image.fromarray(rng.integers(0, 256, (40, 60, 4), dtype=np.uint8))
+    source = Image.fromarray(rng.integers(0, 65536, (40, 60), dtype=np.uint16)) if mode == "I;16" else rgba.convert(mode)
+    data = encode(source, "TIFF" if mode == "CMYK" else "PNG")
+    mask = encode(box_mask(60, 40, (10, 10, 20, 20)))
+    hole = np.zeros((40, 60), np.float32)
+    held = input_bytes(read_image(data), hole, len(data))
+    assert held <= decoded_inputs_bound((60, 40), len(data) + len(mask)) <= 3 * held + len(mask)  # not absurdly loose either
+
+
+def test_a_request_that_must_wait_is_refused_before_its_image_is_decoded(monkeypatch):
+    """A burst of uploads while every worker is busy: counted from the file header, so the one that would
+    overfill the queue's share is refused before it is decoded, not after."""
+    import threading
+
+    import httpx
+
+    import wavemix_inpaint.server.app as server_app
+    from wavemix_inpaint.server import create_app
+
+    decoded = []
+    monkeypatch.setattr(server_app, "read_image", lambda upload, **kw: decoded.append(upload.name) or read_image(upload, **kw))
+    slow = SlowInpainter()
+    app = create_app(slow, max_concurrency=1, max_queue=4, max_memory_bytes=200 << 20, request_timeout_s=60)
+    small = {"image": ("s.png", encode(photo(64, 48))), "mask": ("m.png", encode(box_mask(64, 48, (10, 10, 20, 20))))}
+    big = {"image": ("b.png", encode(photo(1000, 800))), "mask": ("m.png", encode(box_mask(1000, 800, (0, 0, 9, 9))))}
+    with uvicorn_server(app) as url:
+        results = {}
+        running = threading.Thread(target=lambda: results.update(a=httpx.post(f"{url}api/v1/inpaint", files=small, timeout=60)))
+        running.start()
+        assert slow.started.wait(10)
+        app.state.queued_inputs.held = app.state.queued_inputs.limit  # the queue's share is full
+        refused = httpx.post(f"{url}api/v1/inpaint", files=big, timeout=60)
+        assert refused.status_code == 503 and "waiting in the queue" in refused.json()["detail"]
+        assert decoded == ["'s.png'"]  # the running request's image only
+        app.state.queued_inputs.held = 0
+        slow.release.set()
+        running.join(30)
+        assert results["a"].status_code == 200 and app.state.queued_inputs.held == 0
+
+
 def test_waiting_requests_count_their_decoded_images_and_the_one_that_overfills_the_queue_gets_503():
     """Each waiting request holds its decoded image: without a share for them, a full queue of large
     photos could hold far more than --max-memory."""
@@ -128,7 +172,7 @@ def test_waiting_requests_count_their_decoded_images_and_the_one_that_overfills_
         waiting = threading.Thread(target=lambda: results.update(b=httpx.post(f"{url}api/v1/inpaint", files=big, timeout=60)))
         waiting.start()
         deadline = time.monotonic() + 20
-        while app.state.queued_inputs.held == 0 and time.monotonic() < deadline:
+        while app.state.queued_inputs.held != held and time.monotonic() < deadline:  # the bound, then the exact size
             time.sleep(0.02)
         assert app.state.queued_inputs.held == held
         assert httpx.get(f"{url}healthz").json()["queued_input_mib"] == round(held / 2**20, 1)

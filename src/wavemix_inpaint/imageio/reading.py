@@ -407,6 +407,12 @@ def _read_16bit_colour(data: bytes, name: str, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(array)
 
 
+def image_dimensions(data: bytes) -> tuple[int, int]:
+    """``(width, height)`` from the file's header alone, without decoding its pixels (what a server needs
+    to count an upload's memory before decoding it); raises :class:`InputError` as :func:`read_image` would."""
+    return _open(data, "<bytes>", "image", None).size
+
+
 def read_image(source: ImageSource, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> LoadedImage:
     """Read an image file (path, bytes or binary file object) for inpainting; see the module doc."""
     name = _describe(source)

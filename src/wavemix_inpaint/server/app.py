@@ -49,6 +49,7 @@ from wavemix_inpaint.imageio import (
     SERVER_MAX_PIXELS,
     LoadedImage,
     encode_image,
+    image_dimensions,
     prepare_mask,
     read_image,
     read_mask,
@@ -57,7 +58,14 @@ from wavemix_inpaint.inference import InpaintOptions
 from wavemix_inpaint.inference.options import MAX_SEED
 from wavemix_inpaint.server.api_docs import render_api_reference
 from wavemix_inpaint.server.catalog import ModelCatalog
-from wavemix_inpaint.server.memory import QUEUE_SHARE, QueuedInputs, default_budget_bytes, estimate_request_bytes, input_bytes
+from wavemix_inpaint.server.memory import (
+    QUEUE_SHARE,
+    QueuedInputs,
+    decoded_inputs_bound,
+    default_budget_bytes,
+    estimate_request_bytes,
+    input_bytes,
+)
 from wavemix_inpaint.server.middleware import ApiError, BodyLimitMiddleware, SecurityHeadersMiddleware, error_response
 from wavemix_inpaint.server.queue import InferenceQueue
 
@@ -374,9 +382,12 @@ class InpaintServer:
             raise ApiError(422, "unknown_model", f"unknown model {model!r}; this server offers: {offered}")
         self._admit()
         self.queue.waiting += 1  # counted before the first await, so concurrent requests see it
-        counted = True
+        counted, held = True, 0
         try:
             image_bytes, mask_bytes = await image.read(), await mask.read()
+            if self.queue.semaphore.locked():  # it will wait: its inputs count from before they are decoded
+                bound = await anyio.to_thread.run_sync(self._decoded_bound, image_bytes, len(mask_bytes))
+                held = self._hold_inputs(bound)
             source, mask_array = await anyio.to_thread.run_sync(
                 _prepare_inputs, image_bytes, image.filename, mask_bytes, mask.filename, self.limits["max_image_pixels"]
             )
@@ -388,18 +399,22 @@ class InpaintServer:
                 invert_mask=False, dilate=0, **{name: value for name, value in given.items() if value is not None}
             )
             self._check_memory(hole, options)
-            # counted only when it must wait (every worker busy): a request that runs at once is covered by its estimate
-            held = self._hold_inputs(source, hole, len(image_bytes)) if self.queue.semaphore.locked() else 0
+            # counted only when it must wait (every worker busy): a request that runs at once is covered by its
+            # estimate; the exact size replaces the bound (no await in between: nothing can take the room)
+            self.queued_inputs.free(held)
+            held = self._hold_inputs(input_bytes(source, hole, len(image_bytes))) if self.queue.semaphore.locked() else 0
             counted = False  # acquire() takes us out of `waiting` whatever happens
             try:
                 await self._acquire(deadline)
             finally:
                 self.queued_inputs.free(held)  # running, its estimate counts it from here
+                held = 0
             if await request.is_disconnected():  # gave up while queued: its slot goes to the next request
                 self.queue.release()
                 return Response(status_code=499)
             outcome = await self._infer(model, source, hole, options, format, quality, image_bytes, deadline)
         finally:
+            self.queued_inputs.free(held)  # refused before it could wait
             if counted:
                 self.queue.waiting -= 1
         return _respond(request, outcome)
@@ -435,9 +450,18 @@ class InpaintServer:
                 f"{self.limits['max_concurrency']}){hint}",
             )
 
-    def _hold_inputs(self, source: LoadedImage, hole: np.ndarray, upload: int) -> int:
-        """Count the decoded inputs while the request waits; 503 when they would overfill the queue's share."""
-        size = input_bytes(source, hole, upload)
+    def _decoded_bound(self, image_bytes: bytes, mask_upload: int) -> int:
+        """The most the request's inputs will hold once decoded, from the image file's header."""
+        try:
+            width, height = image_dimensions(image_bytes)
+        except InputError:
+            return 0  # not an image: decoding says so, with the right status
+        if width * height > self.limits["max_image_pixels"]:
+            return 0  # decoding refuses it (413) before it holds anything
+        return decoded_inputs_bound((width, height), len(image_bytes) + mask_upload)
+
+    def _hold_inputs(self, size: int) -> int:
+        """Count ``size`` bytes of inputs while the request waits; 503 when they would overfill the queue's share."""
         if not self.queued_inputs.hold(size):
             seconds = self.queue.retry_after()
             raise ApiError(

@@ -12,8 +12,9 @@ leave it thrashing; refusing it up front with a clear message keeps the server s
 * :class:`QueuedInputs`: the decoded images of requests waiting for a worker are held too (up to
   ``max_queue`` photos of up to 40 MP): they get :data:`QUEUE_SHARE` of the budget (none with
   ``max_queue=0``), the running inferences share the rest, and a request that must wait and whose image
-  would overfill the queue's share gets 503. Images are decoded before they can be counted, so a burst of
-  uploads can still pass the budget briefly while they decode.
+  would overfill the queue's share gets 503. A request that arrives while every worker is busy is counted
+  before its images are decoded, at :func:`decoded_inputs_bound` (from the file headers), and at its exact
+  :func:`input_bytes` once they are, so a burst of uploads cannot decode past the budget.
 """
 
 from __future__ import annotations
@@ -118,6 +119,19 @@ def input_bytes(source: LoadedImage, hole: np.ndarray, upload: int) -> int:
         native_bytes = 0 if native is None or native is source.pixels else np.asarray(native).nbytes
     alpha_bytes = 0 if source.alpha is None else source.alpha.nbytes
     return int(source.pixels.nbytes + alpha_bytes + native_bytes + hole.nbytes + upload)
+
+
+#: most bytes per pixel an upload holds once decoded: 16-bit RGB pixels (6), 16-bit alpha (2), the source's own
+#: copy (Pillow keeps at most 4, a 16-bit grey array 2; 8 for margin), the float32 hole (4) and the float32
+#: mask it is made from (4)
+DECODED_BYTES_PER_PIXEL = 24
+
+
+def decoded_inputs_bound(image_size: tuple[int, int], uploads: int) -> int:
+    """The most an image of ``image_size`` (width, height) and its mask hold once decoded, uploads included:
+    counted before decoding, replaced by :func:`input_bytes` after."""
+    width, height = image_size
+    return int(DECODED_BYTES_PER_PIXEL * width * height + uploads)
 
 
 class QueuedInputs:
