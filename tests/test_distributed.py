@@ -61,4 +61,5 @@ def test_torchrun_two_gloo_processes(image_folder, tmp_path):
     with open(run / "metrics.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(row["step"]) for row in rows] == [2, 4]  # one optimizer step per global batch of 2 x 2
+    assert result.stdout.count('"best_epoch"') == 1  # one summary, from rank 0
     assert load_model(run / "last.safetensors").config["embed_dim"] == 8

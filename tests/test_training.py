@@ -166,6 +166,8 @@ def test_config_file_and_overrides(tmp_path):
     config = load_train_config(path, epochs=6)
     assert (config.batch_size, config.epochs, config.sgd_from_epoch) == (8, 6, 3)
     assert config.model_options == {"embed_dim": 16}
+    # AdamW for the first half, rounded up: a one-epoch run is AdamW, not SGD from its first step
+    assert [make_train_config({"epochs": n}).sgd_from_epoch for n in (1, 2, 3, 100)] == [1, 1, 2, 50]
     with pytest.raises(InputError, match="unknown training setting"):
         make_train_config({"batchsize": 3})
 

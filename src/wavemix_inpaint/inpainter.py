@@ -37,6 +37,7 @@ from wavemix_inpaint.errors import InputError, NothingKnownError
 from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, format_for_path, prepare_mask, read_image, read_mask, save_image
 from wavemix_inpaint.inference import FillResult, InpaintOptions, fill, fuse_conv_bn
 from wavemix_inpaint.masks.io import binarize_mask, mask_from_image
+from wavemix_inpaint.models import count_parameters
 
 Strategy = Literal["crop", "full", "resize"]
 PRECISIONS = ("fp32", "bf16")
@@ -248,6 +249,7 @@ class Inpainter:
         self.model: torch.nn.Module | None
         if isinstance(model, torch.nn.Module):
             self.device = device if isinstance(device, torch.device) else select_device(device)
+            self.parameters = count_parameters(model)  # the trained network's, as `models` and the model card give it
             # BatchNorms folded into their convolutions, and channels_last (NHWC) so that oneDNN / cuDNN pick
             # their fastest convolution kernels (docs/performance.md)
             self.model = fuse_conv_bn(model).to(self.device, memory_format=torch.channels_last)
@@ -257,6 +259,7 @@ class Inpainter:
             self.description = self.name
         elif callable(model):
             self.model, self.backend = None, model
+            self.parameters = None
             self.device = torch.device("cpu")
             self.size_multiple = int(getattr(model, "size_multiple", 1))
             self.description = str(getattr(model, "description", type(model).__name__))

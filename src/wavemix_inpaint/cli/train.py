@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 from wavemix_inpaint.training.config import add_config_arguments, config_overrides
 
@@ -65,5 +66,6 @@ def run(args: argparse.Namespace) -> int:
             overrides["model_options"] = options
         config = load_train_config(args.config, **overrides)
     summary = train(config, resume=bool(args.resume), max_steps=args.max_steps)
-    print(json.dumps({key: value for key, value in summary.items() if key != "epoch_times"}, default=str))
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 reports (as it writes the logs)
+        print(json.dumps({key: value for key, value in summary.items() if key != "epoch_times"}, default=str))
     return 0

@@ -38,6 +38,7 @@ from wavemix_inpaint.reproduce.runner import (
     prepare_output,
     train_models,
 )
+from wavemix_inpaint.training.config import switch_epoch_of
 
 FORMAT = "wavemix-inpaint-reproduce/1"
 
@@ -121,6 +122,7 @@ def _header(plan: dict[str, Any], device: torch.device, title: str) -> list[str]
     if plan.get("budget"):
         b = plan["budget"]
         t = plan["train"]
+        switch = switch_epoch_of(t["epochs"], t["switch_epoch"])
         presets = sorted(
             {m.get("train_overrides", {}).get("mask_preset", t["mask_preset"]) for m in plan["models"] if m["train"]}
         )
@@ -132,11 +134,7 @@ def _header(plan: dict[str, Any], device: torch.device, title: str) -> list[str]
         lines.append(
             f"- budget per trained model: {steps} at batch {b['batch_size']}; training masks {', '.join(f'`{p}`' for p in presets)}, augmentation "
             f"`{t['augment']}`, seed {plan['seed']}; AdamW lr {t['lr']}"
-            + (
-                ""
-                if t["switch_epoch"] == t["epochs"]
-                else f", SGD from epoch {t['switch_epoch'] if t['switch_epoch'] is not None else t['epochs'] // 2}"
-            )
+            + ("" if switch >= t["epochs"] else f", SGD from epoch {switch}")
         )
     lines.append("- exact configuration: `experiment.yaml`; every number: `results.json`")
     return lines + [""]

@@ -30,7 +30,7 @@ import yaml
 
 from wavemix_inpaint.errors import InputError
 from wavemix_inpaint.fileio import atomic_write_text
-from wavemix_inpaint.training.config import config_flags
+from wavemix_inpaint.training.config import config_flags, switch_epoch_of
 
 Log = Callable[[str], None]
 PLAN_FILE = "experiment.yaml"
@@ -138,7 +138,7 @@ def describe_plan(plan: dict[str, Any], output: str | Path, count_params: bool =
         )
     if plan.get("train"):
         t = plan["train"]
-        switch = t["switch_epoch"] if t["switch_epoch"] is not None else t["epochs"] // 2
+        switch = switch_epoch_of(t["epochs"], t["switch_epoch"])
         optimiser = "AdamW throughout" if switch >= t["epochs"] else f"AdamW, then SGD from epoch {switch}"
         lines.append(
             f"training: masks {t['mask_preset']}, augment {t['augment']}, lr {t['lr']}, {optimiser}, "

@@ -230,7 +230,8 @@ def _describe_inpainter(inpainter: Any) -> dict[str, Any]:
         try:
             from wavemix_inpaint.models import count_parameters
 
-            info["parameters"] = count_parameters(model)
+            # the trained network's count (an Inpainter's model has its BatchNorms folded into convolutions)
+            info["parameters"] = getattr(inpainter, "parameters", None) or count_parameters(model)
         except Exception:  # pragma: no cover - not an nn.Module
             pass
         checkpoint = getattr(model, "checkpoint_info", None)

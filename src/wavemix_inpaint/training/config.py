@@ -116,13 +116,19 @@ class TrainConfig:
 
     @property
     def sgd_from_epoch(self) -> int:
-        """First epoch (0-based) trained with SGD; ``epochs // 2`` unless set."""
-        return self.epochs // 2 if self.switch_epoch is None else self.switch_epoch
+        """First epoch (0-based) trained with SGD; half of the epochs (rounded up) unless set."""
+        return switch_epoch_of(self.epochs, self.switch_epoch)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["betas"] = list(self.betas)
         return data
+
+
+def switch_epoch_of(epochs: int, switch_epoch: int | None) -> int:
+    """Epochs trained with AdamW before SGD: ``switch_epoch``, or half of ``epochs`` rounded up (the paper's
+    "SGD during the final 50 epochs" of 100; a one-epoch run is AdamW, not SGD from its first step)."""
+    return (epochs + 1) // 2 if switch_epoch is None else switch_epoch
 
 
 def _coerce(name: str, value: Any) -> Any:
