@@ -79,6 +79,31 @@ def test_photos_named_like_masks_are_photos_when_the_masks_have_their_own_folder
     assert [job.label for job in plan_jobs(images, images, tmp_path / "out")] == ["img00.png"]
 
 
+def test_symlinked_subfolders_are_followed_once_for_photos_and_masks(tmp_path):
+    from wavemix_inpaint.inference.batch import plan_jobs
+
+    images, masks = make_folder(tmp_path, 2)
+    elsewhere = tmp_path / "elsewhere" / "sub"
+    elsewhere.mkdir(parents=True)
+    (images / "img01.png").rename(elsewhere / "img01.png")
+    (images / "linked").symlink_to(elsewhere.parent, target_is_directory=True)
+    (elsewhere / "loop").symlink_to(elsewhere, target_is_directory=True)  # a loop is walked once
+    (masks / "linked").symlink_to(masks, target_is_directory=True)  # the masks reached through a link too
+    jobs = plan_jobs(images, masks, tmp_path / "out")
+    assert [job.label for job in jobs] == ["img00.png", str(Path("linked/sub/img01.png"))]
+    assert all(job.error is None for job in jobs) and jobs[1].output == tmp_path / "out" / "linked" / "sub" / "img01.png"
+
+
+def test_a_path_the_file_system_refuses_is_one_clear_line(tmp_path, capsys):
+    images, masks = make_folder(tmp_path, 1)
+    too_long = tmp_path / ("a" * 300 + ".png")
+    for args in (["--output", too_long], ["--image", too_long, "--output", tmp_path / "o.png"]):
+        given = {"--image": images / "img00.png", "--mask": masks / "img00.png", **dict(zip(args[::2], args[1::2]))}
+        assert main(["inpaint", "--model", "telea", *[str(part) for pair in given.items() for part in pair]]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and "File name too long" in err and "Traceback" not in err
+
+
 def test_two_processes_share_a_folder_each_file_once(tmp_path, checkpoint):
     images, masks = make_folder(tmp_path, 9)
     out = tmp_path / "out"

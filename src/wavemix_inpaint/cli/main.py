@@ -7,7 +7,8 @@ Each sub-command lives in its own module under :mod:`wavemix_inpaint.cli` and ex
 * ``run(args) -> int``: does the work and returns the exit code.
 
 Errors derived from :class:`~wavemix_inpaint.errors.WavemixError` are printed as a single
-``error: ...`` line with a non-zero exit code instead of a traceback.
+``error: ...`` line with a non-zero exit code instead of a traceback; so is an ``OSError`` about a named path
+(a file name too long, a folder without permission), exit code 2.
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WavemixError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:
+        if error.filename is None:  # not about a path the user gave: a bug, keep the traceback
+            raise
+        # the file system refused a path (a name too long, no permission, a read-only disk): the user's to fix
+        print(f"error: {error.filename}: {error.strerror or error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 from wavemix_inpaint.data.augment import get_augmentation
 from wavemix_inpaint.data.convert import to_tensor
 from wavemix_inpaint.errors import InputError
-from wavemix_inpaint.imageio import IMAGE_EXTENSIONS  # one list of the extensions the package reads
+from wavemix_inpaint.imageio import IMAGE_EXTENSIONS, find_images  # one list of extensions, one folder walker
 
 #: ``random``/``center``: crop at native resolution (upscaling only images that are too small);
 #: ``resize-center``: resize the short side to ``size`` then centre-crop ("STL-like" ImageNet preprocessing).
@@ -33,27 +33,14 @@ def list_images(root: str | os.PathLike, extensions: Sequence[str] = IMAGE_EXTEN
     folder = Path(root).expanduser()
     if not folder.is_dir():
         raise InputError(f"image folder {folder} does not exist or is not a directory")
-    wanted = {ext.lower() if ext.startswith(".") else f".{ext.lower()}" for ext in extensions}
-    files = []
-    visited: set[str] = set()
-    for directory, subdirs, names in os.walk(folder, followlinks=True):  # symlinked dataset folders count
-        real = os.path.realpath(directory)
-        if real in visited:  # a symlink loop or a folder linked twice
-            subdirs.clear()
-            continue
-        visited.add(real)
-        subdirs[:] = sorted(name for name in subdirs if not name.startswith("."))
-        files.extend(
-            Path(directory) / name
-            for name in names
-            if not name.startswith(".") and Path(name).suffix.lower() in wanted and os.path.isfile(Path(directory) / name)
-        )
+    files = find_images(folder, tuple(extensions))
     if not files:
+        wanted = {ext.lower() if ext.startswith(".") else f".{ext.lower()}" for ext in extensions}
         raise InputError(
             f"no images found under {folder} (searched recursively for {', '.join(sorted(wanted))}); "
             "put training photos there or point to another folder"
         )
-    return sorted(files, key=lambda path: path.relative_to(folder).as_posix())
+    return files
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

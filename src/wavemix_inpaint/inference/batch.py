@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wavemix_inpaint.errors import InputError
-from wavemix_inpaint.imageio import IMAGE_EXTENSIONS
+from wavemix_inpaint.imageio import IMAGE_EXTENSIONS, find_images
 
 
 @dataclass
@@ -47,10 +47,9 @@ class _MaskIndex:
         self.same_tree = root.resolve() == image_root.resolve()
         order = {ext: rank for rank, ext in enumerate(IMAGE_EXTENSIONS)}
         self.index: dict[tuple[Path, str], list[Path]] = {}
-        for path in sorted(root.rglob("*"), key=lambda p: (order.get(p.suffix.lower(), 99), str(p))):
-            if path.suffix.lower() in order and path.is_file():
-                key = (path.parent.relative_to(root), path.stem)
-                self.index.setdefault(key, []).append(path)
+        for path in sorted(find_images(root), key=lambda p: (order[p.suffix.lower()], str(p))):
+            key = (path.parent.relative_to(root), path.stem)
+            self.index.setdefault(key, []).append(path)
 
     def find(self, relative: Path) -> Path | None:
         stems = [relative.stem + "_mask"] if self.same_tree else [relative.stem, relative.stem + "_mask"]
@@ -65,9 +64,7 @@ def _image_files(root: Path, skip: list[Path], masks_beside: bool) -> list[Path]
     """The photos under ``root``; ``NAME_mask`` files are masks, not photos, only when the masks live
     beside the photos (``masks_beside``)."""
     found = []
-    for path in sorted(root.rglob("*")):
-        if path.suffix.lower() not in IMAGE_EXTENSIONS or path.name.startswith(".") or not path.is_file():
-            continue
+    for path in find_images(root):
         if (masks_beside and path.stem.endswith("_mask")) or any(_is_within(path, folder) for folder in skip):
             continue
         found.append(path)
