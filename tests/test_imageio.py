@@ -88,6 +88,46 @@ def test_reset_exif_orientation_patches_in_place() -> None:
     assert reset_exif_orientation(b"garbage") == b"Exif\x00\x00garbage"
 
 
+@pytest.mark.parametrize("order", ["<", ">"])
+def test_an_orientation_stored_as_long_is_reset_too(tmp_path, rgb, order) -> None:
+    # IFD0 with one entry, Orientation = 6 as type LONG (4) instead of SHORT: some writers do that
+    header = (b"II" if order == "<" else b"MM") + struct.pack(order + "HI", 42, 8)
+    raw = header + struct.pack(order + "HHHII", 1, 0x0112, 4, 1, 6) + struct.pack(order + "I", 0)
+    source = tmp_path / "long.jpg"
+    Image.fromarray(rgb).save(source, exif=b"Exif\x00\x00" + raw, quality=95)
+    loaded = read_image(source)
+    assert loaded.pixels.shape == (40, 30, 3)
+    with Image.open(save_image(tmp_path / "out.jpg", loaded.pixels, loaded)) as out:
+        assert out.getexif()[0x0112] == 1 and ImageOps.exif_transpose(out).size == (30, 40)
+
+
+def test_a_quarter_turn_swaps_the_resolution_and_the_exif_pixel_dimensions(tmp_path, rgb) -> None:
+    exif = _exif(6)
+    exif.get_ifd(0x8769).update({0xA002: 30, 0xA003: 40})
+    exif[0x011A], exif[0x011B] = 300.0, 150.0
+    source = tmp_path / "rotated.jpg"
+    Image.fromarray(rgb).save(source, exif=exif, dpi=(300, 150), quality=95)  # stored 30x40, shown 40x30
+    loaded = read_image(source)
+    with Image.open(save_image(tmp_path / "out.jpg", loaded.pixels, loaded)) as out:
+        written = out.getexif()
+        assert out.size == (30, 40) and out.info["dpi"] == pytest.approx((150, 300))
+        assert (written[0x011A], written[0x011B]) == (150.0, 300.0)
+        assert (written.get_ifd(0x8769)[0xA002], written.get_ifd(0x8769)[0xA003]) == (40, 30)
+
+
+def test_the_orientation_in_a_png_raw_exif_profile_is_applied_and_reset(tmp_path, rgb) -> None:
+    data = _exif(6).tobytes()
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Raw profile type exif", f"\nexif\n{len(data):8}\n{data.hex()}\n")  # as ImageMagick writes it
+    source = tmp_path / "magick.png"
+    Image.fromarray(rgb).save(source, pnginfo=text)
+    loaded = read_image(source)
+    assert loaded.pixels.shape == (40, 30, 3)
+    with Image.open(save_image(tmp_path / "out.png", loaded.pixels, loaded)) as out:
+        assert out.getexif()[0x0112] == 1 and out.getexif()[0x010F] == "TestCam"
+        assert "Raw profile type exif" not in out.info and ImageOps.exif_transpose(out).size == (30, 40)
+
+
 def test_mask_orientation_follows_exif(tmp_path) -> None:
     mask = np.zeros((10, 20), np.uint8)
     mask[:, :5] = 255

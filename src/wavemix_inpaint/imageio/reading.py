@@ -256,22 +256,45 @@ def _byte_order_and_ifd0(data: bytearray) -> tuple[str, int]:
     return order, ifd0
 
 
-def reset_exif_orientation(exif: bytes) -> bytes:
-    """Return EXIF bytes (with or without the ``Exif\\0\\0`` prefix) with the orientation tag set to 1.
+def reset_exif_orientation(exif: bytes, transposed: bool = False) -> bytes:
+    """Return EXIF bytes (with or without the ``Exif\\0\\0`` prefix) with the orientation tag set to 1;
+    ``transposed`` (orientations 5-8: the pixels were turned by 90 degrees) also swaps the width/height
+    pairs (X/Y resolution, pixel X/Y dimension), so they describe the upright pixels.
 
-    The tag is patched in place, so every other byte (maker notes, sub-IFDs, thumbnails) is kept.
+    The tags are patched in place, so every other byte (maker notes, sub-IFDs, thumbnails) is kept.
     The result always has the ``Exif\\0\\0`` prefix. Unparseable data is returned (prefixed) as is.
     """
     data = _exif_block(exif)
     try:
         order, ifd0 = _byte_order_and_ifd0(data)
-        for position, tag, kind, number in _ifd_entries(data, order, ifd0):
-            if tag == _ORIENTATION and kind == 3 and number == 1:
-                struct.pack_into(order + "H", data, position + 8, 1)
-                break
+        entries = _entries_by_tag(data, order, ifd0)
+        position, kind, number = entries.get(_ORIENTATION, (0, 0, 0))
+        if number == 1 and kind in _INTEGER_FORMATS:  # SHORT as the standard says; LONG as some writers do
+            struct.pack_into(order + _INTEGER_FORMATS[kind], data, position + 8, 1)
+        if transposed:
+            _swap_values(data, entries, _X_RESOLUTION, _Y_RESOLUTION)
+            if _EXIF_IFD in entries:
+                (exif_ifd,) = struct.unpack_from(order + "I", data, entries[_EXIF_IFD][0] + 8)
+                _swap_values(data, _entries_by_tag(data, order, exif_ifd), _PIXEL_X_DIMENSION, _PIXEL_Y_DIMENSION)
     except (KeyError, struct.error):
         pass
     return _EXIF_PREFIX + bytes(data)
+
+
+_INTEGER_FORMATS = {3: "H", 4: "I"}  # EXIF type code -> struct format
+_X_RESOLUTION, _Y_RESOLUTION, _EXIF_IFD = 0x011A, 0x011B, 0x8769
+_PIXEL_X_DIMENSION, _PIXEL_Y_DIMENSION = 0xA002, 0xA003
+
+
+def _entries_by_tag(data: bytes, order: str, ifd: int) -> dict[int, tuple[int, int, int]]:
+    return {tag: (position, kind, number) for position, tag, kind, number in _ifd_entries(data, order, ifd)}
+
+
+def _swap_values(data: bytearray, entries: dict[int, tuple[int, int, int]], first: int, second: int) -> None:
+    """Swap two entries' 4-byte value fields (the value itself, or the offset of a rational): same type only."""
+    if first in entries and second in entries and entries[first][1:] == entries[second][1:]:
+        a, b = entries[first][0] + 8, entries[second][0] + 8
+        data[a : a + 4], data[b : b + 4] = data[b : b + 4], data[a : a + 4]
 
 
 def _ifd_entries(data: bytes, order: str, ifd: int) -> Iterator[tuple[int, int, int, int]]:
@@ -394,9 +417,12 @@ def _metadata(image: Image.Image, orientation: int) -> dict[str, Any]:
     for key in ("icc_profile", "dpi", "comment", "progressive", "progression", "compression", "transparency"):
         if source.get(key) is not None:
             info[key] = source[key]
-    exif = source.get("exif") or (_tiff_exif(image) if image.format == "TIFF" else None)
+    transposed = orientation >= 5  # turned by 90 degrees: width and height swap
+    if transposed and "dpi" in info:
+        info["dpi"] = tuple(reversed(info["dpi"]))
+    exif = source.get("exif") or (_tiff_exif(image) if image.format == "TIFF" else None) or _png_raw_exif(image)
     if exif:
-        info["exif"] = drop_exif_thumbnail(reset_exif_orientation(exif) if orientation != 1 else exif)
+        info["exif"] = drop_exif_thumbnail(reset_exif_orientation(exif, transposed) if orientation != 1 else exif)
     xmp = source.get("xmp") or source.get("XML:com.adobe.xmp")
     if xmp:
         info["xmp"] = _reset_xmp_orientation(xmp) if orientation != 1 else xmp
@@ -405,8 +431,22 @@ def _metadata(image: Image.Image, orientation: int) -> dict[str, Any]:
         info["text"] = {
             key: (_reset_xmp_orientation(value) if key == "XML:com.adobe.xmp" and orientation != 1 else value)
             for key, value in text.items()
+            if not (key == _PNG_RAW_EXIF and "exif" in info and "exif" not in source)  # written as an eXIf chunk
         }
     return info
+
+
+_PNG_RAW_EXIF = "Raw profile type exif"  # ImageMagick's EXIF in a PNG text chunk: "\nexif\n  length\nhex..."
+
+
+def _png_raw_exif(image: Image.Image) -> bytes | None:
+    text = getattr(image, "text", None) if image.format == "PNG" else None
+    if not text or _PNG_RAW_EXIF not in text:
+        return None
+    try:
+        return bytes.fromhex("".join(text[_PNG_RAW_EXIF].split("\n")[3:]))
+    except ValueError:
+        return None
 
 
 def _read_16bit_colour(data: bytes, name: str, orientation: int) -> np.ndarray:
