@@ -505,11 +505,14 @@ def test_mask_dilate_grows_holes_by_a_euclidean_radius(tmp_path) -> None:
 
 
 def test_mask_size_mismatch(tmp_path) -> None:
-    Image.fromarray(np.full((20, 24), 255, np.uint8)).save(tmp_path / "m.png")
-    with pytest.raises(InputError, match=r"24x20.*40x30"):
+    Image.fromarray(np.full((24, 32), 255, np.uint8)).save(tmp_path / "m.png")
+    with pytest.raises(InputError, match=r"32x24.*40x30"):
         read_mask(tmp_path / "m.png", size=(30, 40))
     resized = read_mask(tmp_path / "m.png", size=(30, 40), resize=True)
     assert resized.shape == (30, 40) and resized.all()
+    Image.fromarray(np.full((20, 24), 255, np.uint8)).save(tmp_path / "other.png")  # 6:5, not 4:3
+    with pytest.raises(SizeMismatchError, match="aspect ratios differ, so resizing would stretch the holes"):
+        read_mask(tmp_path / "other.png", size=(30, 40), resize=True)
 
 
 def test_a_tiff_whose_frame_count_cannot_be_read_is_a_clean_error() -> None:

@@ -381,12 +381,19 @@ def test_zoom_pan_shapes_mask_files_and_auto_run(server_url, browser, tmp_path):
         page.set_input_files("#mask-input", download_info.value.path())
         page.wait_for_function("() => document.getElementById('status').textContent.includes('loaded')")
         assert np.array_equal(hole(page), saved)
-        # ---- a mask of another size: the CLI's error, and resizing offered (nothing changes until accepted)
+        # ---- a mask of another aspect ratio: refused, no resizing offered (it would stretch the holes)
         page.click("#clear-btn")
-        half = tmp_path / "half-mask.png"
-        Image.fromarray(saved[::2].astype(np.uint8) * 255).save(half)  # half the height
-        page.set_input_files("#mask-input", str(half))
+        squeezed = tmp_path / "squeezed-mask.png"
+        Image.fromarray(saved[::2].astype(np.uint8) * 255).save(squeezed)  # half the height only
+        page.set_input_files("#mask-input", str(squeezed))
         page.wait_for_selector("#error:not([hidden])")
+        assert "aspect ratios differ" in page.text_content("#error-text") and page.is_hidden("#error-action")
+        assert not hole(page).any()
+        # ---- a mask of another size: the CLI's error, and resizing offered (nothing changes until accepted)
+        half = tmp_path / "half-mask.png"
+        Image.fromarray(saved[::2, ::2].astype(np.uint8) * 255).save(half)  # half the size
+        page.set_input_files("#mask-input", str(half))
+        page.wait_for_function("() => document.getElementById('error-text').textContent.includes('half-mask.png')")
         message = page.text_content("#error-text")
         assert "half-mask.png" in message and "resize it" in message and "(width x height)" in message
         assert not hole(page).any()

@@ -625,6 +625,12 @@ def read_mask(
                 f"mask {name} is {mask.shape[1]}x{mask.shape[0]} but the image is {size[1]}x{size[0]} "
                 "(width x height); use a mask of the image's size or resize it (--resize-mask / resize=True)"
             )
+        if not _same_aspect(mask.shape, (int(size[0]), int(size[1]))):  # stretching would distort every hole
+            raise SizeMismatchError(
+                f"mask {name} is {mask.shape[1]}x{mask.shape[0]} and the image {size[1]}x{size[0]} (width x height): "
+                "their aspect ratios differ, so resizing would stretch the holes; resizing only scales a mask "
+                "drawn on the whole image at another resolution"
+            )
         mask = resize_nearest(mask, int(size[0]), int(size[1]))
     return prepare_mask(mask, invert=invert, dilate=dilate)
 

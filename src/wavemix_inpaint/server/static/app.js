@@ -565,6 +565,14 @@
     }
     const { width, height } = el.maskCanvas;
     if (bitmap.width !== width || bitmap.height !== height) {
+      if (!sameAspect(bitmap.width, bitmap.height, width, height)) {
+        showError(
+          `mask ${file.name} is ${bitmap.width}x${bitmap.height} and the image ${width}x${height} (width x height): ` +
+            "their aspect ratios differ, so resizing would stretch the holes; resizing only scales a mask " +
+            "drawn on the whole image at another resolution",
+        );
+        return;
+      }
       showError(
         `mask ${file.name} is ${bitmap.width}x${bitmap.height} but the image is ${width}x${height} ` +
           "(width x height); use a mask of the image's size or resize it",
@@ -573,6 +581,12 @@
       return;
     }
     applyMask(file, bitmap);
+  }
+
+  // The CLI's rule (imageio's _same_aspect): the mask is the image scaled, up to rounding of a side or 1 %.
+  function sameAspect(maskWidth, maskHeight, width, height) {
+    const off = Math.abs(maskHeight * width - maskWidth * height);
+    return off < height + width || off <= 0.01 * maskWidth * height;
   }
 
   function applyMask(file, bitmap) {
