@@ -140,6 +140,44 @@ def test_mask_orientation_follows_exif(tmp_path) -> None:
 # ------------------------------------------------------------------------------- alpha, ICC, EXIF, PNG
 
 
+def test_png_colour_chunks_and_tiff_xmp_are_kept(tmp_path, rgb) -> None:
+    chunks = PngImagePlugin.PngInfo()
+    chunks.add(b"gAMA", struct.pack(">I", 100_000))  # linear values: viewers show them differently
+    chunks.add(b"cHRM", struct.pack(">8I", 31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000))
+    Image.fromarray(rgb).save(tmp_path / "linear.png", pnginfo=chunks)
+    loaded = read_image(tmp_path / "linear.png")
+    with Image.open(save_image(tmp_path / "out.png", loaded.pixels, loaded)) as out:
+        assert out.info["gamma"] == 1.0 and out.info["chromaticity"] == pytest.approx(
+            (0.3127, 0.329, 0.64, 0.33, 0.3, 0.6, 0.15, 0.06)
+        )
+    with Image.open(io.BytesIO(encode_png16(np.zeros((4, 4, 3), np.uint16), {"gamma": 1.0, "srgb": 0}))) as out16:
+        assert out16.info["gamma"] == 1.0 and out16.info["srgb"] == 0
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
+    Image.fromarray(rgb).save(tmp_path / "tagged.tif", tiffinfo={700: xmp})
+    loaded = read_image(tmp_path / "tagged.tif")
+    with Image.open(save_image(tmp_path / "out.tif", loaded.pixels, loaded)) as out:
+        assert out.info["xmp"] == xmp
+
+
+def test_iptc_captions_of_a_jpeg_are_kept_and_its_photoshop_thumbnail_dropped(tmp_path, rgb) -> None:
+    from PIL import IptcImagePlugin
+
+    def resource(number: int, body: bytes) -> bytes:  # an 8BIM block with an empty name
+        return b"8BIM" + struct.pack(">HHI", number, 0, len(body)) + body + b"\x00" * (len(body) % 2)
+
+    iptc = b"\x1c\x02\x78" + struct.pack(">H", 7) + b"caption" + b"\x1c\x02\x74" + struct.pack(">H", 3) + b"(c)"
+    segment = b"Photoshop 3.0\x00" + resource(0x0404, iptc) + resource(0x040C, b"the photo before inpainting")
+    plain = io.BytesIO()
+    Image.fromarray(rgb).save(plain, "JPEG", quality=90)
+    data = plain.getvalue()
+    (tmp_path / "iptc.jpg").write_bytes(data[:2] + b"\xff\xed" + struct.pack(">H", 2 + len(segment)) + segment + data[2:])
+    loaded = read_image(tmp_path / "iptc.jpg")
+    with Image.open(save_image(tmp_path / "out.jpg", loaded.pixels, loaded)) as out:
+        assert IptcImagePlugin.getiptcinfo(out) == {(2, 120): b"caption", (2, 116): b"(c)"}
+        assert sorted(out.info["photoshop"]) == [0x0404] and out.size == (rgb.shape[1], rgb.shape[0])
+        out.load()
+
+
 def test_png_alpha_icc_exif_text_preserved(tmp_path, rgb, hole) -> None:
     alpha = np.tile(np.linspace(0, 255, 40).astype(np.uint8), (30, 1))
     info = PngImagePlugin.PngInfo()

@@ -116,7 +116,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", required=True, help="output file (one image) or folder (several images)")
     add_model_arguments(parser)
     add_option_arguments(parser)
-    parser.add_argument("--resize-mask", action="store_true", help="nearest-resize masks drawn at another resolution (same aspect ratio) to the image size")
+    parser.add_argument(
+        "--resize-mask",
+        action="store_true",
+        help="nearest-resize masks drawn at another resolution (same aspect ratio) to the image size",
+    )
     parser.add_argument(
         "--quality",
         type=_quality,

@@ -417,6 +417,11 @@ def _metadata(image: Image.Image, orientation: int) -> dict[str, Any]:
     for key in ("icc_profile", "dpi", "comment", "progressive", "progression", "compression", "transparency"):
         if source.get(key) is not None:
             info[key] = source[key]
+    if image.format == "PNG":  # how viewers map its values to colours: gAMA, sRGB, cHRM chunks
+        info.update({key: source[key] for key in ("gamma", "srgb", "chromaticity") if source.get(key) is not None})
+    photoshop = _photoshop_resources(image)
+    if photoshop:
+        info["photoshop_resources"] = photoshop
     transposed = orientation >= 5  # turned by 90 degrees: width and height swap
     if transposed and "dpi" in info:
         info["dpi"] = tuple(reversed(info["dpi"]))
@@ -434,6 +439,38 @@ def _metadata(image: Image.Image, orientation: int) -> dict[str, Any]:
             if not (key == _PNG_RAW_EXIF and "exif" in info and "exif" not in source)  # written as an eXIf chunk
         }
     return info
+
+
+_PHOTOSHOP_HEADER = b"Photoshop 3.0\x00"
+_PHOTOSHOP_THUMBNAILS = {0x0409, 0x040C}  # they would show the photo before inpainting
+
+
+def _photoshop_resources(image: Image.Image) -> bytes | None:
+    """A JPEG's Photoshop image resources (its APP13 segments: IPTC captions, keywords, copyright), joined,
+    without the thumbnails; ``None`` when there are none or they cannot be parsed."""
+    blocks = b"".join(
+        payload[len(_PHOTOSHOP_HEADER) :]
+        for marker, payload in getattr(image, "applist", [])
+        if marker == "APP13" and payload.startswith(_PHOTOSHOP_HEADER)
+    )
+    kept, position = [], 0
+    try:
+        while position < len(blocks):
+            if blocks[position : position + 4] != b"8BIM":
+                return None
+            resource = struct.unpack_from(">H", blocks, position + 4)[0]
+            name_length = blocks[position + 6]
+            size_at = position + 6 + name_length + 1 + (name_length + 1) % 2  # the name is padded to even
+            (size,) = struct.unpack_from(">I", blocks, size_at)
+            end = size_at + 4 + size + size % 2  # so is the data
+            if end > len(blocks) + size % 2:
+                return None
+            if resource not in _PHOTOSHOP_THUMBNAILS:
+                kept.append(blocks[position:end])
+            position = end
+    except (IndexError, struct.error):
+        return None
+    return b"".join(kept) or None
 
 
 _PNG_RAW_EXIF = "Raw profile type exif"  # ImageMagick's EXIF in a PNG text chunk: "\nexif\n  length\nhex..."

@@ -15,6 +15,7 @@ from PIL import Image, PngImagePlugin
 from wavemix_inpaint.errors import InputError
 from wavemix_inpaint.fileio import atomic_write_bytes
 from wavemix_inpaint.imageio.reading import (
+    _PHOTOSHOP_HEADER,
     DEFAULT_QUALITY,
     IMAGE_EXTENSIONS,
     LoadedImage,
@@ -96,6 +97,7 @@ def encode_png16(array: np.ndarray, info: dict[str, Any] | None = None) -> bytes
     chunks = [_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, 0))]
     if info.get("icc_profile"):
         chunks.append(_png_chunk(b"iCCP", b"ICC Profile\x00\x00" + zlib.compress(info["icc_profile"])))
+    chunks.extend(_png_chunk(kind, payload) for kind, payload in _png_colour_chunks(info))
     if info.get("dpi"):
         x_dpi, y_dpi = info["dpi"]
         chunks.append(_png_chunk(b"pHYs", struct.pack(">IIB", round(x_dpi / 0.0254), round(y_dpi / 0.0254), 1)))
@@ -115,6 +117,18 @@ def encode_png16(array: np.ndarray, info: dict[str, Any] | None = None) -> bytes
     return b"\x89PNG\r\n\x1a\n" + b"".join(chunks)
 
 
+def _png_colour_chunks(info: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    """A PNG source's gAMA, cHRM and sRGB chunks (how viewers map its values to colours), to write back."""
+    chunks = []
+    if info.get("gamma") is not None:
+        chunks.append((b"gAMA", struct.pack(">I", round(info["gamma"] * 100_000))))
+    if info.get("chromaticity") is not None and len(info["chromaticity"]) == 8:
+        chunks.append((b"cHRM", struct.pack(">8I", *(round(value * 100_000) for value in info["chromaticity"]))))
+    if info.get("srgb") is not None:
+        chunks.append((b"sRGB", struct.pack(">B", int(info["srgb"]))))
+    return chunks
+
+
 def _png_texts(info: dict[str, Any]) -> dict[str, Any]:
     texts = dict(info.get("text") or {})
     if info.get("xmp") and "XML:com.adobe.xmp" not in texts:
@@ -123,10 +137,12 @@ def _png_texts(info: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pnginfo(info: dict[str, Any]) -> PngImagePlugin.PngInfo | None:
-    texts = _png_texts(info)
-    if not texts:
+    texts, colour = _png_texts(info), _png_colour_chunks(info)
+    if not texts and not colour:
         return None
     pnginfo = PngImagePlugin.PngInfo()
+    for kind, payload in colour:
+        pnginfo.add(kind, payload)
     for key, value in texts.items():
         value = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
         try:
@@ -157,7 +173,7 @@ def _save_kwargs(fmt: str, like: LoadedImage | None, quality: int | str | None, 
             kwargs["subsampling"] = like.jpeg["subsampling"]  # with or without a new quality (4:4:4 stays 4:4:4)
         if info.get("progressive") or info.get("progression"):
             kwargs["progressive"] = True
-        for key in ("xmp", "comment"):
+        for key in ("xmp", "comment", "photoshop_resources"):
             if info.get(key):
                 kwargs[key] = info[key]
     elif fmt == "PNG":
@@ -175,6 +191,9 @@ def _save_kwargs(fmt: str, like: LoadedImage | None, quality: int | str | None, 
         if info.get("xmp"):
             kwargs["xmp"] = info["xmp"]
     elif fmt == "TIFF":
+        if info.get("xmp"):  # tag 700 (Pillow's TIFF writer has no xmp= option)
+            xmp = info["xmp"]
+            kwargs["tiffinfo"] = {700: xmp.encode("utf-8") if isinstance(xmp, str) else bytes(xmp)}
         if like is not None and like.format == "TIFF" and info.get("compression"):
             kwargs["compression"] = info["compression"]
         if kwargs.get("compression") in ("jpeg", "tiff_jpeg"):  # else Pillow's default quality, 75
@@ -352,11 +371,27 @@ def _fallback_output(rgb: np.ndarray, alpha: np.ndarray | None, fmt: str) -> Ima
 def _encode_pil(image: Image.Image, fmt: str, kwargs: dict[str, Any]) -> bytes:
     """Pillow's encoding, its failures turned into an :class:`InputError` (not a traceback)."""
     buffer = io.BytesIO()
+    kwargs = dict(kwargs)
+    photoshop = kwargs.pop("photoshop_resources", None)
     try:
         image.save(buffer, format=fmt, **kwargs)
     except _ENCODER_ERRORS as error:
         raise _EncodeError(f"cannot encode the result as {fmt} ({image.mode} image): {error or type(error).__name__}") from None
-    return buffer.getvalue()
+    return _with_app13(buffer.getvalue(), photoshop) if photoshop and fmt == "JPEG" else buffer.getvalue()
+
+
+def _with_app13(jpeg: bytes, resources: bytes) -> bytes:
+    """``jpeg`` with Photoshop image resources (IPTC) as APP13 segments after its leading APPn segments
+    (Pillow's JPEG writer has no option for them)."""
+    position = 2  # after SOI
+    while jpeg[position] == 0xFF and 0xE0 <= jpeg[position + 1] <= 0xEF:  # APP0-APP15: JFIF, EXIF, XMP, ICC
+        position += 2 + struct.unpack_from(">H", jpeg, position + 2)[0]
+    room = 65533 - len(_PHOTOSHOP_HEADER)  # a segment's length field counts itself and its payload
+    segments = b"".join(
+        b"\xff\xed" + struct.pack(">H", 2 + len(_PHOTOSHOP_HEADER) + len(part)) + _PHOTOSHOP_HEADER + part
+        for part in (resources[start : start + room] for start in range(0, len(resources), room))
+    )
+    return jpeg[:position] + segments + jpeg[position:]
 
 
 def encode_image(
