@@ -1,9 +1,10 @@
 """Edge blend: time of the band solve, direct (sparse LU) against 100 conjugate-gradient steps.
 
 An experiment script (not part of the library), kept so that the numbers in docs/results.md and the
-DIRECT_LIMIT in inference/edge_blend.py can be re-checked. Cases: benchmarks/large_photo.py's 656x656
-window around a 400x400 hole, and a 4000x3000 photo with 60 thin strokes (9 px wide). Each case runs in
-a fresh process (peak memory is per process).
+DIRECT_LIMIT in inference/edge_blend.py can be re-checked. Cases: benchmarks/large_photo.py's
+656x656 window around a 400x400 hole, a 4000x3000 photo with 60 thin strokes (9 px wide), and a 340x340
+photo with half of its pixels, scattered at random, to fill (dead pixels). Each case runs
+in a fresh process (peak memory is per process).
 
     python benchmarks/experiments/edge_blend_solver.py
 """
@@ -24,6 +25,8 @@ def case(name: str) -> tuple[np.ndarray, np.ndarray]:
     if name == "656x656 window, 400x400 hole":
         hole = np.zeros((656, 656), bool)
         hole[128:528, 128:528] = True
+    elif name == "340x340, scattered pixels (50%)":
+        hole = np.random.default_rng(4).random((340, 340)) < 0.5
     else:
         rng = np.random.default_rng(0)
         strokes = np.zeros((3000, 4000), np.uint8)
@@ -51,7 +54,7 @@ if len(sys.argv) == 3:  # child: one case, one solver
         )
     )
 else:
-    for name in ("656x656 window, 400x400 hole", "4000x3000, thin strokes"):
+    for name in ("656x656 window, 400x400 hole", "4000x3000, thin strokes", "340x340, scattered pixels (50%)"):
         for solver in ("direct", "iterative"):
             out = json.loads(
                 subprocess.run([sys.executable, __file__, name, solver], check=True, capture_output=True, text=True).stdout
