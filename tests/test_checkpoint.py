@@ -5,7 +5,7 @@ import torch
 
 from wavemix_inpaint import create_model
 from wavemix_inpaint.checkpoint import load_model, read_checkpoint, save_checkpoint
-from wavemix_inpaint.errors import CheckpointError
+from wavemix_inpaint.errors import CheckpointError, InputError
 
 
 def _batch():
@@ -105,9 +105,19 @@ def test_a_checkpoint_whose_settings_cannot_build_its_model_is_a_checkpoint_erro
 
     from wavemix_inpaint.checkpoint import METADATA_KEY
 
-    for config, message in (({"embed_dim": 30}, "cannot be built: embed_dim must be divisible by 4"), ([1], "not a mapping")):
+    for config, message in (
+        ({"embed_dim": 30}, r"cannot be built: invalid options .*embed_dim must be divisible by 4"),
+        ({"embed_dim": -8}, "cannot be built"),  # a torch RuntimeError inside the builder
+        ({"embed_dim": 2**40}, "cannot be built"),  # an allocation of tens of terabytes, refused
+        ([1], "not a mapping"),
+    ):
         path = tmp_path / "bad.safetensors"
         text = json.dumps({"format": "wavemix-inpaint/1", "model": "wavemix-tiny", "config": config})
         save_file({"x": torch.zeros(1)}, str(path), metadata={METADATA_KEY: text})
         with pytest.raises(CheckpointError, match=message):
             load_model(path)
+
+
+def test_saving_a_module_not_built_by_create_model_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="not built with create_model"):
+        save_checkpoint(torch.nn.Conv2d(1, 1, 1), tmp_path / "x.safetensors")

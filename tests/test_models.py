@@ -149,6 +149,12 @@ def test_every_registered_preset_keeps_the_contract(name):
     assert (count_parameters(model) > 0) == trainable
 
 
+@pytest.mark.parametrize("options", [{"embed_dim": 0}, {"embed_dim": -4}, {"dropout": 2.0}])
+def test_options_the_builder_rejects_are_an_input_error(options):
+    with pytest.raises(InputError, match=r"invalid options for model 'wavemix-tiny' \("):
+        create_model("wavemix-tiny", **options)
+
+
 def test_model_options_of_the_wrong_kind_are_a_clear_error():
     """``--model-option radius=abc`` reached the builder and ended in a TypeError traceback."""
     with pytest.raises(InputError, match=r"option radius='abc': expected float"):

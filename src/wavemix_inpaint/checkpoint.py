@@ -26,8 +26,8 @@ METADATA_KEY = "wavemix_inpaint"
 
 def checkpoint_config(model: InpaintingModel, **extra: Any) -> dict[str, Any]:
     """The JSON-serialisable description of ``model`` stored with its weights."""
-    if model.model_name is None:
-        raise ValueError("model was not built with create_model(); its architecture cannot be recorded")
+    if getattr(model, "model_name", None) is None:
+        raise InputError("model was not built with create_model(); its architecture cannot be recorded")
     return {"format": FORMAT, "model": model.model_name, "config": model.config, **extra}
 
 

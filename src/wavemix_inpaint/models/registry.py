@@ -69,7 +69,11 @@ def create_model(name: str, **overrides: Any) -> InpaintingModel:
         if not _same_kind(value, default):
             raise InputError(f"model {name!r} option {key}={value!r}: expected {type(default).__name__}, like {default!r}")
     config = {**spec.defaults, **overrides}
-    model = spec.builder(**config)
+    try:
+        model = spec.builder(**config)
+    except (ValueError, RuntimeError, ZeroDivisionError) as error:  # embed_dim=0, dropout=2, a size too large
+        given = ", ".join(f"{key}={value!r}" for key, value in overrides.items()) or "its defaults"
+        raise InputError(f"invalid options for model {name!r} ({given}): {error}") from None
     model.model_name = name
     model.config = config
     return model
