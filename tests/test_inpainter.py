@@ -10,7 +10,7 @@ from PIL import Image
 
 from wavemix_inpaint import pretrained
 from wavemix_inpaint.checkpoint import save_checkpoint
-from wavemix_inpaint.errors import InputError, NothingKnownError
+from wavemix_inpaint.errors import InputError, NothingKnownError, SizeMismatchError
 from wavemix_inpaint.inference import crop_boxes
 from wavemix_inpaint.inpainter import EMPTY_MASK_NOTICE, Inpainter, InpaintNotice
 from wavemix_inpaint.models import create_model
@@ -195,8 +195,19 @@ def test_invalid_inputs(inpainter, image, hole) -> None:
         inpainter(torch.full((3, 8, 8), float("inf")), np.ones((8, 8)))
     with pytest.raises(InputError, match=r"\[0, 1\]"):
         inpainter(image.astype(np.float32), hole)
-    with pytest.raises(InputError, match=r"mask is 10x20 but the image is 52x36"):
+    with pytest.raises(SizeMismatchError, match=r"mask is 10x20 but the image is 52x36"):
         inpainter(image, np.ones((20, 10)))
+    for options in ({"strategy": "full"}, "crop"):  # options given positionally as something else
+        with pytest.raises(InputError, match="options must be an InpaintOptions.*or give its fields as keywords"):
+            inpainter(image, hole, options)
+    with pytest.raises(InputError, match="tensor image is empty"):
+        inpainter(torch.zeros(3, 0, 0), hole)
+    with pytest.raises(InputError, match="tensor image must be float16/bfloat16/float32/float64"):
+        inpainter(torch.zeros(3, 8, 8, dtype=torch.float8_e4m3fn), np.ones((8, 8)))
+    with pytest.raises(InputError, match="mask must hold numbers or booleans"):
+        inpainter(image, np.full(hole.shape, "x"))
+    with pytest.raises(InputError, match=r"Identity cannot inpaint: its forward must take \(image, mask\)"):
+        Inpainter(torch.nn.Identity())
     with pytest.raises(InputError, match="strategy"):
         inpainter(image, hole, strategy="tile")
     with pytest.raises(InputError, match="image must be"):
@@ -207,9 +218,34 @@ def test_invalid_inputs(inpainter, image, hole) -> None:
         inpainter(image, hole, crop_margin=0)  # a window of the hole alone has nothing known in it
 
 
+def test_the_low_level_tensor_call_checks_its_inputs(inpainter, image, hole) -> None:
+    batch = torch.from_numpy(image).permute(2, 0, 1)[None]
+    holes = torch.from_numpy(hole)[None, None]
+    with pytest.raises(InputError, match=r"N x 3 x H x W float tensor in \[0, 1\], got torch.uint8"):
+        inpainter.inpaint_tensor(batch, holes)  # uint8 values were clamped to 1 as if they were floats
+    with pytest.raises(NothingKnownError):
+        inpainter.inpaint_tensor(batch / 255.0, torch.ones_like(holes))
+    with pytest.raises(InputError, match="N x 3 x H x W"):
+        inpainter.inpaint_tensor(batch[0] / 255.0, holes)
+    two = torch.cat([batch, batch]) / 255.0  # one mask for a batch of two
+    filled = inpainter.inpaint_tensor(two, holes)
+    assert filled.shape == two.shape and torch.equal(filled[:, :, ~torch.from_numpy(hole)], two[:, :, ~torch.from_numpy(hole)])
+
+
+def test_a_premultiplied_la_image_and_a_tensor_mask_for_a_file(inpainter, image, hole, tmp_path) -> None:
+    grey = Image.fromarray(image).convert("LA").convert("La")
+    assert inpainter(grey, hole).mode == "LA"
+    Image.fromarray(image).save(tmp_path / "in.png")
+    for mask in (torch.from_numpy(hole), Image.fromarray(hole.astype(np.uint8) * 255)):
+        written = inpainter.inpaint_file(tmp_path / "in.png", mask, tmp_path / "out.png", overwrite=True)
+        assert np.array_equal(np.asarray(Image.open(written))[~hole], image[~hole])
+
+
 def test_options_take_numpy_numbers_as_plain_ones() -> None:
     from wavemix_inpaint.inference import InpaintOptions
 
+    flag = InpaintOptions(invert_mask=np.bool_(True))  # a flag computed from an array
+    assert flag.invert_mask is True
     options = InpaintOptions(seed=np.int64(3), texture_strength=np.float32(0.5), dilate=np.uint8(2))
     assert (options.seed, options.texture_strength, options.dilate) == (3, 0.5, 2)
     assert all(type(value) in (int, float) for value in (options.seed, options.texture_strength, options.dilate))
@@ -293,6 +329,8 @@ def test_public_api_exports_inpainter() -> None:
 
     assert wavemix_inpaint.Inpainter is Inpainter
     assert "Inpainter" in wavemix_inpaint.__all__
+    for name in ("InpaintOptions", "InpaintNotice", "load_model", "save_checkpoint"):
+        assert name in wavemix_inpaint.__all__ and getattr(wavemix_inpaint, name) is not None
 
 
 def test_inpaint_file_keeps_format_and_refuses_inputs(tmp_path, inpainter, image, hole) -> None:

@@ -22,6 +22,7 @@ Large images (``strategy``):
 
 from __future__ import annotations
 
+import inspect
 import os
 import warnings
 from pathlib import Path
@@ -33,7 +34,7 @@ from PIL import Image
 from torch import Tensor
 
 from wavemix_inpaint.device import autocast, select_device
-from wavemix_inpaint.errors import InputError, NothingKnownError
+from wavemix_inpaint.errors import InputError, NothingKnownError, SizeMismatchError
 from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, format_for_path, prepare_mask, read_image, read_mask, save_image
 from wavemix_inpaint.inference import FillResult, InpaintOptions, fill, fuse_conv_bn
 from wavemix_inpaint.masks.io import binarize_mask, mask_from_image
@@ -52,6 +53,21 @@ EMPTY_MASK_NOTICE = "the mask marks no pixel to fill: the image is returned unch
 
 class InpaintNotice(UserWarning):
     """Something the user should know about how a result was made (it is still a valid result)."""
+
+
+def _options(options: Any, changes: dict[str, Any]) -> InpaintOptions:
+    """``options`` (an InpaintOptions or None) updated by keyword ``changes``; anything else is refused."""
+    if options is not None and not isinstance(options, InpaintOptions):
+        raise InputError(
+            f"options must be an InpaintOptions, got {type(options).__name__} {options!r}; "
+            "or give its fields as keywords, e.g. strategy='full'"
+        )
+    return (options or InpaintOptions()).replace(**changes)
+
+
+def _size_mismatch(mask_shape: tuple[int, ...], image_shape: tuple[int, ...]) -> SizeMismatchError:
+    (mh, mw), (ih, iw) = mask_shape[-2:], image_shape[-2:]
+    return SizeMismatchError(f"mask is {mw}x{mh} but the image is {iw}x{ih} (width x height)")
 
 
 def check_something_known(holes: np.ndarray) -> None:
@@ -75,6 +91,10 @@ class InpaintBackend(Protocol):
 
 
 # --------------------------------------------------------------------------------------- conversions
+
+
+#: the float tensor types an image may be given in (float8 types cannot even be checked for NaN)
+_FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
 def _check_float(values: np.ndarray | Tensor, what: str = "image") -> None:
@@ -106,6 +126,8 @@ def _mask_to_array(mask: MaskLike, count: int) -> np.ndarray:
         array = mask
     else:
         raise InputError(f"mask must be a PIL image, numpy array, torch tensor or file path, not {type(mask).__name__}")
+    if array.dtype.kind not in "biuf":
+        raise InputError(f"mask must hold numbers or booleans, got {array.dtype}")
     if array.ndim == 4 and array.shape[1] == 1:
         array = array[:, 0]
     elif array.ndim == 3 and array.shape[-1] == 1 and array.shape[0] != 1:
@@ -136,7 +158,9 @@ class _Converted:
         mode = image.mode
         if mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
             raise InputError(f"PIL mode {mode} (16/32-bit) is not supported here: use imageio.read_image or a uint16 numpy array")
-        has_alpha = mode in ("PA", "RGBa", "La") or "transparency" in image.info  # (a tRNS key colour too)
+        if mode == "La":  # premultiplied grey + alpha: Pillow converts it to LA only
+            image, mode = image.convert("LA"), "LA"
+        has_alpha = mode in ("PA", "RGBa") or "transparency" in image.info  # (a tRNS key colour too)
         if mode not in ("RGB", "RGBA", "L", "LA") or "transparency" in image.info:
             image = image.convert("RGBA" if has_alpha else "RGB")
         self.pil_mode = image.mode
@@ -153,6 +177,8 @@ class _Converted:
             raise InputError(f"numpy image must be H x W, H x W x 3 or H x W x 4 (or x 2: grey + alpha), got shape {array.shape}")
         if array.dtype not in (np.uint8, np.uint16) and array.dtype.kind != "f":
             raise InputError(f"numpy image must be uint8, uint16 or float in [0, 1], got {array.dtype}")
+        if array.size == 0:
+            raise InputError(f"numpy image is empty: shape {array.shape}")
         if array.dtype.kind == "f":
             _check_float(array)
         self.array = array
@@ -168,8 +194,10 @@ class _Converted:
         self.batched = tensor.ndim == 4
         if tensor.ndim not in (3, 4) or tensor.shape[-3] not in (1, 3):
             raise InputError(f"tensor image must be 3 x H x W or N x 3 x H x W (or 1 channel), got {tuple(tensor.shape)}")
-        if tensor.dtype not in (torch.uint8,) and not tensor.dtype.is_floating_point:
-            raise InputError(f"tensor image must be float in [0, 1] or uint8, got {tensor.dtype}")
+        if tensor.dtype != torch.uint8 and tensor.dtype not in _FLOATS:
+            raise InputError(f"tensor image must be float16/bfloat16/float32/float64 in [0, 1] or uint8, got {tensor.dtype}")
+        if tensor.numel() == 0:
+            raise InputError(f"tensor image is empty: shape {tuple(tensor.shape)}")
         values = tensor.detach()
         if values.dtype.is_floating_point:
             _check_float(values)
@@ -248,6 +276,13 @@ class Inpainter:
         self.precision = precision
         self.model: torch.nn.Module | None
         if isinstance(model, torch.nn.Module):
+            try:  # the pipeline calls model(image, mask) and, to refine, model(image, mask, estimate=...)
+                inspect.signature(model.forward).bind(None, None)
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"{type(model).__name__} cannot inpaint: its forward must take (image, mask) (N x 3 x H x W, "
+                    "N x 1 x H x W; optionally estimate=), as the models of create_model() do"
+                ) from None
             self.device = device if isinstance(device, torch.device) else select_device(device)
             self.parameters = count_parameters(model)  # the trained network's, as `models` and the model card give it
             # BatchNorms folded into their convolutions, and channels_last (NHWC) so that oneDNN / cuDNN pick
@@ -319,13 +354,12 @@ class Inpainter:
         self, image: ImageLike, mask: MaskLike, options: InpaintOptions | None = None, **changes: Any
     ) -> tuple[ImageLike, list[str]]:
         """Like :meth:`__call__`, but returns ``(result, notices)``."""
-        options = (options or InpaintOptions()).replace(**changes)
+        options = _options(options, changes)
         converted = _Converted(image)
         count = int(converted.tensor.shape[0])
         holes = _mask_to_array(mask, count)
         if holes.shape[-2:] != converted.shape:
-            (mh, mw), (ih, iw) = holes.shape[-2:], converted.shape
-            raise InputError(f"mask is {mw}x{mh} but the image is {iw}x{ih} (width x height)")
+            raise _size_mismatch(holes.shape, converted.shape)
         holes = np.stack([prepare_mask(h, invert=options.invert_mask, dilate=options.dilate) > 0.5 for h in holes])
         if holes.shape[0] != count:
             holes = np.repeat(holes, count, axis=0)
@@ -338,7 +372,20 @@ class Inpainter:
     def inpaint_tensor(self, image: Tensor, mask: Tensor, options: InpaintOptions | None = None, **changes: Any) -> Tensor:
         """Low-level call: ``N x 3 x H x W`` float in [0, 1] and ``N x 1 x H x W`` mask (> 0.5 = hole)
         -> composited float32 CPU tensor (known pixels are the input's)."""
-        return self.fill_tensor(image, mask, (options or InpaintOptions()).replace(**changes)).image
+        options = _options(options, changes)
+        if not isinstance(image, Tensor) or image.ndim != 4 or image.shape[1] != 3 or image.dtype not in _FLOATS:
+            described = f"{image.dtype} {tuple(image.shape)}" if isinstance(image, Tensor) else type(image).__name__
+            raise InputError(
+                f"inpaint_tensor takes an N x 3 x H x W float tensor in [0, 1], got {described} (use the call for other inputs)"
+            )
+        if not isinstance(mask, Tensor) or mask.ndim != 4 or mask.shape[1] != 1 or mask.shape[0] not in (1, image.shape[0]):
+            described = tuple(mask.shape) if isinstance(mask, Tensor) else type(mask).__name__
+            raise InputError(f"inpaint_tensor takes an N x 1 x H x W mask tensor (N = 1 or {image.shape[0]}), got {described}")
+        if mask.shape[-2:] != image.shape[-2:]:
+            raise _size_mismatch(tuple(mask.shape), tuple(image.shape))
+        _check_float(image.detach())
+        check_something_known((mask.detach().cpu() > 0.5).numpy())
+        return self.fill_tensor(image, mask.expand(image.shape[0], -1, -1, -1), options).image
 
     def fill_tensor(self, image: Tensor, mask: Tensor, options: InpaintOptions) -> FillResult:
         """The pipeline (:func:`wavemix_inpaint.inference.fill`) run with this inpainter's network."""
@@ -360,8 +407,8 @@ class Inpainter:
                     # bf16 autocast: ~2-3x faster on CPUs with AMX / AVX512-BF16 and on recent GPUs, at
                     # about 1e-3 mean deviation from fp32 (docs/performance.md); off by default
                     with autocast(self.precision, self.device):
-                        first = None if estimate is None else _nhwc(estimate, self.device)
-                        result = self.model(_nhwc(image, self.device), _nhwc(mask, self.device), estimate=first)
+                        given = {} if estimate is None else {"estimate": _nhwc(estimate, self.device)}
+                        result = self.model(_nhwc(image, self.device), _nhwc(mask, self.device), **given)
                 else:
                     assert self.backend is not None
                     result = self.backend(image, mask)
@@ -376,7 +423,7 @@ class Inpainter:
     def inpaint_file(
         self,
         image: str | os.PathLike,
-        mask: str | os.PathLike | np.ndarray,
+        mask: str | os.PathLike | MaskLike,
         output: str | os.PathLike,
         options: InpaintOptions | None = None,
         *,
@@ -391,13 +438,13 @@ class Inpainter:
         """Read ``image`` and ``mask`` files, inpaint, and write ``output`` keeping the source's format,
         mode, alpha, metadata and (for JPEG) quantisation (see :mod:`wavemix_inpaint.imageio`).
 
-        ``mask`` may also be a (H, W) array (1 = hole). Never writes onto ``image`` or ``mask``;
+        ``mask`` may also be an array, tensor or PIL image, as in :meth:`__call__` (1 = hole). Never writes onto ``image`` or ``mask``;
         an existing ``output`` is refused unless ``overwrite``. ``options`` / ``changes`` as in
         :meth:`__call__`. An empty mask gives back the input file's bytes unchanged (no re-encoding)
         when the output has the input's format, with an :class:`InpaintNotice`. ``concat`` writes
         ``input | mask | result`` side by side instead of the result (RGB, for reviewing a batch).
         """
-        options = (options or InpaintOptions()).replace(**changes)
+        options = _options(options, changes)
         output = Path(output)
         for source in (image, mask):
             if isinstance(source, (str, os.PathLike)) and _same_file(output, Path(source)):
@@ -406,10 +453,10 @@ class Inpainter:
             raise InputError(f"refusing to overwrite existing file {output} (use --overwrite / overwrite=True)")
         format_for_path(output)  # an unsupported output extension fails before the inpainting, not after
         loaded = read_image(image, max_pixels=max_pixels)
-        if isinstance(mask, np.ndarray):
-            hole = binarize_mask(mask, source="mask")
+        if not isinstance(mask, (str, os.PathLike)):  # an array, tensor or PIL image, as the call takes
+            hole = _mask_to_array(mask, 1)[0].astype(np.float32)
             if hole.shape != loaded.size:
-                raise InputError(f"mask is {hole.shape[1]}x{hole.shape[0]} but the image is {loaded.width}x{loaded.height}")
+                raise _size_mismatch(hole.shape, loaded.size)
             hole = prepare_mask(hole, invert=options.invert_mask, dilate=options.dilate)
         else:
             hole = read_mask(

@@ -13,6 +13,8 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from wavemix_inpaint.errors import InputError
 
 STRATEGIES: tuple[str, ...] = ("crop", "full", "resize")
@@ -73,8 +75,9 @@ class InpaintOptions:
             value, meta = getattr(self, spec.name), spec.metadata
             number = isinstance(value, numbers.Real) and not isinstance(value, bool)  # numpy numbers too, not bools
             if spec.type == "bool":
-                if not isinstance(value, bool):
+                if not isinstance(value, (bool, np.bool_)):  # a flag computed from an array is a numpy bool
                     raise InputError(f"{spec.name} must be true or false, got {value!r}")
+                object.__setattr__(self, spec.name, bool(value))
             elif spec.type == "int":
                 low, high = meta.get("low", 0), meta.get("high")
                 if not (number and isinstance(value, numbers.Integral)) or value < low or (high is not None and value > high):
