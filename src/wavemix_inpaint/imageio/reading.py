@@ -294,7 +294,8 @@ def _swap_values(data: bytearray, entries: dict[int, tuple[int, int, int]], firs
     """Swap two entries' 4-byte value fields (the value itself, or the offset of a rational): same type only."""
     if first in entries and second in entries and entries[first][1:] == entries[second][1:]:
         a, b = entries[first][0] + 8, entries[second][0] + 8
-        data[a : a + 4], data[b : b + 4] = data[b : b + 4], data[a : a + 4]
+        if max(a, b) + 4 <= len(data):  # a truncated block keeps its length
+            data[a : a + 4], data[b : b + 4] = data[b : b + 4], data[a : a + 4]
 
 
 def _ifd_entries(data: bytes, order: str, ifd: int) -> Iterator[tuple[int, int, int, int]]:
