@@ -94,6 +94,19 @@ def test_symlinked_subfolders_are_followed_once_for_photos_and_masks(tmp_path):
     assert all(job.error is None for job in jobs) and jobs[1].output == tmp_path / "out" / "linked" / "sub" / "img01.png"
 
 
+def test_a_link_to_a_folder_of_the_tree_does_not_take_its_files_away_from_their_masks(tmp_path):
+    from wavemix_inpaint.inference.batch import plan_jobs
+
+    images, masks = make_folder(tmp_path, 1)
+    (images / "b").mkdir()
+    (images / "img00.png").rename(images / "b" / "x.png")
+    (masks / "b").mkdir()
+    (masks / "img00.png").rename(masks / "b" / "x.png")
+    (images / "a").symlink_to(images / "b", target_is_directory=True)  # an alias that sorts before the folder
+    jobs = plan_jobs(images, masks, tmp_path / "out")
+    assert [(job.label, job.error) for job in jobs] == [(str(Path("b/x.png")), None)]
+
+
 def test_a_path_the_file_system_refuses_is_one_clear_line(tmp_path, capsys):
     images, masks = make_folder(tmp_path, 1)
     too_long = tmp_path / ("a" * 300 + ".png")

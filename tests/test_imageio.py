@@ -88,6 +88,14 @@ def test_reset_exif_orientation_patches_in_place() -> None:
     assert reset_exif_orientation(b"garbage") == b"Exif\x00\x00garbage"
 
 
+def test_the_orientation_of_a_truncated_ifd_is_reset() -> None:
+    # IFD0 says 3 entries but holds only the orientation: Pillow still reads it, so it must still be reset
+    raw = b"II" + struct.pack("<HI", 42, 8) + struct.pack("<HHHIH", 3, 0x0112, 3, 1, 6) + b"\x00\x00"
+    exif = Image.Exif()
+    exif.load(reset_exif_orientation(raw, transposed=True))
+    assert exif[0x0112] == 1
+
+
 @pytest.mark.parametrize("order", ["<", ">"])
 def test_an_orientation_stored_as_long_is_reset_too(tmp_path, rgb, order) -> None:
     # IFD0 with one entry, Orientation = 6 as type LONG (4) instead of SHORT: some writers do that

@@ -107,7 +107,7 @@ def test_the_bound_counted_before_decoding_covers_what_the_decoded_inputs_hold(m
     mask = encode(box_mask(60, 40, (10, 10, 20, 20)))
     hole = np.zeros((40, 60), np.float32)
     held = input_bytes(read_image(data), hole, len(data))
-    assert held <= decoded_inputs_bound((60, 40), len(data) + len(mask)) <= 3 * held + len(mask)  # not absurdly loose either
+    assert held <= decoded_inputs_bound(60 * 40, len(data) + len(mask)) <= 3 * held + len(mask)  # not absurdly loose either
 
 
 def test_a_request_that_must_wait_is_refused_before_its_image_is_decoded(monkeypatch):
@@ -139,6 +139,49 @@ def test_a_request_that_must_wait_is_refused_before_its_image_is_decoded(monkeyp
         slow.release.set()
         running.join(30)
         assert results["a"].status_code == 200 and app.state.queued_inputs.held == 0
+
+
+def test_a_burst_at_an_idle_server_counts_all_but_one_upload_before_decoding(monkeypatch):
+    """With one worker free, the first request decodes within that worker's share; a second arriving while
+    the first still decodes may have to wait, so its upload is counted (from its header) while it decodes."""
+    import threading
+
+    import httpx
+
+    import wavemix_inpaint.server.app as server_app
+    from wavemix_inpaint.server import create_app
+
+    first_decoding, finish_first, held_while_decoding = threading.Event(), threading.Event(), {}
+
+    def observed_decode(upload, **options):  # noqa: ANN001, ANN202
+        held_while_decoding[upload.name] = app.state.queued_inputs.held
+        if upload.name == "'first.png'":
+            first_decoding.set()
+            assert finish_first.wait(30)
+        return read_image(upload, **options)
+
+    monkeypatch.setattr(server_app, "read_image", observed_decode)
+    app = create_app(make_tiny_inpainter(), max_concurrency=1, max_queue=4, max_memory_bytes=400 << 20, request_timeout_s=60)
+    mask = encode(box_mask(200, 100, (10, 10, 20, 20)))
+    with uvicorn_server(app) as url:
+        results = {}
+
+        def post(name: str) -> None:
+            files = {"image": (name, encode(photo(200, 100))), "mask": ("m.png", mask)}
+            results[name] = httpx.post(f"{url}api/v1/inpaint", files=files, timeout=60)
+
+        first = threading.Thread(target=post, args=("first.png",))
+        first.start()
+        assert first_decoding.wait(10)
+        second = threading.Thread(target=post, args=("second.png",))
+        second.start()
+        second.join(30)  # it decodes, takes the free worker and is served while the first still decodes
+        finish_first.set()
+        first.join(30)
+    assert held_while_decoding["'first.png'"] == 0  # within the free worker's share
+    assert held_while_decoding["'second.png'"] >= 24 * 200 * 100  # counted at the bound before it decoded
+    assert results["first.png"].status_code == 200 and results["second.png"].status_code == 200
+    assert app.state.queued_inputs.held == 0
 
 
 def test_waiting_requests_count_their_decoded_images_and_the_one_that_overfills_the_queue_gets_503():

@@ -103,19 +103,26 @@ class LoadedImage:
 
 
 def find_images(root: str | os.PathLike, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> list[Path]:
-    """Image files under the folder ``root``, recursively, symlinked folders included (each real folder
-    once: no loops), hidden files and folders skipped, sorted by relative path. The one folder walker of the
-    package: training data, batch inpainting and mask folders all see the same files."""
+    """Image files under the folder ``root``, recursively, hidden files and folders skipped, sorted by
+    relative path. Symlinked folders are followed, except links to a folder of the tree itself (its files are
+    found under their real path, so relative paths, and the masks matched by them, stay the same); each real
+    folder is read once (no loops). The one folder walker of the package: training data, batch inpainting
+    and mask folders all see the same files."""
     folder = Path(root)
     wanted = {ext.lower() if ext.startswith(".") else f".{ext.lower()}" for ext in extensions}
-    files, visited = [], set()
+    files, visited, inside = [], set(), os.path.realpath(folder)
+
+    def alias(directory: str, name: str) -> bool:  # a link to a folder of the tree: its files come from there
+        path = os.path.join(directory, name)
+        return os.path.islink(path) and os.path.commonpath([os.path.realpath(path), inside]) == inside
+
     for directory, subdirs, names in os.walk(folder, followlinks=True):
         real = os.path.realpath(directory)
-        if real in visited:  # a symlink loop or a folder linked twice
+        if real in visited:  # a symlink loop or a folder linked twice from outside the tree
             subdirs.clear()
             continue
         visited.add(real)
-        subdirs[:] = sorted(name for name in subdirs if not name.startswith("."))
+        subdirs[:] = sorted(name for name in subdirs if not name.startswith(".") and not alias(directory, name))
         files.extend(
             Path(directory) / name
             for name in names
@@ -287,7 +294,15 @@ _PIXEL_X_DIMENSION, _PIXEL_Y_DIMENSION = 0xA002, 0xA003
 
 
 def _entries_by_tag(data: bytes, order: str, ifd: int) -> dict[int, tuple[int, int, int]]:
-    return {tag: (position, kind, number) for position, tag, kind, number in _ifd_entries(data, order, ifd)}
+    """The IFD's entries by tag; those before a truncation only, when the block is cut short (Pillow
+    still reads them, so the orientation among them must still be reset)."""
+    entries = {}
+    try:
+        for position, tag, kind, number in _ifd_entries(data, order, ifd):
+            entries[tag] = (position, kind, number)
+    except struct.error:
+        pass
+    return entries
 
 
 def _swap_values(data: bytearray, entries: dict[int, tuple[int, int, int]], first: int, second: int) -> None:
@@ -437,7 +452,7 @@ def _metadata(image: Image.Image, orientation: int) -> dict[str, Any]:
         info["text"] = {
             key: (_reset_xmp_orientation(value) if key == "XML:com.adobe.xmp" and orientation != 1 else value)
             for key, value in text.items()
-            if not (key == _PNG_RAW_EXIF and "exif" in info and "exif" not in source)  # written as an eXIf chunk
+            if not (key == _PNG_RAW_EXIF and "exif" in info)  # the EXIF is written as an eXIf chunk
         }
     return info
 

@@ -74,8 +74,8 @@ def biharmonic_band(values: np.ndarray, unknown: np.ndarray) -> np.ndarray:
 def band_factors(system: sparse.spmatrix) -> SuperLU:
     """The sparse LU of the band's symmetric positive definite system: a minimum-degree ordering of
     A^T + A keeps it sparse, and no row pivoting may undo that ordering (SuperLU's default pivoting took
-    51 s instead of 0.4 s for 57,861 scattered pixels, 519 s instead of 1.1 s for a 250x250 photo with 90%
-    of its pixels to fill; benchmarks/experiments/edge_blend_solver.py)."""
+    88 s instead of 0.63 s for 57,861 scattered pixels, 519 s instead of about 1 s for a 250x250 photo with
+    90% of its pixels to fill; benchmarks/experiments/edge_blend_solver.py)."""
     return splu(system.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
 
 

@@ -231,7 +231,8 @@ def _describe_inpainter(inpainter: Any) -> dict[str, Any]:
             from wavemix_inpaint.models import count_parameters
 
             # the trained network's count (an Inpainter's model has its BatchNorms folded into convolutions)
-            info["parameters"] = getattr(inpainter, "parameters", None) or count_parameters(model)
+            trained = getattr(inpainter, "parameters", None)
+            info["parameters"] = trained if isinstance(trained, int) else count_parameters(model)
         except Exception:  # pragma: no cover - not an nn.Module
             pass
         checkpoint = getattr(model, "checkpoint_info", None)
@@ -340,6 +341,7 @@ class InpaintServer:
         self.queue = InferenceQueue(limits["max_concurrency"], limits["max_queue"])
         share = QUEUE_SHARE if limits["max_queue"] > 0 else 0.0  # nothing ever waits with --max-queue 0
         self.queued_inputs = QueuedInputs(int(share * limits["max_memory_bytes"]))
+        self.decoding = 0  # requests decoding their uploads within a free worker's share, not counted above
         self.loaded = {**_describe_inpainter(catalog.get()), **(model_info or {})}
         self.static = _read_static()
         self.app: FastAPI | None = None  # set by create_app (the /docs page renders its schema)
@@ -386,12 +388,18 @@ class InpaintServer:
         counted, held = True, 0
         try:
             image_bytes, mask_bytes = await image.read(), await mask.read()
-            if self.queue.semaphore.locked():  # it will wait: its inputs count from before they are decoded
-                bound = await anyio.to_thread.run_sync(self._decoded_bound, image_bytes, len(mask_bytes))
-                held = self._hold_inputs(bound)
-            source, mask_array = await anyio.to_thread.run_sync(
-                _prepare_inputs, image_bytes, image.filename, mask_bytes, mask.filename, self.limits["max_image_pixels"]
-            )
+            # one that will find a free worker decodes within that worker's share of the budget; any other
+            # is counted from its files' headers before it decodes, so a burst cannot decode past the budget
+            free_worker = self.queue.running + self.decoding < self.queue.concurrency
+            if not free_worker:
+                held = self._hold_inputs(await anyio.to_thread.run_sync(self._decoded_bound, image_bytes, mask_bytes))
+            self.decoding += free_worker
+            try:
+                source, mask_array = await anyio.to_thread.run_sync(
+                    _prepare_inputs, image_bytes, image.filename, mask_bytes, mask.filename, self.limits["max_image_pixels"]
+                )
+            finally:
+                self.decoding -= free_worker
             invert = self.defaults.invert_mask if invert_mask is None else invert_mask
             hole = prepare_mask(mask_array, invert=invert, dilate=self.defaults.dilate)
             del mask_bytes, mask_array  # the hole is a copy: these would be held while the request waits
@@ -403,6 +411,7 @@ class InpaintServer:
             # counted only when it must wait (every worker busy): a request that runs at once is covered by its
             # estimate; the exact size replaces the bound (no await in between: nothing can take the room)
             self.queued_inputs.free(held)
+            held = 0
             held = self._hold_inputs(input_bytes(source, hole, len(image_bytes))) if self.queue.semaphore.locked() else 0
             counted = False  # acquire() takes us out of `waiting` whatever happens
             try:
@@ -451,15 +460,18 @@ class InpaintServer:
                 f"{self.limits['max_concurrency']}){hint}",
             )
 
-    def _decoded_bound(self, image_bytes: bytes, mask_upload: int) -> int:
-        """The most the request's inputs will hold once decoded, from the image file's header."""
-        try:
-            width, height = image_dimensions(image_bytes)
-        except InputError:
-            return 0  # not an image: decoding says so, with the right status
-        if width * height > self.limits["max_image_pixels"]:
-            return 0  # decoding refuses it (413) before it holds anything
-        return decoded_inputs_bound((width, height), len(image_bytes) + mask_upload)
+    def _decoded_bound(self, image_bytes: bytes, mask_bytes: bytes) -> int:
+        """The most the request's inputs will hold once decoded, from the files' headers (a mask of
+        another size is decoded before it is refused, so the larger of the two counts)."""
+        pixels = 0
+        for data in (image_bytes, mask_bytes):
+            try:
+                width, height = image_dimensions(data)
+            except InputError:
+                continue  # not an image: decoding says so, with the right status
+            if width * height <= self.limits["max_image_pixels"]:  # else decoding refuses it (413) first
+                pixels = max(pixels, width * height)
+        return decoded_inputs_bound(pixels, len(image_bytes) + len(mask_bytes))
 
     def _hold_inputs(self, size: int) -> int:
         """Count ``size`` bytes of inputs while the request waits; 503 when they would overfill the queue's share."""

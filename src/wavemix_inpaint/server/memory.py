@@ -12,9 +12,10 @@ leave it thrashing; refusing it up front with a clear message keeps the server s
 * :class:`QueuedInputs`: the decoded images of requests waiting for a worker are held too (up to
   ``max_queue`` photos of up to 40 MP): they get :data:`QUEUE_SHARE` of the budget (none with
   ``max_queue=0``), the running inferences share the rest, and a request that must wait and whose image
-  would overfill the queue's share gets 503. A request that arrives while every worker is busy is counted
-  before its images are decoded, at :func:`decoded_inputs_bound` (from the file headers), and at its exact
-  :func:`input_bytes` once they are, so a burst of uploads cannot decode past the budget.
+  would overfill the queue's share gets 503. A request that will find a free worker decodes within that
+  worker's share; any other (every worker busy or already promised to a request that is decoding) is
+  counted before its images are decoded, at :func:`decoded_inputs_bound` (from the file headers), and at
+  its exact :func:`input_bytes` once they are, so a burst of uploads cannot decode past the budget.
 """
 
 from __future__ import annotations
@@ -127,11 +128,10 @@ def input_bytes(source: LoadedImage, hole: np.ndarray, upload: int) -> int:
 DECODED_BYTES_PER_PIXEL = 24
 
 
-def decoded_inputs_bound(image_size: tuple[int, int], uploads: int) -> int:
-    """The most an image of ``image_size`` (width, height) and its mask hold once decoded, uploads included:
-    counted before decoding, replaced by :func:`input_bytes` after."""
-    width, height = image_size
-    return int(DECODED_BYTES_PER_PIXEL * width * height + uploads)
+def decoded_inputs_bound(pixels: int, uploads: int) -> int:
+    """The most an image of ``pixels`` pixels and its mask hold once decoded, uploads included: counted
+    before decoding, replaced by :func:`input_bytes` after."""
+    return int(DECODED_BYTES_PER_PIXEL * pixels + uploads)
 
 
 class QueuedInputs:

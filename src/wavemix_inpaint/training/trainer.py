@@ -163,7 +163,8 @@ class Trainer:
         saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) if saved_path.is_file() else {}
         current = self.config.to_dict()
         changed = {key: (saved.get(key), value) for key, value in current.items() if saved.get(key) != value}
-        changed.pop("output", None)  # where the run is now, however it was spelled
+        for how_it_runs in ("output", "progress"):  # where the run is now; bars shown or not this time
+            changed.pop(how_it_runs, None)
         if changed:
             detail = ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
             self._log(f"resumed with changed settings ({detail}); recorded in {saved_path}")
