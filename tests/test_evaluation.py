@@ -28,6 +28,7 @@ from wavemix_inpaint.evaluation import (
     write_json,
     write_markdown,
 )
+from wavemix_inpaint.evaluation.report import footnotes
 from wavemix_inpaint.metrics import FID_WEIGHTS_ENV, compute_image_metrics
 from wavemix_inpaint.models import create_model
 
@@ -124,6 +125,9 @@ def test_images_with_an_empty_mask_are_left_out_of_the_metrics(no_fid_weights):
     alone = ListDataset(data.images[kept], data.masks[kept])  # FID too is over the images with a hole
     fills = FillModel([values[i] for i in kept])
     assert result.fid == pytest.approx(evaluate_model(fills, alone, device="cpu", fid=MeanFeatures(), speed=NO_SPEED).fid)
+    assert result.mean_hole_fraction == pytest.approx(result.per_image["hole_fraction"][kept].mean())  # so is the mean hole
+    notes = " ".join(footnotes([result]))
+    assert "FID from 3 images (fewer than the 2,048 feature dimensions): biased upwards" in notes and "100 dB" in notes
 
 
 def test_hole_bins_assign_images_to_the_right_bins(no_fid_weights):
@@ -445,6 +449,9 @@ def test_paired_comparison_statistics():
 
     rows = {row["metric"]: row for row in paired_comparison(result(better), result(base))}
     assert rows["psnr_hole"]["images"] == 399 and rows["ssim"]["images"] == 400
+    other_masks = result({**base, "hole_pixels": np.arange(400)})
+    with pytest.raises(ValueError, match="needs the same masks"):
+        paired_comparison(result({**better, "hole_pixels": np.arange(400) + 1}), other_masks)
     for row in rows.values():
         assert row["win_rate"] == 1.0  # the model is better on every image, including where lower is better
         assert abs(abs(row["mean_difference"]) - 0.01) < 0.001

@@ -306,7 +306,7 @@ def evaluate_model(
             cache[fid_cache_key] = real
         scored = _scored(values)
         fid_value = _fid(real[scored], fake[scored])
-        fid_reason = fid_reason if fid_value is not None else f"FID needs at least 2 images, got {count}"
+        fid_reason = fid_reason if fid_value is not None else f"FID needs at least 2 images with a hole, got {int(scored.sum())}"
 
     inference = training = None
     if speed.enabled and speed.inference:
@@ -324,7 +324,7 @@ def evaluate_model(
         fid_reason=None if fid_value is not None else fid_reason,
         fid_feature_extractor=extractor_name,
         bins=_bin_rows(values, collected.total_pixels, bins, means, real, fake),
-        mean_hole_fraction=float(values["hole_fraction"].mean()),
+        mean_hole_fraction=float(values["hole_fraction"][_scored(values)].mean()) if _scored(values).any() else 0.0,
         inference=inference,
         training=training,
         device=str(device),

@@ -40,6 +40,9 @@ def paired_comparison(model: EvalResult, baseline: EvalResult, resamples: int = 
     """One row per metric of :data:`PAIRED_METRICS`: means, mean difference, its 95% CI and the win rate."""
     if model.num_images != baseline.num_images:
         raise ValueError(f"paired comparison needs the same images: {model.num_images} vs {baseline.num_images}")
+    holes = model.per_image.get("hole_pixels"), baseline.per_image.get("hole_pixels")
+    if holes[0] is not None and holes[1] is not None and not np.array_equal(holes[0], holes[1]):
+        raise ValueError("paired comparison needs the same masks: the two results' holes differ in size")
     rows = []
     for metric, higher_is_better in PAIRED_METRICS.items():
         if metric not in model.per_image or metric not in baseline.per_image:
