@@ -69,6 +69,22 @@ def test_inpainter_from_onnx_matches_pytorch(exported) -> None:
     np.testing.assert_array_equal(out[~hole], image[~hole])
 
 
+def test_onnx_says_when_a_large_hole_is_not_filled_coarse_to_fine(exported) -> None:
+    from wavemix_inpaint.inpainter import ONNX_COARSE_TO_FINE_NOTICE
+    from wavemix_inpaint.models.pyramid import pyramid_levels
+
+    onnx = Inpainter.from_onnx(exported[1])
+    image = smooth_image(np.random.default_rng(1), 240, 320) / 255.0
+    large = np.zeros((240, 320), bool)
+    large[60:180, 80:240] = True
+    assert pyramid_levels(large) > 0  # the PyTorch model would fill it coarse to fine
+    assert ONNX_COARSE_TO_FINE_NOTICE in onnx.run(image, large)[1]
+    assert ONNX_COARSE_TO_FINE_NOTICE not in onnx.run(image, large, coarse_to_fine=False)[1]
+    small = np.zeros((240, 320), bool)
+    small[100:104, 100:104] = True
+    assert ONNX_COARSE_TO_FINE_NOTICE not in onnx.run(image, small)[1]
+
+
 def test_cli_inpaint_with_onnx_and_export_refuses_overwrite(exported, tmp_path, capsys) -> None:
     checkpoint, onnx_path = exported
     Image.fromarray(smooth_image(np.random.default_rng(2), 30, 30)).save(tmp_path / "a.png")
@@ -113,6 +129,21 @@ def test_bad_onnx_files(tmp_path) -> None:
         OnnxInpainter(tmp_path / "missing.onnx")
 
 
+@pytest.mark.parametrize(
+    ("value", "message"), [("abc", "invalid size_multiple"), ("0", "invalid size_multiple"), ("3", "failed on a 53x37 input")]
+)
+def test_edited_onnx_metadata_is_a_clear_error(exported, tmp_path, value, message) -> None:
+    import onnx
+
+    proto = onnx.load(str(exported[1]))
+    for entry in proto.metadata_props:
+        if entry.key == "size_multiple":
+            entry.value = value  # the tiny model needs a multiple of 4
+    onnx.save(proto, str(tmp_path / "edited.onnx"))
+    with pytest.raises(InputError, match=message):
+        OnnxInpainter(tmp_path / "edited.onnx")(np.zeros((1, 3, 37, 53), np.float32), np.ones((1, 1, 37, 53), np.float32))
+
+
 @pytest.mark.parametrize("prefill", ["push-pull", "telea"])
 def test_prefilled_models_export_and_match(tmp_path, prefill):
     torch.manual_seed(0)
@@ -129,3 +160,10 @@ def test_prefilled_models_export_and_match(tmp_path, prefill):
     with torch.inference_mode():
         expected = model(image, mask)
     assert float((runner(image, mask) - expected).abs().max()) < 1e-4
+
+
+def test_a_failed_export_prints_one_line_not_the_exporters_graph(tmp_path, capfd) -> None:
+    checkpoint = save_checkpoint(create_model("lama-tiny"), tmp_path / "lama.safetensors")  # FFTs: not exportable
+    assert main(["export", "--format", "onnx", "--checkpoint", str(checkpoint), "--output", str(tmp_path / "l.onnx")]) == 2
+    out, err = capfd.readouterr()
+    assert out == "" and err.count("\n") == 1 and "aten::fft_rfftn" in err and not (tmp_path / "l.onnx").exists()

@@ -39,6 +39,7 @@ from wavemix_inpaint.imageio import DEFAULT_MAX_PIXELS, format_for_path, prepare
 from wavemix_inpaint.inference import FillResult, InpaintOptions, fill, fuse_conv_bn
 from wavemix_inpaint.masks.io import binarize_mask, mask_from_image
 from wavemix_inpaint.models import count_parameters
+from wavemix_inpaint.models.pyramid import pyramid_levels
 
 Strategy = Literal["crop", "full", "resize"]
 PRECISIONS = ("fp32", "bf16")
@@ -49,6 +50,10 @@ _LUMA = (0.299, 0.587, 0.114)
 
 
 EMPTY_MASK_NOTICE = "the mask marks no pixel to fill: the image is returned unchanged"
+ONNX_COARSE_TO_FINE_NOTICE = (
+    "coarse-to-fine filling is not available with an ONNX model (the exported network takes no coarser "
+    "estimate): this large hole was filled at full resolution, unlike with the PyTorch model"
+)
 
 
 class InpaintNotice(UserWarning):
@@ -391,7 +396,11 @@ class Inpainter:
         """The pipeline (:func:`wavemix_inpaint.inference.fill`) run with this inpainter's network."""
         image = image.detach().to("cpu", torch.float32)
         hole = mask.detach().to("cpu") > 0.5
-        return fill(self._run, image, hole, options, can_refine=self.can_refine)
+        result = fill(self._run, image, hole, options, can_refine=self.can_refine)
+        skips = getattr(self.backend, "skips_coarse_to_fine", False)  # an exported network takes no estimate
+        if skips and options.coarse_to_fine and any(pyramid_levels(h[0].numpy()) for h in hole):
+            result.notices.append(ONNX_COARSE_TO_FINE_NOTICE)
+        return result
 
     @property
     def can_refine(self) -> bool:

@@ -17,8 +17,12 @@ package (the dynamo exporter would also need ``onnxscript``).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +70,21 @@ class _Predict(torch.nn.Module):
         return self.model.predict(masked, mask)
 
 
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Standard output silenced at the file-descriptor level (the exporter's C++ side prints there)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 1)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def export_onnx(
     model: torch.nn.Module,
     path: str | os.PathLike,
@@ -101,7 +120,8 @@ def export_onnx(
     dynamic = {name: {0: "batch", 2: "height", 3: "width"} for name in (*INPUT_NAMES, OUTPUT_NAME)}
     with atomic_path(path, overwrite=overwrite) as tmp:
         try:
-            with warnings.catch_warnings():
+            # the exporter prints its whole graph to stdout when an operator is not supported: not for users
+            with warnings.catch_warnings(), _quiet_stdout():
                 warnings.simplefilter("ignore")
                 torch.onnx.export(
                     wrapper,
@@ -176,6 +196,9 @@ class OnnxInpainter:
     result of the same kind (like ``InpaintingModel.forward``).
     """
 
+    #: the exported graph takes (masked, mask), no coarser estimate: the pipeline cannot fill coarse to fine
+    skips_coarse_to_fine = True
+
     def __init__(self, path: str | os.PathLike, providers: list[str] | None = None) -> None:
         ort = _require("onnxruntime")
         self.path = Path(path)
@@ -194,7 +217,10 @@ class OnnxInpainter:
                 f"{self.path} was not written by 'wavemix-inpaint export' (metadata format "
                 f"{metadata.get('format')!r}, expected {FORMAT!r})"
             )
-        self.size_multiple = int(metadata.get("size_multiple", "1"))
+        multiple = metadata.get("size_multiple", "1")
+        if not multiple.isdigit() or int(multiple) < 1:
+            raise InputError(f"{self.path} has an invalid size_multiple in its metadata ({multiple!r}): re-export it")
+        self.size_multiple = int(multiple)
         self.prefill = metadata.get("prefill", "")
         if self.prefill and self.prefill not in PREFILLS:
             raise InputError(f"{self.path} needs the unknown prefill {self.prefill!r} (newer wavemix-inpaint?)")
@@ -222,7 +248,14 @@ class OnnxInpainter:
         padded_mask = np.pad(mask_np, pad, mode="edge")
         if self.prefill:  # the graph starts after a prefill that could not be exported
             masked = PREFILLS[self.prefill](torch.from_numpy(masked), torch.from_numpy(padded_mask)).numpy()
-        raw = self.session.run([OUTPUT_NAME], {"masked": masked, "mask": padded_mask})[0]
+        try:
+            raw = self.session.run([OUTPUT_NAME], {"masked": masked, "mask": padded_mask})[0]
+        except Exception as error:  # noqa: BLE001 - onnxruntime raises its own exception types
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise InputError(
+                f"the ONNX model {self.path.name} failed on a {width}x{height} input (padded to a multiple of "
+                f"{self.size_multiple}; is its metadata right? re-export it): {first}"
+            ) from None
         output = np.where(mask_np > 0.5, raw[..., :height, :width], image_np).astype(np.float32)
         return torch.from_numpy(output).to(device) if as_tensor else output
 
