@@ -75,10 +75,14 @@ def pretrained_path(name: str = DEFAULT_PRETRAINED) -> Path:
     """Path of the bundled checkpoint ``name``; :class:`InputError` if unknown or missing."""
     bundled = _bundled()
     if name not in bundled:
-        raise InputError(
-            f"unknown pretrained model {name!r}; bundled: {', '.join(sorted(bundled))} "
-            "(use --checkpoint PATH for your own .safetensors checkpoint)"
+        from wavemix_inpaint.models import list_models
+
+        hint = (
+            f"; {name!r} is an architecture, not trained weights: give a checkpoint of it with --checkpoint PATH"
+            if name in list_models()
+            else " (use --checkpoint PATH for your own .safetensors checkpoint)"
         )
+        raise InputError(f"unknown pretrained model {name!r}; bundled: {', '.join(sorted(bundled))}{hint}")
     path = weights_dir() / bundled[name][0]
     if not path.is_file():
         raise InputError(
