@@ -322,7 +322,7 @@ def test_from_checkpoint_and_pretrained(tmp_path, model, image, hole, monkeypatc
     np.testing.assert_array_equal(inpainter(image, hole), reference)
     with pytest.raises(InputError, match="unknown pretrained model 'nope'"):
         Inpainter.from_pretrained("nope")
-    with pytest.raises(InputError, match="'telea' is an architecture, not trained weights: give a checkpoint"):
+    with pytest.raises(InputError, match="'telea' is an architecture, not trained weights: here it needs a checkpoint"):
         Inpainter.from_pretrained("telea")
 
 

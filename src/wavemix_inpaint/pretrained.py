@@ -78,7 +78,8 @@ def pretrained_path(name: str = DEFAULT_PRETRAINED) -> Path:
         from wavemix_inpaint.models import list_models
 
         hint = (
-            f"; {name!r} is an architecture, not trained weights: give a checkpoint of it with --checkpoint PATH"
+            f"; {name!r} is an architecture, not trained weights: here it needs a checkpoint of it (--checkpoint "
+            "PATH; a classical method has nothing to load or export)"
             if name in list_models()
             else " (use --checkpoint PATH for your own .safetensors checkpoint)"
         )
