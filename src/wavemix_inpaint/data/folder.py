@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 from wavemix_inpaint.data.augment import get_augmentation
 from wavemix_inpaint.data.convert import to_tensor
 from wavemix_inpaint.errors import InputError
-from wavemix_inpaint.imageio import IMAGE_EXTENSIONS, find_images  # one list of extensions, one folder walker
+from wavemix_inpaint.imageio import IMAGE_EXTENSIONS, find_images, image_suffixes  # one list, one folder walker
 
 #: ``random``/``center``: crop at native resolution (upscaling only images that are too small);
 #: ``resize-center``: resize the short side to ``size`` then centre-crop ("STL-like" ImageNet preprocessing).
@@ -35,9 +35,8 @@ def list_images(root: str | os.PathLike, extensions: Sequence[str] = IMAGE_EXTEN
         raise InputError(f"image folder {folder} does not exist or is not a directory")
     files = find_images(folder, tuple(extensions))
     if not files:
-        wanted = {ext.lower() if ext.startswith(".") else f".{ext.lower()}" for ext in extensions}
         raise InputError(
-            f"no images found under {folder} (searched recursively for {', '.join(sorted(wanted))}); "
+            f"no images found under {folder} (searched recursively for {', '.join(sorted(image_suffixes(extensions)))}); "
             "put training photos there or point to another folder"
         )
     return files

@@ -297,6 +297,7 @@ def evaluate_model(
     seconds = time.perf_counter() - started
     values = collected.values
     means, stds = summarise(values, slice(None))
+    scored = _scored(values)
 
     fid_value = fake = real = None
     if extractor is not None:
@@ -304,7 +305,6 @@ def evaluate_model(
         real = cached_real if cached_real is not None else np.concatenate(collected.real_features)
         if cache is not None:
             cache[fid_cache_key] = real
-        scored = _scored(values)
         fid_value = _fid(real[scored], fake[scored])
         fid_reason = fid_reason if fid_value is not None else f"FID needs at least 2 images with a hole, got {int(scored.sum())}"
 
@@ -324,12 +324,12 @@ def evaluate_model(
         fid_reason=None if fid_value is not None else fid_reason,
         fid_feature_extractor=extractor_name,
         bins=_bin_rows(values, collected.total_pixels, bins, means, real, fake),
-        mean_hole_fraction=float(values["hole_fraction"][_scored(values)].mean()) if _scored(values).any() else 0.0,
+        mean_hole_fraction=float(values["hole_fraction"][scored].mean()) if scored.any() else 0.0,
         inference=inference,
         training=training,
         device=str(device),
         seconds=seconds,
-        empty_masks=int((~_scored(values)).sum()),
+        empty_masks=int((~scored).sum()),
         config={"batch_size": batch_size, "bins": bins, "model_config": dict(getattr(model, "config", {}) or {})},
         per_image=values,
         samples={key: torch.cat(parts) if parts else torch.empty(0) for key, parts in collected.samples.items()},

@@ -228,7 +228,8 @@ def footnotes(results: Sequence[EvalResult]) -> list[str]:
     extractors = {result.fid_feature_extractor for result in results if result.fid is not None}
     for name in sorted(e for e in extractors if e):
         notes.append(f"FID features: {name}.")
-    few = sorted({r.num_images - r.empty_masks for r in results if r.fid is not None and r.num_images - r.empty_masks < 2048})
+    scored = {r.num_images - r.empty_masks for r in results if r.fid is not None}  # the images FID was computed on
+    few = sorted(count for count in scored if count < 2048)
     if few:
         notes.append(
             f"FID from {', '.join(map(str, few))} images (fewer than the 2,048 feature dimensions): biased upwards, "

@@ -102,6 +102,11 @@ class LoadedImage:
 # ----------------------------------------------------------------------------------------------- reading
 
 
+def image_suffixes(extensions: tuple[str, ...] | list[str]) -> set[str]:
+    """File suffixes as :func:`find_images` matches them: lower case, with the dot (``"PNG"`` -> ``".png"``)."""
+    return {ext.lower() if ext.startswith(".") else f".{ext.lower()}" for ext in extensions}
+
+
 def find_images(root: str | os.PathLike, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> list[Path]:
     """Image files under the folder ``root``, recursively, hidden files and folders skipped, sorted by
     relative path. Symlinked folders are followed, except links to a folder of the tree itself (its files are
@@ -109,7 +114,7 @@ def find_images(root: str | os.PathLike, extensions: tuple[str, ...] = IMAGE_EXT
     folder is read once (no loops). The one folder walker of the package: training data, batch inpainting
     and mask folders all see the same files."""
     folder = Path(root)
-    wanted = {ext.lower() if ext.startswith(".") else f".{ext.lower()}" for ext in extensions}
+    wanted = image_suffixes(extensions)
     files, visited, inside = [], set(), os.path.realpath(folder)
 
     def alias(directory: str, name: str) -> bool:  # a link to a folder of the tree: its files come from there
