@@ -69,20 +69,56 @@ def test_inpainter_from_onnx_matches_pytorch(exported) -> None:
     np.testing.assert_array_equal(out[~hole], image[~hole])
 
 
-def test_onnx_says_when_a_large_hole_is_not_filled_coarse_to_fine(exported) -> None:
-    from wavemix_inpaint.inpainter import ONNX_COARSE_TO_FINE_NOTICE
+def _export_tiny(folder: Path, prefill: str) -> tuple[Path, Path]:
+    torch.manual_seed(0)
+    checkpoint = save_checkpoint(create_model("wavemix-tiny", prefill=prefill), folder / f"{prefill}.safetensors")
+    onnx_path = folder / f"{prefill}.onnx"
+    assert main(["export", "--format", "onnx", "--checkpoint", str(checkpoint), "--output", str(onnx_path)]) == 0
+    return checkpoint, onnx_path
+
+
+def _large_hole() -> tuple[np.ndarray, np.ndarray]:
     from wavemix_inpaint.models.pyramid import pyramid_levels
 
-    onnx = Inpainter.from_onnx(exported[1])
     image = smooth_image(np.random.default_rng(1), 240, 320) / 255.0
     large = np.zeros((240, 320), bool)
     large[60:180, 80:240] = True
-    assert pyramid_levels(large) > 0  # the PyTorch model would fill it coarse to fine
+    assert pyramid_levels(large) > 0  # thick enough to be filled coarse to fine
+    return image, large
+
+
+def test_onnx_with_an_outside_prefill_fills_coarse_to_fine_as_pytorch_does(tmp_path) -> None:
+    from wavemix_inpaint.inpainter import ONNX_COARSE_TO_FINE_NOTICE
+
+    checkpoint, onnx_path = _export_tiny(tmp_path, "telea")
+    onnx = Inpainter.from_onnx(onnx_path)
+    assert onnx.can_refine and not onnx.backend.skips_coarse_to_fine
+    image, large = _large_hole()
+    filled, notices = onnx.run(image, large)
+    assert ONNX_COARSE_TO_FINE_NOTICE not in notices
+    reference = Inpainter.from_checkpoint(checkpoint, device="cpu")
+    np.testing.assert_allclose(filled, reference(image, large), atol=1e-4)
+    one_pass = reference(image, large, coarse_to_fine=False)
+    assert np.abs(filled - one_pass).max() > 1e-3  # the pyramid changed the fill: it was used
+    with pytest.raises(InputError, match="estimate must be"):
+        onnx.backend(torch.rand(1, 3, 20, 20), torch.ones(1, 1, 20, 20), torch.rand(1, 3, 10, 20))
+
+
+def test_onnx_says_when_its_graph_cannot_fill_coarse_to_fine(exported, tmp_path) -> None:
+    from wavemix_inpaint.inpainter import ONNX_COARSE_TO_FINE_NOTICE
+
+    image, large = _large_hole()
+    onnx = Inpainter.from_onnx(_export_tiny(tmp_path, "push-pull")[1])  # the prefill is inside the graph
+    assert not onnx.can_refine
     assert ONNX_COARSE_TO_FINE_NOTICE in onnx.run(image, large)[1]
     assert ONNX_COARSE_TO_FINE_NOTICE not in onnx.run(image, large, coarse_to_fine=False)[1]
     small = np.zeros((240, 320), bool)
     small[100:104, 100:104] = True
     assert ONNX_COARSE_TO_FINE_NOTICE not in onnx.run(image, small)[1]
+    with pytest.raises(InputError, match="takes no estimate"):
+        onnx.backend(torch.rand(1, 3, 20, 20), torch.ones(1, 1, 20, 20), torch.rand(1, 3, 20, 20))
+    plain = Inpainter.from_onnx(exported[1])  # no prefill: the PyTorch model fills in one pass too
+    assert ONNX_COARSE_TO_FINE_NOTICE not in plain.run(image, large)[1]
 
 
 def test_cli_inpaint_with_onnx_and_export_refuses_overwrite(exported, tmp_path, capsys) -> None:

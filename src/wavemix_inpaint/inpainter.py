@@ -51,8 +51,8 @@ _LUMA = (0.299, 0.587, 0.114)
 
 EMPTY_MASK_NOTICE = "the mask marks no pixel to fill: the image is returned unchanged"
 ONNX_COARSE_TO_FINE_NOTICE = (
-    "coarse-to-fine filling is not available with an ONNX model (the exported network takes no coarser "
-    "estimate): this large hole was filled at full resolution, unlike with the PyTorch model"
+    "coarse-to-fine filling is not available with this ONNX model (its graph computes its own first estimate "
+    "and takes no coarser one): this large hole was filled at full resolution, unlike with the PyTorch model"
 )
 
 
@@ -88,7 +88,8 @@ def check_something_known(holes: np.ndarray) -> None:
 
 class InpaintBackend(Protocol):
     """What :class:`Inpainter` needs from a network: ``backend(image, mask) -> composited image``
-    on ``N x 3 x H x W`` float32 CPU tensors in [0, 1] and ``N x 1 x H x W`` {0, 1} masks."""
+    on ``N x 3 x H x W`` float32 CPU tensors in [0, 1] and ``N x 1 x H x W`` {0, 1} masks. A backend
+    with ``takes_estimate`` true is also called as ``backend(image, mask, estimate)`` (coarse to fine)."""
 
     size_multiple: int
 
@@ -397,16 +398,18 @@ class Inpainter:
         image = image.detach().to("cpu", torch.float32)
         hole = mask.detach().to("cpu") > 0.5
         result = fill(self._run, image, hole, options, can_refine=self.can_refine)
-        skips = getattr(self.backend, "skips_coarse_to_fine", False)  # an exported network takes no estimate
+        skips = getattr(self.backend, "skips_coarse_to_fine", False)  # an exported graph that takes no estimate
         if skips and options.coarse_to_fine and any(pyramid_levels(h[0].numpy()) for h in hole):
             result.notices.append(ONNX_COARSE_TO_FINE_NOTICE)
         return result
 
     @property
     def can_refine(self) -> bool:
-        """Whether the network was trained to refine a filled first estimate (WaveMix with a prefill):
-        coarse-to-fine filling hands it the upsampled coarser fill as that estimate."""
-        return self.model is not None and getattr(self.model, "prefill", "none") != "none"
+        """Whether the network was trained to refine a filled first estimate (WaveMix with a prefill) and
+        takes one (an ONNX graph may not): coarse-to-fine filling hands it the upsampled coarser fill."""
+        if self.model is None:
+            return bool(getattr(self.backend, "takes_estimate", False))
+        return getattr(self.model, "prefill", "none") != "none"
 
     def _run(self, image: Tensor, mask: Tensor, estimate: Tensor | None = None) -> Tensor:
         """One network call on a (padded by the model) window; composited, clamped, float32 CPU."""
@@ -420,7 +423,7 @@ class Inpainter:
                         result = self.model(_nhwc(image, self.device), _nhwc(mask, self.device), **given)
                 else:
                     assert self.backend is not None
-                    result = self.backend(image, mask)
+                    result = self.backend(image, mask) if estimate is None else self.backend(image, mask, estimate)
                 return result.float().clamp(0, 1).cpu()
         except torch.OutOfMemoryError:
             height, width = image.shape[-2:]

@@ -193,11 +193,10 @@ class OnnxInpainter:
 
     ``runner(image, mask)`` takes ``N x 3 x H x W`` float images in [0, 1] and ``N x 1 x H x W``
     masks (1 = hole) of any size, as numpy arrays or torch tensors, and returns the composited
-    result of the same kind (like ``InpaintingModel.forward``).
+    result of the same kind (like ``InpaintingModel.forward``). A model whose prefill runs outside
+    the graph (OpenCV Telea, the bundled default's) exports its refinement of a first estimate, so
+    it also takes ``estimate`` (``takes_estimate``): the pipeline fills coarse to fine with it.
     """
-
-    #: the exported graph takes (masked, mask), no coarser estimate: the pipeline cannot fill coarse to fine
-    skips_coarse_to_fine = True
 
     def __init__(self, path: str | os.PathLike, providers: list[str] | None = None) -> None:
         ort = _require("onnxruntime")
@@ -225,6 +224,10 @@ class OnnxInpainter:
         if self.prefill and self.prefill not in PREFILLS:
             raise InputError(f"{self.path} needs the unknown prefill {self.prefill!r} (newer wavemix-inpaint?)")
         self.metadata = dict(metadata)
+        #: the graph refines a given first estimate (the prefill runs here, before it): coarse to fine works
+        self.takes_estimate = bool(self.prefill)
+        #: the network refines estimates but its graph computes its own first one: coarse to fine cannot
+        self.skips_coarse_to_fine = not self.takes_estimate and _exported_prefill(metadata) != "none"
         inputs = [graph_input.name for graph_input in self.session.get_inputs()]
         if inputs != list(INPUT_NAMES):
             raise InputError(f"{self.path} takes the inputs {inputs}, not {list(INPUT_NAMES)}: re-export it")
@@ -233,7 +236,9 @@ class OnnxInpainter:
     def __repr__(self) -> str:
         return f"OnnxInpainter({str(self.path)!r}, size_multiple={self.size_multiple})"
 
-    def __call__(self, image: np.ndarray | Tensor, mask: np.ndarray | Tensor) -> np.ndarray | Tensor:
+    def __call__(
+        self, image: np.ndarray | Tensor, mask: np.ndarray | Tensor, estimate: np.ndarray | Tensor | None = None
+    ) -> np.ndarray | Tensor:
         as_tensor = isinstance(image, Tensor)
         device = image.device if isinstance(image, Tensor) else None
         image_np = _to_numpy(image)
@@ -246,7 +251,13 @@ class OnnxInpainter:
         pad = ((0, 0), (0, 0), (0, -height % self.size_multiple), (0, -width % self.size_multiple))
         masked = np.pad(image_np * (1 - mask_np), pad, mode="edge")
         padded_mask = np.pad(mask_np, pad, mode="edge")
-        if self.prefill:  # the graph starts after a prefill that could not be exported
+        if estimate is not None:
+            if not self.takes_estimate:
+                raise InputError(f"{self.path.name} computes its own first estimate in its graph: it takes no estimate")
+            masked = np.pad(_to_numpy(estimate), pad, mode="edge")
+            if masked.shape != padded_mask.shape[:1] + (3,) + padded_mask.shape[2:]:
+                raise InputError(f"estimate must be N x 3 x H x W matching the image, got {_to_numpy(estimate).shape}")
+        elif self.prefill:  # the graph starts after a prefill that could not be exported
             masked = PREFILLS[self.prefill](torch.from_numpy(masked), torch.from_numpy(padded_mask)).numpy()
         try:
             raw = self.session.run([OUTPUT_NAME], {"masked": masked, "mask": padded_mask})[0]
@@ -258,6 +269,18 @@ class OnnxInpainter:
             ) from None
         output = np.where(mask_np > 0.5, raw[..., :height, :width], image_np).astype(np.float32)
         return torch.from_numpy(output).to(device) if as_tensor else output
+
+
+def _exported_prefill(metadata: dict[str, str]) -> str:
+    """The exported model's ``prefill`` setting (from its config in the metadata), ``none`` if not known."""
+    import json
+
+    try:
+        config = json.loads(metadata.get("config", "{}"))
+    except ValueError:
+        return "none"
+    prefill = config.get("prefill", "none") if isinstance(config, dict) else "none"
+    return prefill if isinstance(prefill, str) else "none"
 
 
 def _to_numpy(values: np.ndarray | Tensor) -> np.ndarray:
