@@ -31,7 +31,7 @@ def test_loss_value_matches_independent_computation():
     torch.testing.assert_close(loss, expected, atol=1e-6, rtol=0)
 
     parts = loss_fn.components(output, target)
-    assert set(parts) == {"loss", "ssim", "ssim_loss", "l1"}
+    assert set(parts) == {"loss", "ssim", "ssim_loss", "l1", "l2"}
     torch.testing.assert_close(parts["loss"], 0.75 * parts["ssim_loss"] + 0.25 * parts["l1"])
     torch.testing.assert_close(parts["ssim_loss"], 1 - parts["ssim"])
 
@@ -42,6 +42,11 @@ def test_weights_and_padding_are_configurable():
     torch.testing.assert_close(l1_only(raw, target), (raw - target).abs().mean())
     valid = InpaintingLoss(ssim_weight=1.0, l1_weight=0.0, padding="valid")
     torch.testing.assert_close(valid(raw, target), 1 - ssim(raw, target, data_range=1.0, padding="valid").mean())
+    l2_only = InpaintingLoss(ssim_weight=0.0, l1_weight=0.0, l2_weight=1.0)
+    torch.testing.assert_close(l2_only(raw, target), ((raw - target) ** 2).mean())
+    mixed = InpaintingLoss(ssim_weight=0.75, l1_weight=0.25, l2_weight=2.0)
+    expected = InpaintingLoss()(raw, target) + 2.0 * ((raw - target) ** 2).mean()
+    torch.testing.assert_close(mixed(raw, target), expected)
     with pytest.raises(InputError):
         InpaintingLoss(padding="zeros")  # type: ignore[arg-type]
     with pytest.raises(InputError):

@@ -222,6 +222,14 @@ def test_discriminator_size_follows_the_config(image_folder, tmp_path):
         Trainer(_config(image_folder, tmp_path / "run3", adversarial_weight=0.1, disc_layers=0))
 
 
+def test_an_mse_term_reaches_the_training_and_the_validation_loss(image_folder, tmp_path):
+    trainer = Trainer(_config(image_folder, tmp_path / "run", l2_weight=3.0))
+    assert trainer.loss_fn.l2_weight == 3.0
+    metrics = trainer.validate()
+    expected = 0.75 * (1 - metrics["val_ssim"]) + 0.25 * metrics["val_l1"] + 3.0 * metrics["val_l2"]
+    assert metrics["val_l2"] > 0 and metrics["val_loss"] == pytest.approx(expected, rel=1e-5)
+
+
 def test_unknown_loss_is_rejected(image_folder, tmp_path):
     with pytest.raises(InputError, match="loss must be one of"):
         Trainer(_config(image_folder, tmp_path / "run", loss="perceptual"))

@@ -71,6 +71,7 @@ class TrainConfig:
     loss: str = _setting("ssim-l1", "ssim-l1 (the paper) or lama (with --adversarial-weight)")
     ssim_weight: float = _setting(0.75, "weight of 1 - SSIM")
     l1_weight: float = _setting(0.25, "weight of L1")
+    l2_weight: float = _setting(0.0, "weight of the mean squared error (the paper: 0; PSNR's error)")
     adversarial_weight: float = _setting(0.0, "PatchGAN weight (0: no discriminator; LaMa: 10)")
     feature_matching_weight: float = _setting(100.0, "discriminator feature-matching weight (LaMa: 100)")
     r1_weight: float = _setting(0.001, "R1 gradient penalty weight (LaMa: 0.001)")

@@ -1,6 +1,7 @@
 """Training objectives: the paper's SSIM + L1 loss, LaMa's L1-on-known loss, and an optional PatchGAN.
 
-* ``ssim-l1`` (default, the paper): ``ssim_weight * (1 - SSIM) + l1_weight * L1`` on the composited output.
+* ``ssim-l1`` (default, the paper): ``ssim_weight * (1 - SSIM) + l1_weight * L1`` on the composited output,
+  plus ``l2_weight * MSE`` when set (the paper: 0).
 * ``lama``: LaMa's pixel loss, ``10 * mean(|raw - image| * (1 - mask))`` on the raw prediction (known
   pixels only); on its own it gives the hole no supervision, so use it with ``adversarial_weight > 0``
   (LaMa: 10) and ``perceptual_weight > 0`` (LaMa: 30).
@@ -65,11 +66,12 @@ class TrainingObjective:
         perceptual_weights: str | None = None,
         disc_width: int = 64,
         disc_layers: int = 4,
+        l2_weight: float = 0.0,
     ) -> None:
         if loss not in LOSSES:
             raise InputError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
         self.loss = loss
-        self.pixel_loss = InpaintingLoss(ssim_weight, l1_weight)
+        self.pixel_loss = InpaintingLoss(ssim_weight, l1_weight, l2_weight)
         self.adversarial_weight = adversarial_weight
         self.feature_matching_weight = feature_matching_weight
         self.r1_weight = r1_weight

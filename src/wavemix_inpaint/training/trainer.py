@@ -135,6 +135,7 @@ class Trainer:
             perceptual_weights=config.perceptual_weights,
             disc_width=config.disc_width,
             disc_layers=config.disc_layers,
+            l2_weight=config.l2_weight,
         )
         self.loss_fn = self.objective.pixel_loss
         self.train_set, self.val_set = self._build_datasets()
@@ -372,7 +373,7 @@ class Trainer:
             output = output.float().clamp(0, 1)
             metrics = compute_image_metrics(output, image, mask)
             # per-image loss from the same per-image SSIM (reflect padding) and L1 the training loss uses
-            metrics["loss"] = self.loss_fn.ssim_weight * (1 - metrics["ssim"]) + self.loss_fn.l1_weight * metrics["l1"]
+            metrics["loss"] = self.loss_fn.weighted(metrics["ssim"], metrics["l1"], metrics["l2"])
             accumulator.update(metrics)
         self.model.train()
         return {f"val_{name}": value for name, value in accumulator.mean().items()}
