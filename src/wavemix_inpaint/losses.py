@@ -56,6 +56,5 @@ class InpaintingLoss(nn.Module):
         return self.components(output, target)["loss"]
 
     def extra_repr(self) -> str:
-        return (
-            f"ssim_weight={self.ssim_weight}, l1_weight={self.l1_weight}, l2_weight={self.l2_weight}, padding={self.padding!r}, data_range={self.data_range}"
-        )
+        weights = f"ssim_weight={self.ssim_weight}, l1_weight={self.l1_weight}, l2_weight={self.l2_weight}"
+        return f"{weights}, padding={self.padding!r}, data_range={self.data_range}"
