@@ -11,7 +11,7 @@ from PIL import Image
 from wavemix_inpaint import pretrained
 from wavemix_inpaint.checkpoint import save_checkpoint
 from wavemix_inpaint.errors import InputError, NothingKnownError, SizeMismatchError
-from wavemix_inpaint.inference import crop_boxes
+from wavemix_inpaint.inference import crop_boxes, crop_windows
 from wavemix_inpaint.inpainter import EMPTY_MASK_NOTICE, Inpainter, InpaintNotice
 from wavemix_inpaint.models import create_model
 
@@ -265,6 +265,29 @@ def test_crop_boxes_shift_inward_and_merge() -> None:
     boxes = crop_boxes(hole, 10)
     assert boxes == [(0, 24, 0, 44), (70, 100, 170, 200)]
     assert crop_boxes(np.zeros((5, 5), bool), 3) == []
+
+
+def test_crop_windows_give_small_holes_context_in_proportion() -> None:
+    hole = np.zeros((1000, 1000), bool)
+    hole[100:104, 100:104] = True  # a 4 px speck: the minimum context, 32 px
+    hole[500:700, 500:600] = True  # a 200 px hole: 2x its size exceeds the crop margin, which caps it
+    assert crop_windows(hole, 128) == [(68, 136, 68, 136), (372, 828, 372, 728)]
+    assert crop_windows(hole, 16) == [(84, 120, 84, 120), (484, 716, 484, 616)]  # the margin caps both
+    assert crop_boxes(hole, 128, context_scale=2.0, min_context=32) == crop_windows(hole, 128)
+
+
+def test_many_specks_keep_separate_windows_and_overlapping_ones_merge() -> None:
+    rng = np.random.default_rng(3)
+    hole = np.zeros((3000, 4000), bool)
+    for row, col in zip(rng.integers(0, 3000, 300), rng.integers(0, 4000, 300), strict=True):
+        hole[row : row + 5, col : col + 5] = True
+    boxes = crop_windows(hole, 128)
+    covered = np.zeros_like(hole)
+    for top, bottom, left, right in boxes:
+        assert not covered[top:bottom, left:right].any()  # disjoint
+        covered[top:bottom, left:right] = True
+    assert covered[hole].all() and covered.mean() < 0.25
+    assert len(crop_boxes(hole, 128)) < len(boxes) / 10  # the fixed margin merges most of them
 
 
 def test_crop_strategy_uses_small_windows(inpainter, model, monkeypatch) -> None:

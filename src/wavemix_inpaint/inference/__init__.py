@@ -9,7 +9,7 @@ from wavemix_inpaint.inference.options import (
     options_from_args,
 )
 from wavemix_inpaint.inference.pipeline import FillResult, fill
-from wavemix_inpaint.inference.windows import crop_boxes
+from wavemix_inpaint.inference.windows import crop_boxes, crop_windows
 
 __all__ = [
     "STRATEGIES",
@@ -18,6 +18,7 @@ __all__ = [
     "InpaintOptions",
     "add_option_arguments",
     "crop_boxes",
+    "crop_windows",
     "fill",
     "fuse_conv_bn",
     "options_from_args",

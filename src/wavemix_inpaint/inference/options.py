@@ -39,7 +39,12 @@ class InpaintOptions:
         "large images: crop = inpaint a window around each hole region, resize = downscale, full = whole image at once",
         choices=STRATEGIES,
     )
-    crop_margin: int = _option(128, "context around each hole region, in pixels", metavar="PX", low=1)
+    crop_margin: int = _option(
+        128,
+        "most context around each hole region, in pixels (a smaller region gets twice its size, at least 32 px)",
+        metavar="PX",
+        low=1,
+    )
     crop_trigger: int = _option(800, "crop only images whose long side exceeds this", metavar="PX", low=1)
     resize_limit: int = _option(1280, "resize: the long side to work at", metavar="PX", low=8)
     coarse_to_fine: bool = _option(

@@ -27,7 +27,7 @@ from torch import Tensor
 
 from wavemix_inpaint.inference.edge_blend import edge_blend
 from wavemix_inpaint.inference.options import InpaintOptions
-from wavemix_inpaint.inference.windows import crop_boxes
+from wavemix_inpaint.inference.windows import crop_boxes, crop_windows
 from wavemix_inpaint.models.pyramid import coarse_to_fine, downsample_pair, known_survives, pyramid_levels, upsample_fill
 
 #: ``refine(image, mask, estimate)`` -> composited fill of one window (``estimate`` None: the model's own start)
@@ -62,7 +62,7 @@ def fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, c
                 "filled at full resolution instead"
             )
         whole = [(0, height, 0, width)]
-        boxes = crop_boxes(holes[0, 0].numpy(), options.crop_margin) if _crops(options, height, width) else whole
+        boxes = crop_windows(holes[0, 0].numpy(), options.crop_margin) if _crops(options, height, width) else whole
         for top, bottom, left, right in boxes:
             window_image, window_hole = picture[..., top:bottom, left:right], holes[..., top:bottom, left:right]
             levels = _smooth_fill(refine, window_image, window_hole, options, can_refine)

@@ -29,7 +29,7 @@ import torch
 from PIL import Image
 
 from wavemix_inpaint.imageio import LoadedImage
-from wavemix_inpaint.inference import InpaintOptions, crop_boxes
+from wavemix_inpaint.inference import InpaintOptions, crop_windows
 from wavemix_inpaint.inference.pipeline import resized_hole
 from wavemix_inpaint.models.pyramid import known_survives
 
@@ -52,7 +52,7 @@ def estimate_request_bytes(hole: np.ndarray, options: InpaintOptions) -> int:
     if options.strategy == "resize" and longest > options.resize_limit:
         window = _resized_window(hole, options)
     elif options.strategy == "crop" and longest > options.crop_trigger and hole.any():
-        window = max((bottom - top) * (right - left) for top, bottom, left, right in crop_boxes(hole, options.crop_margin))
+        window = max((bottom - top) * (right - left) for top, bottom, left, right in crop_windows(hole, options.crop_margin))
     else:
         window = height * width
     return int(WINDOW_BYTES_PER_PIXEL * window + IMAGE_BYTES_PER_PIXEL * height * width)
