@@ -102,6 +102,8 @@ def test_onnx_with_an_outside_prefill_fills_coarse_to_fine_as_pytorch_does(tmp_p
     assert np.abs(filled - one_pass).max() > 1e-3  # the pyramid changed the fill: it was used
     with pytest.raises(InputError, match="estimate must be"):
         onnx.backend(torch.rand(1, 3, 20, 20), torch.ones(1, 1, 20, 20), torch.rand(1, 3, 10, 20))
+    with pytest.raises(InputError, match="estimate must be"):
+        onnx.backend(torch.rand(1, 3, 20, 20), torch.ones(1, 1, 20, 20), torch.rand(3, 20, 20))
 
 
 def test_onnx_says_when_its_graph_cannot_fill_coarse_to_fine(exported, tmp_path) -> None:

@@ -254,9 +254,10 @@ class OnnxInpainter:
         if estimate is not None:
             if not self.takes_estimate:
                 raise InputError(f"{self.path.name} computes its own first estimate in its graph: it takes no estimate")
-            masked = np.pad(_to_numpy(estimate), pad, mode="edge")
-            if masked.shape != padded_mask.shape[:1] + (3,) + padded_mask.shape[2:]:
-                raise InputError(f"estimate must be N x 3 x H x W matching the image, got {_to_numpy(estimate).shape}")
+            estimate_np = _to_numpy(estimate)
+            if estimate_np.shape != image_np.shape:
+                raise InputError(f"estimate must be N x 3 x H x W matching the image, got {estimate_np.shape}")
+            masked = np.pad(estimate_np, pad, mode="edge")
         elif self.prefill:  # the graph starts after a prefill that could not be exported
             masked = PREFILLS[self.prefill](torch.from_numpy(masked), torch.from_numpy(padded_mask)).numpy()
         try:
