@@ -372,7 +372,7 @@ class Trainer:
                 output = self.model(image, mask, estimate=self._estimate(batch))
             output = output.float().clamp(0, 1)
             metrics = compute_image_metrics(output, image, mask)
-            # per-image loss from the same per-image SSIM (reflect padding) and L1 the training loss uses
+            # per-image loss from the same per-image SSIM (reflect padding), L1 and MSE the training loss uses
             metrics["loss"] = self.loss_fn.weighted(metrics["ssim"], metrics["l1"], metrics["l2"])
             accumulator.update(metrics)
         self.model.train()
