@@ -258,6 +258,41 @@ def test_unknown_preset_names_choices(bad: str) -> None:
         get_mask_generator(bad)
 
 
+# (e) mixtures of presets
+
+
+def test_mixture_picks_presets_by_weight() -> None:
+    # square:3 and square:5 holes are told apart by their area: each mask is one preset, never a union.
+    generator = get_mask_generator("3*square:3 + square:5")
+    rng = np.random.default_rng(0)
+    areas = np.array([generator(rng, 20, 20).sum() for _ in range(2000)])
+    assert set(np.unique(areas)) == {9, 25}
+    assert (areas == 9).mean() == pytest.approx(0.75, abs=0.03)
+
+
+def test_mixture_keeps_each_preset_scale_faithful() -> None:
+    # thin strokes are drawn on LaMa's 256 px canvas inside a mixture too (natively at 96 px they are far denser)
+    mixed = mean_area("thin+thin", 96, native=False, n=300).mean()
+    assert mixed == pytest.approx(mean_area("thin", 96, native=False, n=300).mean(), abs=0.03)
+    assert mixed < 0.5
+
+
+def test_mixture_manifest_records_native_only_when_all_parts_are(tmp_path) -> None:
+    generate_eval_masks("0.5*thin+0.5*square:8", 32, 2, 0, tmp_path / "mixed")
+    generate_eval_masks("square:4+wavemix-paper-96", 32, 2, 0, tmp_path / "native")
+    assert json.loads((tmp_path / "mixed" / MANIFEST_NAME).read_text())["native"] is False
+    assert json.loads((tmp_path / "native" / MANIFEST_NAME).read_text())["native"] is True
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [("x*train+thin", "not a number"), ("0*train+thin", "positive"), ("-1*train+thin", "positive"), ("train+", "unknown")],
+)
+def test_mixture_rejects_bad_terms(bad: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        get_mask_generator(bad)
+
+
 def test_list_mask_presets() -> None:
     presets = list_mask_presets()
     assert {"train", "thick", "medium", "thin", "wavemix-paper-96", "wavemix-paper-96-nonempty"} <= set(presets)

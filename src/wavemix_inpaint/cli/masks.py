@@ -11,7 +11,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--preset",
         required=True,
-        help="train, thick, medium, thin, wavemix-paper-96, wavemix-paper-96-nonempty or square:N (e.g. square:8)",
+        help="train, thick, medium, thin, large, wavemix-paper-96, wavemix-paper-96-nonempty, square:N (e.g. square:8) "
+        "or a mixture W*NAME+W*NAME (e.g. 0.75*train+0.25*thin: one preset per mask, by weight)",
     )
     parser.add_argument("--size", required=True, help="mask size: N for N x N, or WxH (e.g. 96 or 128x96)")
     parser.add_argument("--count", required=True, type=int, help="number of masks to write")

@@ -15,6 +15,7 @@ what the authors trained on. ``wavemix-paper-96-nonempty`` redraws empty masks i
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,13 +28,17 @@ from wavemix_inpaint.masks.base import (
     NonEmptyMaskGenerator,
     SquareMaskGenerator,
 )
-from wavemix_inpaint.masks.lama import BoxParams, IrregularParams, lama_mixed
+from wavemix_inpaint.masks.lama import BoxParams, IrregularParams, MixedMaskGenerator, lama_mixed
 
 LAMA_CANVAS = 256
 """Short side of the canvas used by the scale-faithful mode."""
 
 SQUARE_PRESET = "square:N"
 """The parametric square preset, e.g. ``square:8`` (one 8x8 hole)."""
+
+MIXTURE_PRESET = "W*NAME+W*NAME"
+"""A mixture of presets, one picked per mask with probability proportional to its weight W (default 1),
+e.g. ``0.75*train+0.25*thin``: LaMa's training masks with a quarter of thin strokes."""
 
 _SQUARE_RE = re.compile(r"square:(\d+)")
 
@@ -119,19 +124,42 @@ def describe_mask_presets() -> dict[str, str]:
     """One-line description per preset name, including ``square:N``."""
     descriptions = {name: preset.description for name, preset in _PRESETS.items()}
     descriptions[SQUARE_PRESET] = "one N x N hole at a uniformly random position inside the image"
+    descriptions[MIXTURE_PRESET] = "one of the presets per mask, with probability proportional to W (default 1)"
     return descriptions
 
 
 def _unknown(preset: object) -> InputError:
     choices = ", ".join(list_mask_presets())
     return InputError(
-        f"unknown mask preset {preset!r}; choose one of {choices}, or {SQUARE_PRESET} with N a positive integer (e.g. square:8)"
+        f"unknown mask preset {preset!r}; choose one of {choices}, {SQUARE_PRESET} with N a positive integer "
+        f"(e.g. square:8), or a mixture {MIXTURE_PRESET} (e.g. 0.75*train+0.25*thin)"
     )
+
+
+def _mixture_terms(name: str) -> list[tuple[float, str]] | None:
+    """``[(weight, preset), ...]`` of a mixture such as ``0.75*train+0.25*thin``; None if ``name`` is not one."""
+    if "+" not in name:
+        return None
+    terms: list[tuple[float, str]] = []
+    for term in name.split("+"):
+        weight_text, _, preset = term.strip().rpartition("*")
+        try:
+            weight = float(weight_text) if weight_text else 1.0
+        except ValueError:
+            raise InputError(f"mask mixture {name!r}: {weight_text!r} is not a number (write e.g. 0.25*thin)") from None
+        if not (weight > 0 and math.isfinite(weight)):
+            raise InputError(f"mask mixture {name!r}: weights must be positive numbers, got {weight_text}")
+        terms.append((weight, preset.strip()))
+    return terms
 
 
 def draws_natively(preset: str, native: bool = False) -> bool:
     """Whether ``get_mask_generator(preset, native)`` draws at the requested size (what a mask set's manifest
-    records): LaMa presets only with ``native``, the always-native presets and ``square:N`` always."""
+    records): LaMa presets only with ``native``, the always-native presets and ``square:N`` always; a
+    mixture only if all of its presets do."""
+    terms = _mixture_terms(preset.strip().lower()) if isinstance(preset, str) else None
+    if terms is not None:
+        return all(draws_natively(name, native) for _, name in terms)
     return not isinstance(get_mask_generator(preset, native=native), CanvasResizeGenerator)
 
 
@@ -143,6 +171,9 @@ def get_mask_generator(preset: str, native: bool = False) -> MaskGenerator:
     if not isinstance(preset, str):
         raise _unknown(preset)
     name = preset.strip().lower()
+    terms = _mixture_terms(name)
+    if terms is not None:
+        return MixedMaskGenerator([(weight, get_mask_generator(term, native=native)) for weight, term in terms])
     square = _SQUARE_RE.fullmatch(name)
     if square is not None:
         size = int(square.group(1))

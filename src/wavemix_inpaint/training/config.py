@@ -51,7 +51,9 @@ class TrainConfig:
     output: str = _setting("runs/train", "run folder for checkpoints and logs")
     image_size: int = _setting(96, "training crop size in pixels")
     augment: str = _setting("distortions", "none, light or distortions")
-    mask_preset: str = _setting("train", "training masks (train, thick, medium, thin, wavemix-paper-96, square:N)")
+    mask_preset: str = _setting(
+        "train", "training masks (train, thick, medium, thin, wavemix-paper-96, square:N, or a mixture: 0.75*train+0.25*thin)"
+    )
     val_mask_preset: str = _setting("thick", "fixed validation masks preset")
     val_size: int = _setting(400, "number of validation images")
     batch_size: int = _setting(40, "images per optimisation step (per process)")
