@@ -112,6 +112,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--previous", help="a previous checkpoint to compare with (e.g. the last bundled default)")
+    parser.add_argument(
+        "--previous-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a pipeline option of the previous release for --previous (e.g. edge_scale=1: the same weights "
+        "without a later pipeline step; repeatable)",
+    )
     parser.add_argument("--data", default="../shared/data/bsds500/test")
     parser.add_argument("--output", default="results/heldout")
     parser.add_argument("--sets", nargs="+", default=list(MASK_SETS), choices=list(MASK_SETS))
@@ -135,6 +143,7 @@ def main() -> None:
         smooth = ["evaluate", "--checkpoint", args.checkpoint, *common, "--output", str(output / f"{name}-smooth"), "--grid", "6"]
         smooth += ["--baseline", "telea", "--baseline", "navier-stokes", "--baseline", "biharmonic"]
         smooth += ["--baseline", args.previous] if args.previous else []
+        smooth += [word for option in args.previous_option for word in ("--baseline-option", option)]
         run(smooth, log)
         rows += summary_rows(output / f"{name}-smooth", f"{name}, smooth")
         if args.no_texture or name == "thin96":

@@ -64,6 +64,15 @@ class InpaintOptions:
         "blend the fill within a few pixels of the known region with a smooth (biharmonic) continuation "
         "of the photo, where the network alone is weakest (thin holes, seams)",
     )
+    edge_scale: int = _option(
+        3,
+        "refill the hole's pixels within a few pixels of the known region with the network run at up to N "
+        "times the resolution, where its half-resolution input stem is too coarse (small holes and strokes; "
+        "skipped where it would cost more than about a megapixel of network work); 1 = off",
+        metavar="N",
+        low=1,
+        high=4,
+    )
     texture: bool = _option(TEXTURE_DEFAULT, "add detail copied from the photo to the network's fill (texture stage)")
     texture_strength: float = _option(
         1.0,

@@ -6,8 +6,9 @@ Per image::
               resize: the whole image, downscaled to resize_limit for the network
     smooth    per window, coarse to fine (models.pyramid) when the hole is thicker than the network's
               training scale and the model can refine a given estimate; else one network call
-    edges     per window: the fill within a few pixels of the known region blended with a biharmonic
-              continuation of the photo (edge_blend.py), unless options.edge_blend is off
+    edges     per window: the fill within a few pixels of the known region refilled by the network at up
+              to options.edge_scale times the resolution (edge_pass.py) where that fits its budget;
+              elsewhere blended with a biharmonic continuation of the photo (edge_blend.py), if on
     texture   per window at full resolution, when asked: detail copied from the photo (texture.py);
               a hole with too little known region around it keeps its smooth fill, with a notice
 
@@ -26,8 +27,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from wavemix_inpaint.inference.edge_blend import edge_blend
+from wavemix_inpaint.inference.edge_pass import blend_upscaled, edge_pass_scale, upscale_window
 from wavemix_inpaint.inference.options import InpaintOptions
-from wavemix_inpaint.inference.windows import crop_boxes, crop_windows
+from wavemix_inpaint.inference.windows import MAX_WINDOW_SHARE, crop_boxes, crop_windows
 from wavemix_inpaint.models.pyramid import coarse_to_fine, downsample_pair, known_survives, pyramid_levels, upsample_fill
 
 #: ``refine(image, mask, estimate)`` -> composited fill of one window (``estimate`` None: the model's own start)
@@ -54,7 +56,7 @@ def fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, c
         if options.strategy == "resize" and max(height, width) > options.resize_limit:
             resized = _resized_fill(refine, picture, holes, options, can_refine)
             if resized is not None:
-                filled = _blend_edges(holes, resized, options)
+                filled = _finish_edges(refine, holes, resized, options, can_refine)
                 result.image[index : index + 1] = _with_texture([(picture, holes, filled)], options, result.notices)
                 continue
             result.notices.append(
@@ -66,7 +68,8 @@ def fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, c
         for top, bottom, left, right in boxes:
             window_image, window_hole = picture[..., top:bottom, left:right], holes[..., top:bottom, left:right]
             levels = _smooth_fill(refine, window_image, window_hole, options, can_refine)
-            levels[-1] = (window_image, window_hole, _blend_edges(window_hole, levels[-1][2], options))
+            finished = _finish_edges(refine, window_hole, levels[-1][2], options, can_refine)
+            levels[-1] = (window_image, window_hole, finished)
             result.image[index : index + 1, :, top:bottom, left:right] = _with_texture(levels, options, result.notices)
     return result
 
@@ -82,11 +85,6 @@ Levels = list[tuple[Tensor, Tensor, Tensor]]
 def _smooth_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Levels:
     levels = pyramid_levels(hole[0, 0].numpy()) if options.coarse_to_fine and can_refine else 0
     return coarse_to_fine(_refine_in_windows(refine, options.refine_margin), image, hole, levels)
-
-
-#: the finer levels refine window by window only while the windows cover less than this share of the level
-#: (many small far-apart holes: one call on the whole level is cheaper than many calls with margins)
-MAX_WINDOW_SHARE = 0.75
 
 
 def _refine_in_windows(refine: Refine, margin: int) -> Refine:
@@ -107,6 +105,19 @@ def _refine_in_windows(refine: Refine, margin: int) -> Refine:
         return refined
 
     return refine_windows
+
+
+def _finish_edges(refine: Refine, hole: Tensor, filled: Tensor, options: InpaintOptions, can_refine: bool) -> Tensor:
+    """``filled`` (1 x 3 x H x W, composited) with the pixels near the known region, where the network at
+    the photo's resolution is weakest, refilled one level finer than the photo (edge_pass.py) when the
+    model refines estimates and that fits its budget; else blended with a biharmonic continuation."""
+    largest = options.edge_scale if can_refine else 1
+    scale = edge_pass_scale(hole[0, 0].numpy() > 0.5, largest, options.refine_margin) if largest > 1 else 1
+    if scale == 1:
+        return _blend_edges(hole, filled, options)
+    image, upscaled_hole = upscale_window(filled, hole, scale)  # the fill, never the hole's own content
+    upscaled = _refine_in_windows(refine, options.refine_margin)(image, upscaled_hole, image)
+    return blend_upscaled(filled, hole, upscaled, scale)
 
 
 def _blend_edges(hole: Tensor, filled: Tensor, options: InpaintOptions) -> Tensor:

@@ -9,6 +9,10 @@ import numpy as np
 Box = tuple[int, int, int, int]
 """``(top, bottom, left, right)``, half-open, in pixels."""
 
+#: the finer levels refine window by window only while the windows cover less than this share of the level
+#: (many small far-apart holes: one call on the whole level is cheaper than many calls with margins)
+MAX_WINDOW_SHARE = 0.75
+
 
 def _grow(low: int, high: int, margin: int, size: int) -> tuple[int, int]:
     """Grow ``[low, high)`` by ``margin`` each side, shifting inward at the borders, within ``[0, size)``."""

@@ -1,0 +1,108 @@
+"""Edge pass: the pixels near the known region refilled by the network one level finer than the photo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import wavemix_inpaint.inference.edge_pass as edge_pass
+from wavemix_inpaint.errors import InputError
+from wavemix_inpaint.inference import InpaintOptions, fill
+from wavemix_inpaint.inference.edge_pass import edge_pass_scale, native_weight
+
+NATIVE, UPSCALED = 0.2, 0.8
+
+
+class Recorder:
+    """A stand-in network: fills the hole with NATIVE when it starts from its own prefill (no estimate) and
+    with UPSCALED when it refines a given estimate; records the size of every call."""
+
+    def __init__(self) -> None:
+        self.sizes: list[tuple[int, int]] = []
+
+    def __call__(self, window: torch.Tensor, mask: torch.Tensor, estimate: torch.Tensor | None) -> torch.Tensor:
+        self.sizes.append(tuple(window.shape[-2:]))
+        value = NATIVE if estimate is None else UPSCALED
+        return torch.where(mask > 0.5, torch.full_like(window, value), window)
+
+
+def square_hole(size: int = 40, top: int = 8, side: int = 24) -> torch.Tensor:
+    hole = torch.zeros(1, 1, size, size, dtype=torch.bool)
+    hole[..., top : top + side, top : top + side] = True
+    return hole
+
+
+def test_near_pixels_take_the_finer_fill_and_deep_pixels_keep_the_native_one():
+    image = torch.rand(1, 3, 40, 40, generator=torch.Generator().manual_seed(0))
+    hole = square_hole()
+    network = Recorder()
+    out = fill(network, image, hole, InpaintOptions(), can_refine=True).image
+    assert (120, 120) in network.sizes  # one level 3x finer than the 40 x 40 photo
+    assert torch.equal(out[~hole.expand_as(out)], image[~hole.expand_as(image)])  # known pixels untouched
+    assert torch.allclose(out[..., 8, 8:32], torch.full((1, 3, 24), UPSCALED))  # the hole's edge row: d <= 4
+    assert torch.allclose(out[..., 19:21, 19:21], torch.full((1, 3, 2, 2), NATIVE))  # its centre: d >= 11
+    middle = out[0, 0, 14, 20].item()  # 6 px from the known region: half way along the ramp
+    assert NATIVE < middle < UPSCALED
+
+
+def test_the_finer_level_reads_the_fill_never_the_hole_content():
+    # What the hole holds (the object to remove) must not leak into the upscaled window's known pixels.
+    generator = torch.Generator().manual_seed(1)
+    image = torch.rand(1, 3, 32, 32, generator=generator)
+    hole = torch.zeros(1, 1, 32, 32, dtype=torch.bool)
+    hole[..., 10:13, 3:29] = True  # a 3 px stroke
+    other = torch.where(hole, torch.rand(1, 3, 32, 32, generator=generator), image)
+
+    def network(window, mask, estimate):  # a smooth "network": the mean of the known pixels it sees
+        known = mask < 0.5
+        mean = (window * known).sum(dim=(-2, -1), keepdim=True) / known.sum(dim=(-2, -1), keepdim=True)
+        return torch.where(mask > 0.5, mean.expand_as(window), window)
+
+    first = fill(network, image, hole, InpaintOptions(), can_refine=True).image
+    second = fill(network, other, hole, InpaintOptions(), can_refine=True).image
+    assert torch.equal(first, second)
+
+
+@pytest.mark.parametrize("changes, can_refine", [({"edge_scale": 1}, True), ({}, False)])
+def test_off_or_without_estimates_the_edge_blend_stays(changes, can_refine):
+    image = torch.rand(1, 3, 40, 40, generator=torch.Generator().manual_seed(2))
+    hole = square_hole()
+    network = Recorder()
+    out = fill(network, image, hole, InpaintOptions(**changes), can_refine=can_refine).image
+    assert network.sizes == [(40, 40)]  # no finer level
+    plain = fill(Recorder(), image, hole, InpaintOptions(edge_blend=False, **changes), can_refine=can_refine).image
+    assert not torch.equal(out, plain)  # the biharmonic blend changed the edge
+    assert torch.allclose(out[..., 19:21, 19:21], plain[..., 19:21, 19:21])
+
+
+def test_the_scale_falls_to_what_fits_the_budget(monkeypatch):
+    hole = np.zeros((40, 40), bool)
+    hole[8:32, 8:32] = True  # its window (the hole plus the margin) is the whole 40 x 40 image
+    for budget, expected in [(9 * 1600, 3), (9 * 1600 - 1, 2), (4 * 1600, 2), (4 * 1600 - 1, 1)]:
+        monkeypatch.setattr(edge_pass, "MAX_UPSCALED_PIXELS", budget)
+        assert edge_pass_scale(hole, 3, margin=48) == expected
+    assert edge_pass_scale(hole, 1, margin=48) == 1
+
+
+def test_a_large_window_is_left_to_the_edge_blend(monkeypatch):
+    monkeypatch.setattr(edge_pass, "MAX_UPSCALED_PIXELS", 3000)
+    image = torch.rand(1, 3, 40, 40, generator=torch.Generator().manual_seed(3))
+    network = Recorder()
+    fill(network, image, square_hole(), InpaintOptions(), can_refine=True)
+    assert network.sizes == [(40, 40)]
+
+
+def test_native_weight_ramps_from_the_known_region():
+    hole = np.zeros((30, 30), bool)
+    hole[:, 10:] = True  # the known region is the left 10 columns
+    weight = native_weight(hole)[0, 0]
+    assert weight[15, 10:14].max() == 0  # within NEAR = 4 px
+    assert weight[15, 18:].min() == 1  # beyond NEAR + RAMP = 8 px
+    assert 0 < weight[15, 15] < 1
+
+
+@pytest.mark.parametrize("value", [0, 5, 2.5, True])
+def test_edge_scale_must_be_a_small_positive_integer(value):
+    with pytest.raises(InputError, match="edge_scale"):
+        InpaintOptions(edge_scale=value)
