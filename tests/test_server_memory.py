@@ -15,7 +15,7 @@ pytest.importorskip("httpx")
 from server_helpers import SlowInpainter, box_mask, encode, make_tiny_inpainter, photo, serve_process, uvicorn_server  # noqa: E402
 
 from wavemix_inpaint.imageio import read_image  # noqa: E402
-from wavemix_inpaint.inference import InpaintOptions  # noqa: E402
+from wavemix_inpaint.inference import InpaintOptions
 from wavemix_inpaint.server.memory import (  # noqa: E402
     QUEUE_SHARE,
     WINDOW_BYTES_PER_PIXEL,
@@ -40,6 +40,16 @@ def test_estimate_counts_the_largest_window_the_pipeline_processes():
     assert full > 8 * crop
     assert crop >= WINDOW_BYTES_PER_PIXEL * 656 * 656
     assert default_budget_bytes() >= 64 << 20
+
+
+def test_estimate_counts_the_edge_pass_one_level_finer_within_its_budget():
+    hole = np.zeros((200, 200), bool)
+    hole[90:100, 20:180] = True  # a stroke: the edge pass sees it 3x finer, plus 48 px of that level around it
+    finer, off = estimate_request_bytes(hole, InpaintOptions()), estimate_request_bytes(hole, InpaintOptions(edge_scale=1))
+    assert finer - off == WINDOW_BYTES_PER_PIXEL * (9 * (10 + 32) * (160 + 32) - 200 * 200)
+    large = np.zeros((3000, 4000), bool)
+    large[1000:1400, 1000:1400] = True  # a 656 x 656 window: even 2x its pixels is over the pass's budget
+    assert estimate_request_bytes(large, InpaintOptions()) == estimate_request_bytes(large, InpaintOptions(edge_scale=1))
 
 
 def test_estimate_is_zero_for_an_empty_mask_and_full_size_where_resize_works_at_full_size():

@@ -329,7 +329,7 @@ def test_the_pipeline_uses_the_pyramid_only_for_models_trained_to_refine_an_esti
         shapes.append(tuple(window.shape[-2:]))
         return window
 
-    fill(refine, image, hole, InpaintOptions(), can_refine=True)
+    fill(refine, image, hole, InpaintOptions(edge_scale=1), can_refine=True)  # no level finer than the photo
     assert shapes[0] == (100, 100) and shapes[-1] == (200, 200)  # 60 px thick: one level down
     shapes.clear()
     fill(refine, image, hole, InpaintOptions(), can_refine=False)
@@ -352,7 +352,8 @@ def test_finer_levels_refine_only_windows_around_each_hole_region():
         start = estimate if estimate is not None else torch.full_like(window, 0.5)
         return torch.where(mask > 0.5, start + 0.1, window)
 
-    out = fill(refine, image, hole, InpaintOptions(refine_margin=16, edge_blend=False), can_refine=True).image
+    options = InpaintOptions(refine_margin=16, edge_blend=False, edge_scale=1)  # the edge pass: test_edge_pass.py
+    out = fill(refine, image, hole, options, can_refine=True).image
     assert calls == [((128, 192), True), ((112, 112), False), ((112, 112), False)]  # 80 + 2 x 16 each
     known = ~hole.expand_as(image)
     assert torch.equal(out[known], image[known])
@@ -363,7 +364,7 @@ def test_finer_levels_refine_only_windows_around_each_hole_region():
         if wide_margin_or_many_specks.refine_margin == 16:
             speckled[..., 4::40, 4::40] = True  # windows around 60 specks would cover most of the level
         calls.clear()
-        fill(refine, image, speckled, wide_margin_or_many_specks.replace(edge_blend=False), can_refine=True)
+        fill(refine, image, speckled, wide_margin_or_many_specks.replace(edge_blend=False, edge_scale=1), can_refine=True)
         assert calls == [((128, 192), True), ((256, 384), False)]  # one call on the whole level instead
     with pytest.raises(InputError, match="refine_margin"):
         InpaintOptions(refine_margin=0)

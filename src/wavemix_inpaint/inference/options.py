@@ -68,7 +68,8 @@ class InpaintOptions:
         3,
         "refill the hole's pixels within a few pixels of the known region with the network run at up to N "
         "times the resolution, where its half-resolution input stem is too coarse (small holes and strokes; "
-        "skipped where it would cost more than about a megapixel of network work); 1 = off",
+        "skipped where the finer windows would exceed 400,000 pixels, about 0.6 s on 2 cores: e.g. a large hole "
+        "in a large photo); 1 = off",
         metavar="N",
         low=1,
         high=4,

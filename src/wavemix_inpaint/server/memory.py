@@ -30,6 +30,7 @@ from PIL import Image
 
 from wavemix_inpaint.imageio import LoadedImage
 from wavemix_inpaint.inference import InpaintOptions, crop_windows
+from wavemix_inpaint.inference.edge_pass import edge_pass_scale, upscaled_pixels
 from wavemix_inpaint.inference.pipeline import resized_hole
 from wavemix_inpaint.models.pyramid import known_survives
 
@@ -49,13 +50,26 @@ def estimate_request_bytes(hole: np.ndarray, options: InpaintOptions) -> int:
     longest = max(height, width)
     if not hole.any():
         return 0  # nothing to fill: the input comes back as it is
+    boxes = [(0, height, 0, width)]  # where the edge pass may run: each window at full resolution
     if options.strategy == "resize" and longest > options.resize_limit:
         window = _resized_window(hole, options)
     elif options.strategy == "crop" and longest > options.crop_trigger and hole.any():
-        window = max((bottom - top) * (right - left) for top, bottom, left, right in crop_windows(hole, options.crop_margin))
+        boxes = crop_windows(hole, options.crop_margin)
+        window = max((bottom - top) * (right - left) for top, bottom, left, right in boxes)
     else:
         window = height * width
+    window = max(window, _edge_pass_pixels(hole, boxes, options))
     return int(WINDOW_BYTES_PER_PIXEL * window + IMAGE_BYTES_PER_PIXEL * height * width)
+
+
+def _edge_pass_pixels(hole: np.ndarray, boxes: list[tuple[int, int, int, int]], options: InpaintOptions) -> int:
+    """The most pixels the edge pass (one level finer than the photo) processes in one of the windows."""
+    most = 0
+    for top, bottom, left, right in boxes if options.edge_scale > 1 else []:
+        window = hole[top:bottom, left:right]
+        scale = edge_pass_scale(window, options.edge_scale, options.refine_margin)
+        most = max(most, upscaled_pixels(window, scale, options.refine_margin) if scale > 1 else 0)
+    return most
 
 
 def _resized_window(hole: np.ndarray, options: InpaintOptions) -> int:
