@@ -12,9 +12,10 @@ saw the most context, stays. Measured on BSDS500 val, where it replaced the biha
 beats on thin, medium and thick masks): docs/results.md, "Edge pass".
 
 The upscaled window costs ``scale**2`` times its pixels, so the pass uses the largest scale (at most
-the option's) whose upscaled hole windows fit in :data:`MAX_UPSCALED_PIXELS`, and is skipped (the
-biharmonic blend then, if on) where none does: small holes and strokes anywhere, not a large hole in a
-large photo, where it adds least and would cost several seconds.
+the option's) whose upscaled hole windows fit in what is left of :data:`MAX_UPSCALED_PIXELS` for the
+image (all of its crop windows together), and is skipped (the biharmonic blend then, if on) where none
+does: small holes and strokes anywhere, not a large hole in a large photo, where it adds least and would
+cost seconds; in a photo with hundreds of specks, the windows after the budget is spent.
 """
 
 from __future__ import annotations
@@ -36,12 +37,12 @@ RAMP = 4.0
 MAX_UPSCALED_PIXELS = 400_000
 
 
-def edge_pass_scale(hole: np.ndarray, largest: int, margin: int) -> int:
+def edge_pass_scale(hole: np.ndarray, largest: int, margin: int, budget: int = MAX_UPSCALED_PIXELS) -> int:
     """The scale the edge pass runs at for a (H, W) window hole: the largest from ``largest`` down to 2
     whose upscaled hole windows (each hole region plus ``margin`` pixels of the upscaled level) fit in
-    :data:`MAX_UPSCALED_PIXELS`; 1 = no pass."""
+    ``budget`` pixels; 1 = no pass."""
     for scale in range(largest, 1, -1):
-        if upscaled_pixels(hole, scale, margin) <= MAX_UPSCALED_PIXELS:
+        if upscaled_pixels(hole, scale, margin) <= budget:
             return scale
     return 1
 

@@ -27,7 +27,13 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from wavemix_inpaint.inference.edge_blend import edge_blend
-from wavemix_inpaint.inference.edge_pass import blend_upscaled, edge_pass_scale, upscale_window
+from wavemix_inpaint.inference.edge_pass import (
+    MAX_UPSCALED_PIXELS,
+    blend_upscaled,
+    edge_pass_scale,
+    upscale_window,
+    upscaled_pixels,
+)
 from wavemix_inpaint.inference.options import InpaintOptions
 from wavemix_inpaint.inference.windows import MAX_WINDOW_SHARE, crop_boxes, crop_windows
 from wavemix_inpaint.models.pyramid import coarse_to_fine, downsample_pair, known_survives, pyramid_levels, upsample_fill
@@ -53,10 +59,11 @@ def fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, c
         if not bool(hole[index].any()):
             continue
         picture, holes = image[index : index + 1], hole[index : index + 1].float()
+        budget = [MAX_UPSCALED_PIXELS]  # the edge pass's pixels left for this image, all windows together
         if options.strategy == "resize" and max(height, width) > options.resize_limit:
             resized = _resized_fill(refine, picture, holes, options, can_refine)
             if resized is not None:
-                filled = _finish_edges(refine, holes, resized, options, can_refine)
+                filled = _finish_edges(refine, holes, resized, options, can_refine, budget)
                 result.image[index : index + 1] = _with_texture([(picture, holes, filled)], options, result.notices)
                 continue
             result.notices.append(
@@ -68,7 +75,7 @@ def fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, c
         for top, bottom, left, right in boxes:
             window_image, window_hole = picture[..., top:bottom, left:right], holes[..., top:bottom, left:right]
             levels = _smooth_fill(refine, window_image, window_hole, options, can_refine)
-            finished = _finish_edges(refine, window_hole, levels[-1][2], options, can_refine)
+            finished = _finish_edges(refine, window_hole, levels[-1][2], options, can_refine, budget)
             levels[-1] = (window_image, window_hole, finished)
             result.image[index : index + 1, :, top:bottom, left:right] = _with_texture(levels, options, result.notices)
     return result
@@ -107,14 +114,18 @@ def _refine_in_windows(refine: Refine, margin: int) -> Refine:
     return refine_windows
 
 
-def _finish_edges(refine: Refine, hole: Tensor, filled: Tensor, options: InpaintOptions, can_refine: bool) -> Tensor:
+def _finish_edges(
+    refine: Refine, hole: Tensor, filled: Tensor, options: InpaintOptions, can_refine: bool, budget: list[int]
+) -> Tensor:
     """``filled`` (1 x 3 x H x W, composited) with the pixels near the known region, where the network at
     the photo's resolution is weakest, refilled one level finer than the photo (edge_pass.py) when the
-    model refines estimates and that fits its budget; else blended with a biharmonic continuation."""
-    largest = options.edge_scale if can_refine else 1
-    scale = edge_pass_scale(hole[0, 0].numpy() > 0.5, largest, options.refine_margin) if largest > 1 else 1
+    model refines estimates and that fits what is left of the image's ``budget`` (spent here); else
+    blended with a biharmonic continuation."""
+    largest, window_hole = (options.edge_scale if can_refine else 1), hole[0, 0].numpy() > 0.5
+    scale = edge_pass_scale(window_hole, largest, options.refine_margin, budget[0]) if largest > 1 else 1
     if scale == 1:
         return _blend_edges(hole, filled, options)
+    budget[0] -= upscaled_pixels(window_hole, scale, options.refine_margin)
     image, upscaled_hole = upscale_window(filled, hole, scale)  # the fill, never the hole's own content
     upscaled = _refine_in_windows(refine, options.refine_margin)(image, upscaled_hole, image)
     return blend_upscaled(filled, hole, upscaled, scale)
