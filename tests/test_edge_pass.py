@@ -46,22 +46,33 @@ def test_near_pixels_take_the_finer_fill_and_deep_pixels_keep_the_native_one():
     assert NATIVE < middle < UPSCALED
 
 
-def test_the_finer_level_reads_the_fill_never_the_hole_content():
-    # What the hole holds (the object to remove) must not leak into the upscaled window's known pixels.
+def mean_of_known(window: torch.Tensor, mask: torch.Tensor, estimate: torch.Tensor | None) -> torch.Tensor:
+    """A smooth stand-in network: the hole gets the mean of the known pixels it sees."""
+    known = mask < 0.5
+    mean = (window * known).sum(dim=(-2, -1), keepdim=True) / known.sum(dim=(-2, -1), keepdim=True)
+    return torch.where(mask > 0.5, mean.expand_as(window), window)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        InpaintOptions(),  # the edge pass at 3x
+        InpaintOptions(strategy="resize", resize_limit=48),  # the photo downscaled first
+        InpaintOptions(strategy="crop", crop_trigger=40, edge_scale=2),
+    ],
+)
+def test_what_the_hole_holds_never_reaches_the_fill(options):
+    # The hole's content (the object to remove) must not leak into the context the network sees: not
+    # through the upscaled window of the edge pass, nor through the downscaled photo of strategy resize.
     generator = torch.Generator().manual_seed(1)
-    image = torch.rand(1, 3, 32, 32, generator=generator)
-    hole = torch.zeros(1, 1, 32, 32, dtype=torch.bool)
-    hole[..., 10:13, 3:29] = True  # a 3 px stroke
-    other = torch.where(hole, torch.rand(1, 3, 32, 32, generator=generator), image)
-
-    def network(window, mask, estimate):  # a smooth "network": the mean of the known pixels it sees
-        known = mask < 0.5
-        mean = (window * known).sum(dim=(-2, -1), keepdim=True) / known.sum(dim=(-2, -1), keepdim=True)
-        return torch.where(mask > 0.5, mean.expand_as(window), window)
-
-    first = fill(network, image, hole, InpaintOptions(), can_refine=True).image
-    second = fill(network, other, hole, InpaintOptions(), can_refine=True).image
-    assert torch.equal(first, second)
+    image = torch.rand(1, 3, 64, 96, generator=generator)
+    hole = torch.zeros(1, 1, 64, 96, dtype=torch.bool)
+    hole[..., 20:23, 5:70] = True  # a 3 px stroke
+    hole[..., 35:50, 60:80] = True  # and a box
+    other = torch.where(hole, torch.rand(1, 3, 64, 96, generator=generator), image)
+    first = fill(mean_of_known, image, hole, options, can_refine=True).image
+    second = fill(mean_of_known, other, hole, options, can_refine=True).image
+    assert torch.equal(first[hole.expand_as(first)], second[hole.expand_as(second)])
 
 
 @pytest.mark.parametrize("changes, can_refine", [({"edge_scale": 1}, True), ({}, False)])

@@ -150,13 +150,15 @@ def resized_hole(hole: Tensor, resize_limit: int) -> Tensor:
 
 
 def _resized_fill(refine: Refine, image: Tensor, hole: Tensor, options: InpaintOptions, can_refine: bool) -> Tensor | None:
-    """Downscale (antialiased bicubic; a pixel is a hole if any of its area is), fill, upscale, paste;
+    """Downscale (area means; a pixel is a hole if any of its area is), fill, upscale, paste;
     None when the downscaled mask leaves too little known (fine known strips between holes vanish)."""
     height, width = image.shape[-2:]
     small_hole = resized_hole(hole, options.resize_limit)
     if not known_survives(hole, small_hole):
         return None
-    small = F.interpolate(image, size=small_hole.shape[-2:], mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
+    # area means over the same areas as the small hole: a small known pixel averages known pixels only, so
+    # what the hole holds (the object to remove) cannot bleed into the context (antialiased bicubic did)
+    small = F.interpolate(image, size=small_hole.shape[-2:], mode="area")
     filled = _smooth_fill(refine, small, small_hole, options, can_refine)[-1][2]
     large = F.interpolate(filled, size=(height, width), mode="bicubic", align_corners=False).clamp(0, 1)
     return torch.where(hole > 0.5, large, image)
