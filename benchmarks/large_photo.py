@@ -8,7 +8,10 @@ Measures in one run (same machine, same threads, median of ``--repeats``):
   (pypatchmatch) on the whole photo, and big-lama's generator (random weights: the cost is the same) on
   the crop IOPaint would give it (the hole plus a 128 px margin: 656x656);
 * a 4000x3000 photo with a 5% hole (a 775x775 box), smooth and texture: time and peak memory, each in a
-  fresh process (peak resident set size, the Python interpreter and PyTorch included).
+  fresh process (peak resident set size, the Python interpreter and PyTorch included);
+* what the edge pass costs where it runs (small holes): the 1024x768 photo with a 3 px scratch and
+  20 specks, and the 4000x3000 one with 300 specks (docs/results.md, "Crop windows"), default against
+  ``edge_scale=1``.
 
     python benchmarks/large_photo.py [--checkpoint PATH] [--threads N] [--repeats 3] [--skip-lama]
 """
@@ -117,6 +120,32 @@ def photo_4000(args: argparse.Namespace) -> None:
         print(f"  {label:<68} {measured['seconds']:7.3f} s   peak {measured['peak_mb']:,.0f} MB")
 
 
+def small_holes(height: int, width: int, strokes: int, specks: int) -> tuple[np.ndarray, np.ndarray]:
+    """The astronaut at ``width`` x ``height`` with ``strokes`` thin scratches and ``specks`` dust specks."""
+    image, _ = photo_and_mask(height, width, 1)
+    rng = np.random.default_rng(5)
+    hole = np.zeros((height, width), np.uint8)
+    for _ in range(strokes):
+        start, end = rng.integers(0, (width, height), 2), rng.integers(0, (width, height), 2)
+        cv2.line(hole, tuple(int(v) for v in start), tuple(int(v) for v in end), 1, thickness=3)
+    for y, x in zip(rng.integers(0, height, specks), rng.integers(0, width, specks)):
+        cv2.circle(hole, (int(x), int(y)), int(rng.integers(1, 4)), 1, thickness=-1)
+    return image, hole.astype(bool)
+
+
+def edge_pass_cost(args: argparse.Namespace) -> None:
+    print("edge pass where it runs (default against --edge-scale 1)")
+    model = inpainter(args.checkpoint)
+    for label, (image, hole) in {
+        "1024x768, one 3 px scratch + 20 specks": small_holes(768, 1024, 1, 20),
+        "4000x3000, 300 specks": small_holes(3000, 4000, 0, 300),
+    }.items():
+        repeats = args.repeats if image.shape[0] < 1000 else 1
+        on = median_seconds(lambda image=image, hole=hole: model(image, hole), repeats)
+        off = median_seconds(lambda image=image, hole=hole: model(image, hole, edge_scale=1), repeats)
+        print(f"  {label:<50} {on:7.3f} s with the pass, {off:7.3f} s without ({on / off:4.2f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", help="default: the bundled default model")
@@ -133,6 +162,7 @@ def main() -> None:
         return
     photo_1024(args)
     photo_4000(args)
+    edge_pass_cost(args)
 
 
 if __name__ == "__main__":
