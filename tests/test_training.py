@@ -351,3 +351,33 @@ def test_packaged_paper_config_by_name():
     assert (config.model, config.batch_size, config.epochs, config.sgd_from_epoch) == ("wavemix-paper", 40, 100, 50)
     with pytest.raises(InputError, match="packaged configs: .*paper-stl10"):
         load_train_config("no-such-config")
+
+
+def test_finer_level_samples_show_the_model_its_own_fill_upscaled_never_the_hole(image_folder, tmp_path):
+    # The edge pass's input (inference/edge_pass.py): a third of the crop, the model's fill of it upscaled 3x.
+    config = _config(image_folder, tmp_path / "run", image_size=36, finer_level_prob=1.0, model_options={"embed_dim": 8})
+    trainer = Trainer(config)
+    generator = torch.Generator().manual_seed(0)
+    image = torch.rand(2, 3, 36, 36, generator=generator)
+    mask = torch.zeros(2, 1, 36, 36)
+    for column in (3, 13, 23, 33):  # 3 px strokes 7 px apart: in every window of a third of the crop
+        mask[..., 2:34, column : column + 3] = 1
+    other = torch.where(mask > 0.5, torch.rand(2, 3, 36, 36, generator=generator), image)
+    torch.manual_seed(1)
+    inputs, targets, masks, estimates = trainer._with_finer_levels(image, mask, None)
+    torch.manual_seed(1)
+    other_inputs, other_targets, other_masks, _ = trainer._with_finer_levels(other, mask, None)
+    assert torch.equal(inputs, other_inputs) and torch.equal(masks, other_masks)  # the hole's content never read
+    assert not torch.equal(targets, other_targets)  # the target is the truth, upscaled
+    assert torch.equal(estimates, inputs) and inputs.shape == image.shape
+    assert set(masks.unique().tolist()) <= {0.0, 1.0} and 0 < masks.mean() < 1
+
+
+def test_a_run_with_finer_level_samples_trains_and_checks_its_crop_size(image_folder, tmp_path):
+    config = _config(image_folder, tmp_path / "run", image_size=36, finer_level_prob=0.5, epochs=1, switch_epoch=1)
+    summary = Trainer(config).fit()
+    assert math.isfinite(summary["best_val_loss"])
+    with pytest.raises(InputError, match="divisible by 3"):
+        _config(image_folder, tmp_path / "bad", image_size=32, finer_level_prob=0.5)
+    with pytest.raises(InputError, match="finer_level_prob"):
+        _config(image_folder, tmp_path / "bad", finer_level_prob=1.5)

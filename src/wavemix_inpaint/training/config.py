@@ -65,6 +65,11 @@ class TrainConfig:
     coarse_estimate_prob: float = _setting(
         0.0, "share of samples that refine the model's own half-resolution fill (coarse-to-fine training)"
     )
+    finer_level_prob: float = _setting(
+        0.0,
+        "share of samples shown the way the edge pass shows the network a window: a third of the crop, the "
+        "model's own fill of it upscaled 3x as input, the truth upscaled 3x as target (inference/edge_pass.py)",
+    )
     weight_decay: float = _setting(0.01, "AdamW weight decay")
     betas: tuple[float, float] = _setting((0.9, 0.999), "AdamW betas, e.g. [0.9, 0.999]")
     eps: float = _setting(1e-8, "AdamW epsilon")
@@ -112,6 +117,12 @@ class TrainConfig:
             raise InputError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if not 0.0 <= self.coarse_estimate_prob <= 1.0:
             raise InputError(f"coarse_estimate_prob must be between 0 and 1, got {self.coarse_estimate_prob}")
+        if not 0.0 <= self.finer_level_prob <= 1.0:
+            raise InputError(f"finer_level_prob must be between 0 and 1, got {self.finer_level_prob}")
+        if self.finer_level_prob > 0 and self.image_size % 3:
+            raise InputError(
+                f"finer_level_prob needs an image_size divisible by 3 (a third of the crop, upscaled 3x), got {self.image_size}"
+            )
         if self.disc_width < 1 or self.disc_layers < 1:
             raise InputError(f"disc_width and disc_layers must be positive, got {self.disc_width} and {self.disc_layers}")
         if self.save_dtype not in ("float32", "float16", "bfloat16"):

@@ -39,6 +39,7 @@ from wavemix_inpaint.data import Subset as IndexSubset
 from wavemix_inpaint.device import autocast, autocast_dtype, select_device
 from wavemix_inpaint.errors import InputError, WavemixError
 from wavemix_inpaint.fileio import atomic_write_text
+from wavemix_inpaint.inference.edge_pass import upscale_window
 from wavemix_inpaint.masks import generate_eval_masks, get_mask_generator
 from wavemix_inpaint.metrics import MetricAccumulator, compute_image_metrics
 from wavemix_inpaint.models import InpaintingModel, count_parameters, create_model
@@ -118,8 +119,9 @@ class Trainer:
                 load_state_strict(self.model, tensors, config.init_from)
         if not getattr(self.model, "trainable", True):
             raise InputError(f"model {config.model!r} is a classical method with nothing to train; evaluate it directly")
-        if config.coarse_estimate_prob > 0 and not hasattr(self.model, "refine"):
-            raise InputError(f"coarse_estimate_prob needs a model that refines an estimate (WaveMix), not {config.model!r}")
+        for name in ("coarse_estimate_prob", "finer_level_prob"):
+            if getattr(config, name) > 0 and not hasattr(self.model, "refine"):
+                raise InputError(f"{name} needs a model that refines an estimate (WaveMix), not {config.model!r}")
         self.net: nn.Module = self._wrap(self.model) if self.dist.enabled else self.model
         self.objective = TrainingObjective(
             config.loss,
@@ -311,8 +313,11 @@ class Trainer:
                 group["lr"] = lr
         if self.config.coarse_estimate_prob > 0:
             estimate = self._with_coarse_estimates(image, mask, estimate)
+        inputs = image  # what the network is given; ``image`` is the target
+        if self.config.finer_level_prob > 0:
+            inputs, image, mask, estimate = self._with_finer_levels(image, mask, estimate)
         with self._autocast():
-            output, raw = self.net(image, mask, return_raw=True, estimate=estimate)
+            output, raw = self.net(inputs, mask, return_raw=True, estimate=estimate)
         loss = self.objective.generator_loss(output, raw, image, mask)
         finite = all_reduce_mean(torch.isfinite(loss).float().reshape(1), self.dist).item() == 1.0
         if not finite:
@@ -347,6 +352,40 @@ class Trainer:
         estimate = estimate.clone()
         estimate[picked] = upsample_fill(coarse, image[picked], mask[picked]).to(estimate.dtype)
         return estimate
+
+    @torch.no_grad()
+    def _with_finer_levels(
+        self, image: torch.Tensor, mask: torch.Tensor, estimate: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(inputs, targets, masks, estimates)`` where a random ``finer_level_prob`` share of the samples
+        are what the edge pass (:mod:`wavemix_inpaint.inference.edge_pass`) gives the network: a window of a
+        third of the crop (at a random place, the same for the batch), the model's own fill of the whole
+        crop cut to it and upscaled 3x (bicubic) as input and estimate, the hole upscaled (nearest), and the
+        truth upscaled the same way as the target. The input never holds the truth's hole pixels (in use:
+        the object to remove), as in the pipeline."""
+        if estimate is None:
+            estimate = self.model.initial_estimate(image * (1 - mask), mask)
+        chosen = torch.rand(image.shape[0]) < self.config.finer_level_prob  # the global RNG: resumable
+        if not bool(chosen.any()):
+            return image, image, mask, estimate
+        picked = chosen.nonzero()[:, 0].to(image.device)
+        self.model.eval()
+        with self._autocast():
+            filled = self.model(image[picked], mask[picked], estimate=estimate[picked]).float()
+        self.model.train()
+        height, width = image.shape[-2:]  # multiples of 3 (TrainConfig checks image_size)
+        top, left = (int(torch.randint(0, side - side // 3 + 1, (1,))) for side in (height, width))
+        window = (..., slice(top, top + height // 3), slice(left, left + width // 3))
+        # N x C x h/3 x w/3 -> N x C x h x w, as the pipeline upscales a window
+        finer_input, finer_mask = upscale_window(filled[window], mask[picked][window], 3)
+        finer_target, _ = upscale_window(image[picked][window], mask[picked][window], 3)
+        inputs, targets, masks, estimates = image.clone(), image.clone(), mask.clone(), estimate.clone()
+        inputs[picked], estimates[picked] = finer_input.to(image.dtype), finer_input.to(estimate.dtype)
+        targets[picked], masks[picked] = finer_target.to(image.dtype), finer_mask.to(mask.dtype)
+        inputs, targets, masks, estimates = (
+            t.contiguous(memory_format=self.memory_format) for t in (inputs, targets, masks, estimates)
+        )
+        return inputs, targets, masks, estimates
 
     def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
         self.train_set.set_epoch(epoch)
