@@ -130,3 +130,14 @@ def test_native_weight_ramps_from_the_known_region():
 def test_edge_scale_must_be_a_small_positive_integer(value):
     with pytest.raises(InputError, match="edge_scale"):
         InpaintOptions(edge_scale=value)
+
+
+def test_only_the_windows_around_the_holes_are_upscaled_not_the_photo():
+    # strategy full on a large photo with one small hole: the finer level is the hole plus its margin
+    image = torch.rand(1, 3, 600, 800, generator=torch.Generator().manual_seed(5))
+    hole = torch.zeros(1, 1, 600, 800, dtype=torch.bool)
+    hole[..., 300:306, 400:420] = True
+    network = Recorder()
+    out = fill(network, image, hole, InpaintOptions(strategy="full"), can_refine=True).image
+    assert network.sizes == [(600, 800), ((6 + 32) * 3, (20 + 32) * 3)]  # 16 px of the photo = 48 of the finer level
+    assert torch.allclose(out[..., 300, 400:420], torch.full((1, 3, 20), UPSCALED))

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from wavemix_inpaint.inference.windows import MAX_WINDOW_SHARE, crop_boxes
+from wavemix_inpaint.inference.windows import MAX_WINDOW_SHARE, Box, crop_boxes
 
 #: pixels this close to the known region take the upscaled fill only
 NEAR = 4.0
@@ -47,14 +47,20 @@ def edge_pass_scale(hole: np.ndarray, largest: int, margin: int, budget: int = M
     return 1
 
 
-def upscaled_pixels(hole: np.ndarray, scale: int, margin: int) -> int:
-    """Pixels the network sees in the edge pass at ``scale`` (see :func:`edge_pass_scale`)."""
+def edge_pass_boxes(hole: np.ndarray, scale: int, margin: int) -> list[Box]:
+    """The windows (in the photo's pixels) the pass upscales and refines: each hole region plus ``margin``
+    pixels of the finer level around it, or the whole window where those would cover most of it. Only
+    these are upscaled: a small hole in a large photo never makes a 3x copy of the photo."""
     height, width = hole.shape
     boxes = crop_boxes(hole, -(-margin // scale)) if hole.any() else []
     covered = sum((bottom - top) * (right - left) for top, bottom, left, right in boxes)
-    if covered >= MAX_WINDOW_SHARE * height * width:  # then the level is refined in one call
-        covered = height * width
-    return covered * scale * scale
+    return [(0, height, 0, width)] if covered >= MAX_WINDOW_SHARE * height * width else boxes
+
+
+def upscaled_pixels(hole: np.ndarray, scale: int, margin: int) -> int:
+    """Pixels the network sees in the edge pass at ``scale`` (see :func:`edge_pass_scale`)."""
+    boxes = edge_pass_boxes(hole, scale, margin)
+    return sum((bottom - top) * (right - left) for top, bottom, left, right in boxes) * scale * scale
 
 
 def native_weight(hole: np.ndarray) -> Tensor:
@@ -75,9 +81,9 @@ def upscale_window(filled: Tensor, hole: Tensor, scale: int) -> tuple[Tensor, Te
     return image, F.interpolate(hole, size=size, mode="nearest")
 
 
-def blend_upscaled(filled: Tensor, hole: Tensor, upscaled_fill: Tensor, scale: int) -> Tensor:
-    """``filled`` with the pixels near the known region taken from ``upscaled_fill`` averaged down."""
-    down = F.avg_pool2d(upscaled_fill, scale)  # 1 x 3 x sH x sW -> 1 x 3 x H x W
+def blend_finer(filled: Tensor, hole: Tensor, finer: Tensor) -> Tensor:
+    """``filled`` with the pixels near the known region taken from ``finer`` (the finer level's fill,
+    averaged back down to the photo's size)."""
     weight = native_weight(hole[0, 0].numpy() > 0.5).to(filled.dtype)
-    mixed = weight * filled + (1 - weight) * down
+    mixed = weight * filled + (1 - weight) * finer
     return torch.where(hole > 0.5, mixed, filled)

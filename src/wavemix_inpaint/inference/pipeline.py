@@ -29,7 +29,8 @@ from torch import Tensor
 from wavemix_inpaint.inference.edge_blend import edge_blend
 from wavemix_inpaint.inference.edge_pass import (
     MAX_UPSCALED_PIXELS,
-    blend_upscaled,
+    blend_finer,
+    edge_pass_boxes,
     edge_pass_scale,
     upscale_window,
     upscaled_pixels,
@@ -126,9 +127,12 @@ def _finish_edges(
     if scale == 1:
         return _blend_edges(hole, filled, options)
     budget[0] -= upscaled_pixels(window_hole, scale, options.refine_margin)
-    image, upscaled_hole = upscale_window(filled, hole, scale)  # the fill, never the hole's own content
-    upscaled = _refine_in_windows(refine, options.refine_margin)(image, upscaled_hole, image)
-    return blend_upscaled(filled, hole, upscaled, scale)
+    finer = filled.clone()
+    for top, bottom, left, right in edge_pass_boxes(window_hole, scale, options.refine_margin):
+        box = (..., slice(top, bottom), slice(left, right))
+        image, upscaled_hole = upscale_window(filled[box], hole[box], scale)  # the fill, never the hole's content
+        finer[box] = F.avg_pool2d(refine(image, upscaled_hole, image), scale)  # s x the box's size -> its size
+    return blend_finer(filled, hole, finer)
 
 
 def _blend_edges(hole: Tensor, filled: Tensor, options: InpaintOptions) -> Tensor:
