@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from wavemix_inpaint.inference.windows import MAX_WINDOW_SHARE, Box, crop_boxes
+from wavemix_inpaint.inference.windows import Box, refine_boxes
 
 #: pixels this close to the known region take the upscaled fill only
 NEAR = 4.0
@@ -51,10 +51,7 @@ def edge_pass_boxes(hole: np.ndarray, scale: int, margin: int) -> list[Box]:
     """The windows (in the photo's pixels) the pass upscales and refines: each hole region plus ``margin``
     pixels of the finer level around it, or the whole window where those would cover most of it. Only
     these are upscaled: a small hole in a large photo never makes a 3x copy of the photo."""
-    height, width = hole.shape
-    boxes = crop_boxes(hole, -(-margin // scale)) if hole.any() else []
-    covered = sum((bottom - top) * (right - left) for top, bottom, left, right in boxes)
-    return [(0, height, 0, width)] if covered >= MAX_WINDOW_SHARE * height * width else boxes
+    return refine_boxes(hole, -(-margin // scale))  # margin pixels of the finer level, in the photo's
 
 
 def upscaled_pixels(hole: np.ndarray, scale: int, margin: int) -> int:

@@ -36,7 +36,7 @@ from wavemix_inpaint.inference.edge_pass import (
     upscaled_pixels,
 )
 from wavemix_inpaint.inference.options import InpaintOptions
-from wavemix_inpaint.inference.windows import MAX_WINDOW_SHARE, crop_boxes, crop_windows
+from wavemix_inpaint.inference.windows import crop_windows, refine_boxes
 from wavemix_inpaint.models.pyramid import coarse_to_fine, downsample_pair, known_survives, pyramid_levels, upsample_fill
 
 #: ``refine(image, mask, estimate)`` -> composited fill of one window (``estimate`` None: the model's own start)
@@ -102,9 +102,8 @@ def _refine_in_windows(refine: Refine, margin: int) -> Refine:
 
     def refine_windows(image: Tensor, hole: Tensor, estimate: Tensor | None) -> Tensor:
         height, width = image.shape[-2:]
-        boxes = [] if estimate is None else crop_boxes(hole[0, 0].numpy(), margin)
-        covered = sum((bottom - top) * (right - left) for top, bottom, left, right in boxes)
-        if not boxes or covered >= MAX_WINDOW_SHARE * height * width:
+        boxes = [] if estimate is None else refine_boxes(hole[0, 0].numpy(), margin)
+        if not boxes or boxes == [(0, height, 0, width)]:
             return refine(image, hole, estimate)
         refined = estimate.clone()
         for top, bottom, left, right in boxes:

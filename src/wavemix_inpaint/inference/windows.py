@@ -85,3 +85,12 @@ MIN_CONTEXT = 32
 def crop_windows(hole: np.ndarray, crop_margin: int) -> list[Box]:
     """The crop strategy's windows of a (H, W) mask: :func:`crop_boxes` with the context rule above."""
     return crop_boxes(hole, crop_margin, CONTEXT_SCALE, MIN_CONTEXT)
+
+
+def refine_boxes(hole: np.ndarray, margin: int) -> list[Box]:
+    """Where a finer level is refined: :func:`crop_boxes` with a fixed ``margin``, or the whole (H, W)
+    level in one box when those would cover :data:`MAX_WINDOW_SHARE` of it; none without a hole."""
+    height, width = np.shape(hole)
+    boxes = crop_boxes(hole, margin)
+    covered = sum((bottom - top) * (right - left) for top, bottom, left, right in boxes)
+    return [(0, height, 0, width)] if boxes and covered >= MAX_WINDOW_SHARE * height * width else boxes
