@@ -9,7 +9,7 @@ import torch
 import wavemix_inpaint.inference.pipeline as pipeline
 from wavemix_inpaint.errors import InputError
 from wavemix_inpaint.inference import InpaintOptions, fill
-from wavemix_inpaint.inference.edge_pass import edge_pass_scale, native_weight, upscaled_pixels
+from wavemix_inpaint.inference.edge_pass import edge_pass_plan, native_weight, upscaled_pixels
 
 NATIVE, UPSCALED = 0.2, 0.8
 
@@ -91,8 +91,8 @@ def test_the_scale_falls_to_what_fits_the_budget(monkeypatch):
     hole = np.zeros((40, 40), bool)
     hole[8:32, 8:32] = True  # its window (the hole plus the margin) is the whole 40 x 40 image
     for budget, expected in [(9 * 1600, 3), (9 * 1600 - 1, 2), (4 * 1600, 2), (4 * 1600 - 1, 1)]:
-        assert edge_pass_scale(hole, 3, margin=48, budget=budget) == expected
-    assert edge_pass_scale(hole, 1, margin=48) == 1
+        assert edge_pass_plan(hole, 3, margin=48, budget=budget)[0] == expected
+    assert edge_pass_plan(hole, 1, margin=48)[0] == 1
 
 
 def test_a_large_window_is_left_to_the_edge_blend(monkeypatch):
@@ -109,7 +109,7 @@ def test_the_budget_is_for_the_whole_image_not_each_window(monkeypatch):
     hole[..., 20:24, 20:40] = True  # two far-apart strokes: two crop windows
     hole[..., 260:264, 250:270] = True
     options = InpaintOptions(crop_trigger=100)
-    first_window = upscaled_pixels(hole[0, 0, :100, :100].numpy(), 3, options.refine_margin)
+    first_window = upscaled_pixels(edge_pass_plan(hole[0, 0, :100, :100].numpy(), 3, options.refine_margin)[1], 3)
     monkeypatch.setattr(pipeline, "MAX_UPSCALED_PIXELS", first_window + 100)  # room for one window at 3x
     network = Recorder()
     fill(network, image, hole, options, can_refine=True)

@@ -37,26 +37,21 @@ RAMP = 4.0
 MAX_UPSCALED_PIXELS = 400_000
 
 
-def edge_pass_scale(hole: np.ndarray, largest: int, margin: int, budget: int = MAX_UPSCALED_PIXELS) -> int:
-    """The scale the edge pass runs at for a (H, W) window hole: the largest from ``largest`` down to 2
-    whose upscaled hole windows (each hole region plus ``margin`` pixels of the upscaled level) fit in
-    ``budget`` pixels; 1 = no pass."""
+def edge_pass_plan(hole: np.ndarray, largest: int, margin: int, budget: int = MAX_UPSCALED_PIXELS) -> tuple[int, list[Box]]:
+    """``(scale, windows)`` of the edge pass for a (H, W) window hole: the largest scale from ``largest``
+    down to 2 whose windows fit in ``budget`` upscaled pixels, and those windows (in the photo's pixels):
+    each hole region plus ``margin`` pixels of the finer level, or the whole window where those would
+    cover most of it. Only they are upscaled: a small hole in a large photo never makes a 3x copy of the
+    photo. ``(1, [])``: no pass."""
     for scale in range(largest, 1, -1):
-        if upscaled_pixels(hole, scale, margin) <= budget:
-            return scale
-    return 1
+        boxes = refine_boxes(hole, -(-margin // scale))  # margin pixels of the finer level, in the photo's
+        if upscaled_pixels(boxes, scale) <= budget:
+            return scale, boxes
+    return 1, []
 
 
-def edge_pass_boxes(hole: np.ndarray, scale: int, margin: int) -> list[Box]:
-    """The windows (in the photo's pixels) the pass upscales and refines: each hole region plus ``margin``
-    pixels of the finer level around it, or the whole window where those would cover most of it. Only
-    these are upscaled: a small hole in a large photo never makes a 3x copy of the photo."""
-    return refine_boxes(hole, -(-margin // scale))  # margin pixels of the finer level, in the photo's
-
-
-def upscaled_pixels(hole: np.ndarray, scale: int, margin: int) -> int:
-    """Pixels the network sees in the edge pass at ``scale`` (see :func:`edge_pass_scale`)."""
-    boxes = edge_pass_boxes(hole, scale, margin)
+def upscaled_pixels(boxes: list[Box], scale: int) -> int:
+    """Pixels the network sees when ``boxes`` are refined ``scale`` times finer."""
     return sum((bottom - top) * (right - left) for top, bottom, left, right in boxes) * scale * scale
 
 

@@ -30,8 +30,7 @@ from wavemix_inpaint.inference.edge_blend import edge_blend
 from wavemix_inpaint.inference.edge_pass import (
     MAX_UPSCALED_PIXELS,
     blend_finer,
-    edge_pass_boxes,
-    edge_pass_scale,
+    edge_pass_plan,
     upscale_window,
     upscaled_pixels,
 )
@@ -122,12 +121,12 @@ def _finish_edges(
     model refines estimates and that fits what is left of the image's ``budget`` (spent here); else
     blended with a biharmonic continuation."""
     largest, window_hole = (options.edge_scale if can_refine else 1), hole[0, 0].numpy() > 0.5
-    scale = edge_pass_scale(window_hole, largest, options.refine_margin, budget[0]) if largest > 1 else 1
+    scale, boxes = edge_pass_plan(window_hole, largest, options.refine_margin, budget[0]) if largest > 1 else (1, [])
     if scale == 1:
         return _blend_edges(hole, filled, options)
-    budget[0] -= upscaled_pixels(window_hole, scale, options.refine_margin)
+    budget[0] -= upscaled_pixels(boxes, scale)
     finer = filled.clone()
-    for top, bottom, left, right in edge_pass_boxes(window_hole, scale, options.refine_margin):
+    for top, bottom, left, right in boxes:
         box = (..., slice(top, bottom), slice(left, right))
         image, upscaled_hole = upscale_window(filled[box], hole[box], scale)  # the fill, never the hole's content
         finer[box] = F.avg_pool2d(refine(image, upscaled_hole, image), scale)  # s x the box's size -> its size

@@ -30,7 +30,7 @@ from PIL import Image
 
 from wavemix_inpaint.imageio import LoadedImage
 from wavemix_inpaint.inference import InpaintOptions, crop_windows
-from wavemix_inpaint.inference.edge_pass import edge_pass_scale, upscaled_pixels
+from wavemix_inpaint.inference.edge_pass import edge_pass_plan, upscaled_pixels
 from wavemix_inpaint.inference.pipeline import resized_hole
 from wavemix_inpaint.models.pyramid import known_survives
 
@@ -66,9 +66,8 @@ def _edge_pass_pixels(hole: np.ndarray, boxes: list[tuple[int, int, int, int]], 
     """The most pixels the edge pass (one level finer than the photo) processes in one of the windows."""
     most = 0
     for top, bottom, left, right in boxes if options.edge_scale > 1 else []:
-        window = hole[top:bottom, left:right]
-        scale = edge_pass_scale(window, options.edge_scale, options.refine_margin)
-        most = max(most, upscaled_pixels(window, scale, options.refine_margin) if scale > 1 else 0)
+        scale, finer = edge_pass_plan(hole[top:bottom, left:right], options.edge_scale, options.refine_margin)
+        most = max(most, upscaled_pixels(finer, scale))  # 0 without a pass
     return most
 
 
