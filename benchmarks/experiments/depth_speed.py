@@ -4,7 +4,8 @@
 An experiment script (not part of the library), kept so that the numbers in the closing notes can be re-run.
 Pause background jobs first (timings on a shared machine vary by 10-25%).
 
-    python benchmarks/experiments/depth_speed.py
+    python benchmarks/experiments/depth_speed.py          # 2 x 7, 2 x 9, 2 x 11
+    python benchmarks/experiments/depth_speed.py 9 12     # other depths: blocks per module
 """
 
 import sys
@@ -22,7 +23,7 @@ torch.set_num_threads(2)
 image, hole = photo_and_mask(768, 1024, 400)
 models = {
     blocks: Inpainter(create_model("wavemix-small", prefill="telea", blocks_per_module=blocks).eval(), device="cpu")
-    for blocks in (7, 9, 11)
+    for blocks in ([int(value) for value in sys.argv[1:]] or (7, 9, 11))
 }
 for repeat in (1, 2):
     for blocks, model in models.items():
