@@ -37,9 +37,10 @@ CG_MAX_STEPS = 100
 _NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
-def distance_to_known(hole: np.ndarray) -> np.ndarray:
-    """H x W float32: for each hole pixel, the Euclidean distance (px) to the nearest known pixel; 0 elsewhere."""
-    return cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+def distance_to_known(hole: np.ndarray, mask_size: int = 3) -> np.ndarray:
+    """H x W float32: for each hole pixel, the Euclidean distance (px) to the nearest known pixel; 0 elsewhere
+    (OpenCV's approximation with a ``mask_size`` x ``mask_size`` mask: 3, or 5 for a closer one)."""
+    return cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, mask_size)
 
 
 def _laplacian_rows(unknown: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, ...]:

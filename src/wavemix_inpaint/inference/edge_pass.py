@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from wavemix_inpaint.inference.edge_blend import distance_to_known
 from wavemix_inpaint.inference.windows import Box, refine_boxes
 
 #: pixels this close to the known region take the upscaled fill only
@@ -58,9 +59,7 @@ def upscaled_pixels(boxes: list[Box], scale: int) -> int:
 def native_weight(hole: np.ndarray) -> Tensor:
     """``1 x 1 x H x W`` weight of the native fill: 0 within :data:`NEAR` px of the known region, 1 beyond
     ``NEAR + RAMP`` px."""
-    import cv2
-
-    distance = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5)
+    distance = distance_to_known(hole, mask_size=5)
     return torch.from_numpy(np.clip((distance - NEAR) / RAMP, 0.0, 1.0))[None, None]
 
 
