@@ -6,7 +6,8 @@ nothing else on it) for the comparisons texture vs PatchMatch and texture vs smo
 with the sides drawn at random (seeded). The key (which side is which method) goes to a separate file
 that the judge must not see.
 
-``tally``: read the judge's answers (``{"pair_07": "A", ...}``) and the key, and count the wins.
+``tally``: read the judge's answers (``{"pair_07": "A" | "B" | "same", ...}``) and the key, and count the wins
+per comparison (also used by experiments/edge_pass_blind.py).
 
     python benchmarks/blind_pairs.py make --checkpoint CKPT --data ../shared/data/bsds500/test --count 20 \\
         --output docs/blind --key results/blind-key.json
@@ -92,7 +93,7 @@ def tally(args: argparse.Namespace) -> None:
     for name, choice in answers.items():
         sides = key[name]
         methods = tuple(sorted((sides["A"], sides["B"])))
-        winner = sides[choice.strip().upper()]
+        winner = "same" if choice.strip().lower() == "same" else sides[choice.strip().upper()]
         counts.setdefault(" vs ".join(methods), {}).setdefault(winner, 0)
         counts[" vs ".join(methods)][winner] += 1
     print(json.dumps(counts, indent=1))

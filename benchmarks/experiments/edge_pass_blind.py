@@ -3,7 +3,7 @@
 ``make``: for the first N held-out crops of each of the model card's thin and medium mask sets (where the
 pass changes most), write one picture per pair: the photo with its holes in magenta, then fill "A" and
 fill "B" (4x, Lanczos), nothing else on it; the key (which side is the edge pass) goes to a separate
-file the judge must not see. ``tally``: count the judge's answers (``{"pair_00": "A" | "B" | "same"}``).
+file the judge must not see. ``tally``: count the judge's answers (``{"pair_00": "A" | "B" | "same"}``; blind_pairs.tally).
 
     python benchmarks/experiments/edge_pass_blind.py make --masks results/heldout-edge/masks --count 6 \\
         --output runs/blind-edge --key results/blind-edge-key.json
@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from blind_pairs import tally  # noqa: E402  (the one tally of blinded answers)
 
 
 def to_picture(image: torch.Tensor) -> Image.Image:
@@ -62,15 +66,6 @@ def make(args: argparse.Namespace) -> None:
     Path(args.key).parent.mkdir(parents=True, exist_ok=True)
     Path(args.key).write_text(json.dumps(key, indent=1))
     print(f"wrote {len(key)} pairs to {output}, key to {args.key}")
-
-
-def tally(args: argparse.Namespace) -> None:
-    answers, key = json.loads(Path(args.answers).read_text()), json.loads(Path(args.key).read_text())
-    counts: dict[str, int] = {}
-    for pair, answer in answers.items():
-        choice = "same" if answer.strip().lower() == "same" else key[pair][answer.strip().upper()]
-        counts[choice] = counts.get(choice, 0) + 1
-    print(json.dumps(counts))
 
 
 def main() -> None:
