@@ -127,8 +127,33 @@ def test_grow_from_a_smaller_wavemix_keeps_the_function_exactly():
     with torch.no_grad():
         assert torch.allclose(big(image, mask), small(image, mask), atol=1e-6)
         assert not torch.allclose(big(image, mask), create_model("wavemix-tiny", prefill="push-pull")(image, mask))
-    with pytest.raises(ValueError, match="do not fit"):
+    with pytest.raises(ValueError, match="cannot widen embed_dim 32 to 16"):
         create_model("wavemix-tiny", embed_dim=16).grow_from(small.state_dict())
+
+
+def test_grow_from_a_narrower_wavemix_keeps_the_function_and_trains_the_new_channels():
+    torch.manual_seed(0)
+    narrow = create_model("wavemix-tiny", prefill="push-pull", num_modules=2).eval()
+    with torch.no_grad():  # trained-looking: non-zero heads, BatchNorm statistics away from their start
+        for parameter in narrow.parameters():
+            parameter.add_(0.05 * torch.randn_like(parameter))
+        for layer in narrow.modules():
+            if isinstance(layer, torch.nn.BatchNorm2d):
+                layer.running_mean.uniform_(-0.2, 0.2)
+                layer.running_var.uniform_(0.5, 2.0)
+    wide = create_model("wavemix-tiny", prefill="push-pull", num_modules=2, embed_dim=48, blocks_per_module=3).eval()
+    wide.grow_from(narrow.state_dict())
+    image, mask = torch.rand(2, 3, 32, 40), torch.zeros(2, 1, 32, 40)
+    mask[..., 6:26, 8:30] = 1
+    with torch.no_grad():
+        assert torch.allclose(wide(image, mask), narrow(image, mask), atol=1e-6)
+    wide(image, mask).square().mean().backward()
+    reads_new_channels = wide.stages[0].blocks[0].reduction.weight.grad[:8, 32:]  # old outputs, new inputs
+    assert reads_new_channels.abs().sum() > 0  # starts at zero, but training moves it
+    head = wide.stages[1].head.weight
+    assert torch.all(head[:, 16:24] == 0) and head.grad[:, 16:24].abs().sum() > 0
+    with pytest.raises(ValueError, match="one DWT level"):
+        create_model("wavemix-tiny", embed_dim=48, dwt_levels=2).grow_from(narrow.state_dict())
 
 
 @pytest.mark.parametrize("name", list_models())

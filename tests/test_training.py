@@ -255,6 +255,16 @@ def test_init_from_checkpoint_starts_from_its_weights(image_folder, tmp_path):
     # a setting without weights would load silently and compute something else: refused too
     with pytest.raises(InputError, match=r"prefill: 'none' in the checkpoint, 'telea' here.*--model-option prefill=none"):
         Trainer(_config(image_folder, tmp_path / "run3", init_from=str(path), model_options={"embed_dim": 8, "prefill": "telea"}))
+    # init_grow: a wider network (embed_dim 8 -> 16) starts from the narrower one's function
+    grown = Trainer(
+        _config(
+            image_folder, tmp_path / "run4", init_from=str(path), init_grow=True, model_options={"embed_dim": 16, "dropout": 0.1}
+        )
+    ).model.eval()
+    image, mask = torch.rand(1, 3, 32, 32), torch.zeros(1, 1, 32, 32)
+    mask[..., 8:20, 10:24] = 1
+    with torch.no_grad():
+        assert torch.allclose(grown(image, mask), source.eval()(image, mask), atol=1e-6)
 
 
 def test_cpu_prefill_runs_in_the_data_loader(image_folder, tmp_path, monkeypatch):

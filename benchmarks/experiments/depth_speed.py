@@ -1,11 +1,12 @@
-"""What a deeper default would cost at inference: the 1024x768 photo of large_photo.py with 2 x 7, 2 x 9 and
-2 x 11 blocks (random weights, same pipeline and cost), smooth and texture, side by side, twice.
+"""What a deeper or wider default would cost at inference: the 1024x768 photo of large_photo.py with 2 x 7,
+2 x 9 and 2 x 11 blocks (random weights, same pipeline and cost), smooth and texture, side by side, twice.
 
 An experiment script (not part of the library), kept so that the numbers in the closing notes can be re-run.
 Pause background jobs first (timings on a shared machine vary by 10-25%).
 
     python benchmarks/experiments/depth_speed.py          # 2 x 7, 2 x 9, 2 x 11
     python benchmarks/experiments/depth_speed.py 9 12     # other depths: blocks per module
+    python benchmarks/experiments/depth_speed.py 9 9x48   # 2 x 9 blocks at C = 32 and at C = 48
 """
 
 import sys
@@ -21,12 +22,21 @@ from wavemix_inpaint.models import create_model  # noqa: E402
 
 torch.set_num_threads(2)
 image, hole = photo_and_mask(768, 1024, 400)
-models = {
-    blocks: Inpainter(create_model("wavemix-small", prefill="telea", blocks_per_module=blocks).eval(), device="cpu")
-    for blocks in ([int(value) for value in sys.argv[1:]] or (7, 9, 11))
-}
+
+
+def inpainter(shape: str) -> Inpainter:
+    """``BLOCKS`` or ``BLOCKSxWIDTH`` (blocks per module, embed_dim; C = 32 by default)."""
+    blocks, _, width = shape.partition("x")
+    network = create_model("wavemix-small", prefill="telea", blocks_per_module=int(blocks), embed_dim=int(width or 32))
+    return Inpainter(network.eval(), device="cpu")
+
+
+models = {shape: inpainter(shape) for shape in (sys.argv[1:] or ("7", "9", "11"))}
 for repeat in (1, 2):
-    for blocks, model in models.items():
+    for shape, model in models.items():
         smooth = median_seconds(lambda model=model: model(image, hole), 3)
         texture = median_seconds(lambda model=model: model(image, hole, texture=True), 3)
-        print(f"round {repeat}, 2 x {blocks} blocks: smooth {smooth:.3f} s, texture {texture:.3f} s", flush=True)
+        blocks, _, width = shape.partition("x")
+        print(
+            f"round {repeat}, 2 x {blocks} blocks, C = {width or 32}: smooth {smooth:.3f} s, texture {texture:.3f} s", flush=True
+        )

@@ -28,6 +28,8 @@ Deviations from the authors' code (documented choices):
 
 from __future__ import annotations
 
+import re
+
 import torch
 from torch import Tensor, nn
 
@@ -210,15 +212,22 @@ class WaveMixInpainter(InpaintingModel):
                 nn.init.zeros_(stage.head.bias)
 
     def grow_from(self, tensors: dict[str, Tensor]) -> list[str]:
-        """Load the weights of a *smaller* WaveMix (fewer modules and/or fewer blocks per module, same
-        width) so that this network computes exactly the same function, then train the new parts.
+        """Load the weights of a *smaller* WaveMix (fewer modules, fewer blocks per module and/or a
+        smaller ``embed_dim``) so that this network computes exactly the same function, then train the
+        new parts.
 
         Every new block gets its last BatchNorm zeroed, so it adds nothing to its residual stream, and
         every new module its output convolution (the residual chain then passes its estimate through
-        unchanged). Returns the names of the new parameters. Raises ``ValueError`` if ``tensors`` do not
-        fit (another width, or a part this network does not have).
+        unchanged). New channels (a wider network, see :func:`widen_state`) keep their random start but
+        are not read by the old ones until training says so. Returns the names of the parameters with
+        new parts (all of them when widened).
+        Raises ``ValueError`` if ``tensors`` do not fit (a part this network does not have).
         """
         own = self.state_dict()
+        width = "stages.0.stem.1.weight"  # (embed_dim, embed_dim / 2, 3, 3)
+        widened = width in tensors and tensors[width].shape[0] != own[width].shape[0]
+        if widened:
+            tensors = widen_state(tensors, own, tensors[width].shape[0], own[width].shape[0])
         misfits = [key for key, value in tensors.items() if key not in own or own[key].shape != value.shape]
         if misfits:
             raise ValueError(f"cannot grow from these weights: {len(misfits)} do not fit, e.g. {misfits[0]}")
@@ -232,7 +241,7 @@ class WaveMixInpainter(InpaintingModel):
                         nn.init.zeros_(block.mix[2].weight)
                         nn.init.zeros_(block.mix[2].bias)
         self.load_state_dict({**self.state_dict(), **tensors})
-        return sorted(key for key in own if key not in tensors)
+        return sorted(key for key in own if key not in tensors or widened)
 
     def initial_estimate(self, masked: Tensor, mask: Tensor) -> Tensor:
         """The estimate the first module refines: the masked image, or its prefilled version."""
@@ -247,6 +256,96 @@ class WaveMixInpainter(InpaintingModel):
     def predict(self, masked: Tensor, mask: Tensor, estimate: Tensor | None = None) -> Tensor:
         """Refine ``estimate`` (default: :meth:`initial_estimate`, i.e. the prefill computed here)."""
         return self.refine(self.initial_estimate(masked, mask) if estimate is None else estimate, mask)
+
+
+#: tensor axes of a WaveMix module's parameters by their channel layout (see :func:`_old_positions`);
+#: ``None`` = the same on both sides (input, RGB and depthwise axes). Conv weights are (out, in, ...),
+#: transposed convs (in, out, ...): the third item says which axis reads inputs.
+_AXES: dict[str, tuple[tuple[str | None, ...], int | None]] = {
+    "stem.0.weight": (("half", None), 1),
+    "stem.0.bias": (("half",), None),
+    "stem.1.weight": (("full", "half"), 1),
+    "stem.1.bias": (("full",), None),
+    "reduction.weight": (("quarter", "full"), 1),
+    "reduction.bias": (("quarter",), None),
+    "mlp.0.weight": (("hidden", "tokens"), 1),
+    "mlp.0.bias": (("hidden",), None),
+    "mlp.3.weight": (("full", "hidden"), 1),
+    "upsample.0.weight": (("full", "full"), 0),
+    "mix.0.weight": (("full", None), None),
+    "decoder.0.weight": (("skip", "half"), 0),
+    "decoder.1.weight": (("half", "half"), 0),
+    "head.weight": ((None, "head"), 1),
+}
+#: 1-D parameters and buffers of the BatchNorms and biases not listed above: their channel layout
+_VECTORS = {"mlp.3.bias": "full", "mlp.4": "full", "upsample.0.bias": "full", "mix.0.bias": "full", "mix.2": "full"}
+_VECTORS |= {"decoder.0.bias": "half", "decoder.1.bias": "half", "decoder.2": "half", "head.bias": None}
+
+
+def _old_positions(layout: str | None, old: int, new: int, size: int) -> Tensor:
+    """Where the channels of an axis of width ``old`` sit on the same axis of width ``new``.
+
+    Concatenations keep their parts in order, so the old channels of a later part move up: the Haar
+    tokens are ``[LL (C/4), details (3 C/4, channel-major)]``, the decoder reads ``[blocks (C), stem
+    skip (C)]`` and the head ``[decoder (C/2), estimate (3)]``.
+    """
+    arange = torch.arange
+    if layout is None:
+        return arange(size)
+    parts = {
+        "full": [arange(old)],
+        "half": [arange(old // 2)],
+        "quarter": [arange(old // 4)],
+        "hidden": [arange(size * old // new)],  # the MLP's mult x C
+        "tokens": [arange(old // 4), new // 4 + arange(3 * old // 4)],
+        "skip": [arange(old), new + arange(old)],
+        "head": [arange(old // 2), new // 2 + arange(3)],
+    }[layout]
+    return torch.cat(parts)
+
+
+def widen_state(tensors: dict[str, Tensor], own: dict[str, Tensor], old: int, new: int) -> dict[str, Tensor]:
+    """``tensors`` of a WaveMix with ``embed_dim`` ``old`` written into the wider ``own`` (``new``).
+
+    The old channels compute exactly what they did: they keep their weights, and every weight from a new
+    input channel to an old output channel is zero. The new channels keep ``own``'s random start, so they
+    carry signal from the first step and the zero weights reading them get gradients (Net2Net's
+    function-preserving growth, with zeros instead of copies). Needs one DWT level and ``ff_channels`` =
+    ``embed_dim`` (the presets); raises ``ValueError`` otherwise or when ``new < old``.
+    """
+    if new < old or old % 4 or new % 4:
+        raise ValueError(f"cannot widen embed_dim {old} to {new}")
+    wide = {}
+    for key, value in tensors.items():
+        target = own.get(key)
+        if target is None or target.dim() != value.dim():
+            raise ValueError(f"cannot grow from these weights: {key} does not fit")
+        suffix = key.split(".", 2)[2] if key.startswith("stages.") else key
+        suffix = re.sub(r"^blocks\.\d+\.", "", suffix)
+        if value.dim() == 0:  # a BatchNorm's step count
+            wide[key] = value.clone()
+            continue
+        vector = next((layout for name, layout in _VECTORS.items() if suffix.startswith(name)), "unknown")
+        layouts, reads = _AXES.get(suffix, ((vector,), None) if value.dim() == 1 else (("unknown",), None))
+        if "unknown" in layouts or (suffix == "upsample.0.weight" and target.shape[0] != target.shape[1]):
+            raise ValueError(f"cannot widen {key}: widening needs ff_channels = embed_dim and one DWT level")
+        layouts = layouts + (None,) * (value.dim() - len(layouts))
+        positions = [_old_positions(layout, old, new, size) for layout, size in zip(layouts, target.shape)]
+        result = target.detach().clone()
+        if any(len(p) != size for p, size in zip(positions, value.shape)):
+            raise ValueError(f"cannot grow from these weights: {key} does not fit")
+        result[torch.meshgrid(*positions, indexing="ij")] = value.to(result.dtype)
+        if reads is not None:  # no new input channel feeds an old output channel
+            is_new_input = torch.ones(target.shape[reads], dtype=torch.bool)
+            is_new_input[positions[reads]] = False
+            is_old_output = torch.zeros(target.shape[1 - reads], dtype=torch.bool)
+            is_old_output[positions[1 - reads]] = True
+            cross = (
+                is_old_output[:, None] & is_new_input[None, :] if reads == 1 else is_new_input[:, None] & is_old_output[None, :]
+            )
+            result[cross] = 0
+        wide[key] = result
+    return wide
 
 
 register_pretrained(

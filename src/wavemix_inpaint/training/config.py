@@ -42,7 +42,8 @@ class TrainConfig:
     model_options: dict[str, Any] = _setting(help="architecture options (--model-option KEY=VALUE)", factory=dict)
     init_from: str | None = _setting(None, "start from this checkpoint's weights (fine-tuning; same architecture)")
     init_grow: bool = _setting(
-        False, "with init_from: the checkpoint is a smaller WaveMix (fewer modules / blocks); its function is kept exactly"
+        False,
+        "with init_from: the checkpoint is a smaller WaveMix (fewer modules / blocks, narrower); its function is kept exactly",
     )
     data: str = _setting("", "training images: a folder (recursive) or stl10:PATH")
     val_data: str | None = _setting(

@@ -108,7 +108,7 @@ class Trainer:
         if config.init_from and not resume:  # fine-tune: start from a checkpoint's weights
             saved, tensors = read_checkpoint(config.init_from)
             _check_same_function(saved.get("config", {}), self.model, config)
-            if config.init_grow:  # a smaller WaveMix: same function, more capacity (new parts start at zero)
+            if config.init_grow:  # a smaller WaveMix: same function, more capacity
                 if not hasattr(self.model, "grow_from"):
                     raise InputError(f"init_grow needs a WaveMix model, not {config.model!r}")
                 try:
@@ -614,9 +614,9 @@ def _finished_children_cpu() -> float:
 HELD_OUT_FRACTIONS = (0.9, 0.1, 0.0)
 
 #: architecture settings a fine-tuned model may differ in from its ``init_from`` checkpoint: dropout is a
-#: training choice; growing (``init_grow``) adds blocks
+#: training choice; growing (``init_grow``) adds blocks, modules or channels
 _MAY_DIFFER = {"dropout"}
-_MAY_GROW = {"blocks_per_module", "num_modules"}
+_MAY_GROW = {"blocks_per_module", "num_modules", "embed_dim"}
 
 
 def _check_same_function(saved: dict[str, Any], model: nn.Module, config: TrainConfig) -> None:
