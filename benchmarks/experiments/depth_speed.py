@@ -24,19 +24,16 @@ torch.set_num_threads(2)
 image, hole = photo_and_mask(768, 1024, 400)
 
 
-def inpainter(shape: str) -> Inpainter:
-    """``BLOCKS`` or ``BLOCKSxWIDTH`` (blocks per module, embed_dim; C = 32 by default)."""
-    blocks, _, width = shape.partition("x")
-    network = create_model("wavemix-small", prefill="telea", blocks_per_module=int(blocks), embed_dim=int(width or 32))
+def inpainter(blocks: int, width: int) -> Inpainter:
+    """The pipeline around a random ``wavemix-small`` with ``blocks`` per module and ``embed_dim`` ``width``."""
+    network = create_model("wavemix-small", prefill="telea", blocks_per_module=blocks, embed_dim=width)
     return Inpainter(network.eval(), device="cpu")
 
 
-models = {shape: inpainter(shape) for shape in (sys.argv[1:] or ("7", "9", "11"))}
+shapes = [shape.partition("x") for shape in (sys.argv[1:] or ("7", "9", "11"))]  # BLOCKS or BLOCKSxWIDTH
+models = {(int(blocks), int(width or 32)): inpainter(int(blocks), int(width or 32)) for blocks, _, width in shapes}
 for repeat in (1, 2):
-    for shape, model in models.items():
+    for (blocks, width), model in models.items():
         smooth = median_seconds(lambda model=model: model(image, hole), 3)
         texture = median_seconds(lambda model=model: model(image, hole, texture=True), 3)
-        blocks, _, width = shape.partition("x")
-        print(
-            f"round {repeat}, 2 x {blocks} blocks, C = {width or 32}: smooth {smooth:.3f} s, texture {texture:.3f} s", flush=True
-        )
+        print(f"round {repeat}, 2 x {blocks} blocks, C = {width}: smooth {smooth:.3f} s, texture {texture:.3f} s", flush=True)
