@@ -258,28 +258,24 @@ class WaveMixInpainter(InpaintingModel):
         return self.refine(self.initial_estimate(masked, mask) if estimate is None else estimate, mask)
 
 
-#: tensor axes of a WaveMix module's parameters by their channel layout (see :func:`_old_positions`);
-#: ``None`` = the same on both sides (input, RGB and depthwise axes). Conv weights are (out, in, ...),
-#: transposed convs (in, out, ...): the third item says which axis reads inputs.
-_AXES: dict[str, tuple[tuple[str | None, ...], int | None]] = {
-    "stem.0.weight": (("half", None), 1),
-    "stem.0.bias": (("half",), None),
-    "stem.1.weight": (("full", "half"), 1),
-    "stem.1.bias": (("full",), None),
-    "reduction.weight": (("quarter", "full"), 1),
-    "reduction.bias": (("quarter",), None),
-    "mlp.0.weight": (("hidden", "tokens"), 1),
-    "mlp.0.bias": (("hidden",), None),
-    "mlp.3.weight": (("full", "hidden"), 1),
-    "upsample.0.weight": (("full", "full"), 0),
-    "mix.0.weight": (("full", None), None),
-    "decoder.0.weight": (("skip", "half"), 0),
-    "decoder.1.weight": (("half", "half"), 0),
-    "head.weight": ((None, "head"), 1),
+#: channel layouts (see :func:`_old_positions`) of each layer of a WaveMix module: (output, input,
+#: transposed). ``None`` = the same on both sides (the input, RGB and depthwise axes); biases and BatchNorm
+#: vectors follow the output. Conv weights are (out, in, ...), transposed convs (in, out, ...).
+_LAYOUTS: dict[str, tuple[str | None, str | None, bool]] = {
+    "stem.0": ("half", None, False),
+    "stem.1": ("full", "half", False),
+    "reduction": ("quarter", "full", False),
+    "mlp.0": ("hidden", "tokens", False),
+    "mlp.3": ("full", "hidden", False),
+    "mlp.4": ("full", None, False),  # BatchNorm
+    "upsample.0": ("full", "full", True),
+    "mix.0": ("full", None, False),  # depthwise: each channel reads only itself
+    "mix.2": ("full", None, False),  # BatchNorm
+    "decoder.0": ("half", "skip", True),
+    "decoder.1": ("half", "half", True),
+    "decoder.2": ("half", None, False),  # BatchNorm
+    "head": (None, "head", False),
 }
-#: 1-D parameters and buffers of the BatchNorms and biases not listed above: their channel layout
-_VECTORS = {"mlp.3.bias": "full", "mlp.4": "full", "upsample.0.bias": "full", "mix.0.bias": "full", "mix.2": "full"}
-_VECTORS |= {"decoder.0.bias": "half", "decoder.1.bias": "half", "decoder.2": "half", "head.bias": None}
 
 
 def _old_positions(layout: str | None, old: int, new: int, size: int) -> Tensor:
@@ -320,30 +316,28 @@ def widen_state(tensors: dict[str, Tensor], own: dict[str, Tensor], old: int, ne
         target = own.get(key)
         if target is None or target.dim() != value.dim():
             raise ValueError(f"cannot grow from these weights: {key} does not fit")
-        suffix = key.split(".", 2)[2] if key.startswith("stages.") else key
-        suffix = re.sub(r"^blocks\.\d+\.", "", suffix)
         if value.dim() == 0:  # a BatchNorm's step count
             wide[key] = value.clone()
             continue
-        vector = next((layout for name, layout in _VECTORS.items() if suffix.startswith(name)), "unknown")
-        layouts, reads = _AXES.get(suffix, ((vector,), None) if value.dim() == 1 else (("unknown",), None))
-        if "unknown" in layouts or (suffix == "upsample.0.weight" and target.shape[0] != target.shape[1]):
+        layer = re.sub(r"^stages\.\d+\.(blocks\.\d+\.)?", "", key).rsplit(".", 1)[0]
+        if layer not in _LAYOUTS or (layer == "upsample.0" and value.dim() > 1 and target.shape[0] != target.shape[1]):
             raise ValueError(f"cannot widen {key}: widening needs ff_channels = embed_dim and one DWT level")
-        layouts = layouts + (None,) * (value.dim() - len(layouts))
+        output, inputs, transposed = _LAYOUTS[layer]
+        layouts = ((inputs, output) if transposed else (output, inputs)) if value.dim() > 1 else (output,)
+        layouts += (None,) * (value.dim() - len(layouts))
         positions = [_old_positions(layout, old, new, size) for layout, size in zip(layouts, target.shape)]
-        result = target.detach().clone()
         if any(len(p) != size for p, size in zip(positions, value.shape)):
             raise ValueError(f"cannot grow from these weights: {key} does not fit")
+        result = target.detach().clone()
         result[torch.meshgrid(*positions, indexing="ij")] = value.to(result.dtype)
-        if reads is not None:  # no new input channel feeds an old output channel
-            is_new_input = torch.ones(target.shape[reads], dtype=torch.bool)
-            is_new_input[positions[reads]] = False
-            is_old_output = torch.zeros(target.shape[1 - reads], dtype=torch.bool)
-            is_old_output[positions[1 - reads]] = True
-            cross = (
-                is_old_output[:, None] & is_new_input[None, :] if reads == 1 else is_new_input[:, None] & is_old_output[None, :]
-            )
-            result[cross] = 0
+        if value.dim() > 1:  # no new input channel feeds an old output channel
+            out_axis, in_axis = (1, 0) if transposed else (0, 1)
+            is_old_output = torch.zeros(target.shape[out_axis], dtype=torch.bool)
+            is_old_output[positions[out_axis]] = True
+            is_new_input = torch.ones(target.shape[in_axis], dtype=torch.bool)
+            is_new_input[positions[in_axis]] = False
+            cross = is_old_output[:, None] & is_new_input[None, :]
+            result[cross.T if transposed else cross] = 0
         wide[key] = result
     return wide
 
